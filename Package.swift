@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Module map of the product (one concept per target):
+//   CSodium, CSQLite  system libraries, each imported by exactly one wrapper
+//   GateCrypto        typed libsodium API (BLAKE2b, Ed25519, secretbox, Argon2id, random)
+//   GateSQLite        typed SQLite API (Database, Statement)
+//   GateWire          wire formats: canonical encoding, tokens, key lines. No I/O, no keys.
+//   GateCore          pure core: intent, digest, token signing/verification, policy, decisions
+//   GateKit           the effects: state store, ledger, process spawning, terminal, files
+//   GateCLI           argument-parser commands over GateKit
+//   gate              the thin executable
+let package = Package(
+    name: "gate",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "gate", targets: ["gate"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium",
+                       providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "GateCrypto", dependencies: ["CSodium"]),
+        .target(name: "GateSQLite", dependencies: ["CSQLite"]),
+        .target(name: "GateWire"),
+        .target(name: "GateCore", dependencies: ["GateWire", "GateCrypto"]),
+        .target(name: "GateKit", dependencies: ["GateCore", "GateCrypto", "GateWire", "GateSQLite"]),
+        .target(name: "GateCLI", dependencies: [
+            "GateKit",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "gate", dependencies: ["GateCLI"]),
+        .testTarget(name: "GateCoreTests", dependencies: ["GateCore", "GateKit"],
+                    resources: [.copy("Vectors")]),
+        .testTarget(name: "GateE2ETests", dependencies: ["GateCore", "GateWire"]),
+    ]
+)

@@ -1,0 +1,75 @@
+import ArgumentParser
+import GateKit
+import Glibc
+
+/// The root command. `gate -- CMD` is `gate run -- CMD`.
+public struct GateCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "gate",
+        abstract: "Put a human decision in front of a privileged command.",
+        discussion: """
+            gate captures exactly what a command would do, asks an approver, and runs it only \
+            after verifying a signed approval for that exact intent. Every request, decision and \
+            run is appended to a hash-chained audit ledger.
+
+            Exit status: the command's own status when it ran (128+N if it died of signal N); \
+            64 usage; 65 damaged state or ledger; 70 internal error; 75 approval timed out or \
+            cancelled; 77 denied or not permitted; 78 configuration (policy, key file); 126 not \
+            executable; 127 not found.
+            """,
+        version: GateVersion.string,
+        subcommands: [RunCommand.self, KeygenCommand.self, ListCommand.self, ShowCommand.self, ApproveCommand.self,
+                      DenyCommand.self, LogCommand.self, AuditCommand.self],
+        defaultSubcommand: RunCommand.self
+    )
+
+    public init() {}
+}
+
+public enum GateVersion {
+    public static let string = "0.1.0"
+}
+
+/// Thrown by commands to exit with a status that is not an error of gate's (the child's status).
+struct ExitWith: Error { let status: Int32 }
+
+public enum GateMain {
+    public static func main() -> Never {
+        do {
+            var command = try GateCommand.parseAsRoot()
+            try command.run()
+            exit(0)
+        } catch let e as ExitWith {
+            exit(e.status)
+        } catch let f as GateFailure {
+            Diagnostics.error(f.message, hint: f.hint)
+            exit(f.exitCode)
+        } catch {
+            let code = GateCommand.exitCode(for: error)
+            if code == .success {
+                System.write(1, GateCommand.fullMessage(for: error) + "\n")
+                exit(0)
+            }
+            let message = GateCommand.message(for: error)
+            Diagnostics.error(message.isEmpty ? "invalid arguments" : message, hint: "see 'gate --help'")
+            exit(code.rawValue == 1 ? ExitCode.usage : code.rawValue)
+        }
+    }
+}
+
+enum Diagnostics {
+    static func error(_ message: String, hint: String? = nil) {
+        let color = System.useColor(fd: 2)
+        let label = color ? "\u{1b}[1;31merror\u{1b}[0m" : "error"
+        var text = "gate: \(label): \(message)\n"
+        if let hint { text += "gate: hint: \(hint)\n" }
+        System.write(2, text)
+    }
+
+    static func warning(_ message: String) {
+        let label = System.useColor(fd: 2) ? "\u{1b}[1;33mwarning\u{1b}[0m" : "warning"
+        System.write(2, "gate: \(label): \(message)\n")
+    }
+
+    static func note(_ message: String) { System.write(2, "gate: \(message)\n") }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import GateCore
+import GateKit
+import GateWire
+
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List pending requests.")
+
+    @Flag(help: "Machine-readable output.") var json = false
+    @Flag(help: "Include decided, finished and cancelled requests (newest first).") var all = false
+
+    func run() throws {
+        let store = try Store.open(try GateEnvironment.current())
+        let requests = try store.requests(status: all ? nil : .pending)
+        if json {
+            let items = try requests.map { Views.requestJSON($0, tokens: try store.tokenTexts(for: $0.id)) }
+            System.write(1, JSON.array(items).serialized(pretty: true) + "\n")
+        } else {
+            System.write(1, Views.listText(requests))
+        }
+    }
+}
+
+struct ShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show everything about one request.")
+
+    @Argument(help: "The request id, or a unique prefix of it.") var id: String
+    @Flag(help: "Machine-readable output.") var json = false
+
+    func run() throws {
+        let env = try GateEnvironment.current()
+        let store = try Store.open(env)
+        let request = try store.findRequest(id)
+        let tokens = try store.tokenTexts(for: request.id)
+        if json {
+            System.write(1, Views.requestJSON(request, tokens: tokens).serialized(pretty: true) + "\n")
+        } else {
+            // The policy only names approvers here; showing a request must not fail on it.
+            let policy = try? PolicyLoader.load(env.policyPath)
+            System.write(1, Views.showText(request, tokens: tokens, policy: policy))
+        }
+    }
+}
+
+struct DecisionOptions: ParsableArguments {
+    @Argument(help: "The request id, or a unique prefix of it.") var id: String
+    @Option(help: ArgumentHelp("Your secret key (default: $GATE_KEY or ~/.config/gate/key).", valueName: "file")) var key: String?
+}
+
+struct ApproveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "approve", abstract: "Approve a request: sign a token bound to its exact intent.")
+
+    @OptionGroup var common: DecisionOptions
+    @Option(help: "A comment recorded with the approval.") var comment: String = ""
+    @Option(help: ArgumentHelp("How long the approval stays valid (default 15m).", valueName: "duration")) var ttl: String = "15m"
+    @Flag(help: "Print the token on standard output, for handing over offline (gate run --token).") var printToken = false
+
+    func run() throws {
+        var options = DecideFlow.Options(request: common.id, decision: .approve)
+        options.keyPath = common.key
+        options.comment = comment
+        guard let d = GateDuration(parsing: ttl), d.seconds <= 7 * 86400 else {
+            throw GateFailure.usage("--ttl '\(ttl)' is not a duration of at most 7d", hint: "e.g. 15m, 1h")
+        }
+        options.lifetimeSeconds = d.seconds
+        let result = try DecideFlow.run(options)
+        Diagnostics.note("approved \(result.request.id) as \(result.approver) (key \(result.token.payload.keyID)); valid until \(formatUTC(result.token.payload.expiresAt))")
+        if printToken { System.write(1, result.token.text + "\n") }
+    }
+}
+
+struct DenyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "deny", abstract: "Deny a request (signed, recorded).")
+
+    @OptionGroup var common: DecisionOptions
+    @Option(help: "Why; shown to the requester and recorded.") var reason: String
+
+    func run() throws {
+        var options = DecideFlow.Options(request: common.id, decision: .deny)
+        options.keyPath = common.key
+        options.comment = reason
+        let result = try DecideFlow.run(options)
+        Diagnostics.note("denied \(result.request.id) as \(result.approver)")
+    }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import GateCore
+import GateKit
+import Glibc
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a command once the policy's approvals are verified (the default: gate -- CMD).",
+        discussion: "Arguments after -- are the command, exactly as it will run: gate never uses a shell."
+    )
+
+    @Option(help: "Why you are running this; shown to approvers and recorded.")
+    var reason: String = ""
+
+    @Option(help: ArgumentHelp("How long to wait for a decision, e.g. 90s, 15m, 2h (default: forever on a terminal, 30m otherwise).", valueName: "duration"))
+    var timeout: String?
+
+    @Option(name: .customLong("token"), help: ArgumentHelp("A pre-issued approval token, or @FILE holding one; repeat for several (also GATE_TOKEN).", valueName: "token"))
+    var tokens: [String] = []
+
+    @Argument(parsing: .postTerminator, help: "The command and its arguments.")
+    var command: [String] = []
+
+    func run() throws {
+        guard !command.isEmpty else {
+            throw GateFailure.usage("no command given", hint: "gate -- COMMAND [ARG...]")
+        }
+        try ArgvCheck.requireExactUTF8(count: command.count)
+        var options = RunFlow.Options(argv: command)
+        options.reason = reason
+        if let timeout {
+            guard let d = GateDuration(parsing: timeout) else {
+                throw GateFailure.usage("--timeout '\(timeout)' is not a duration", hint: "use a number and a unit: 90s, 15m, 2h")
+            }
+            options.timeoutSeconds = d.seconds
+        } else if !(System.isTerminal(0) && System.isTerminal(2)) {
+            options.timeoutSeconds = 30 * 60
+        }
+        var given = tokens
+        if given.isEmpty, let env = System.envNonEmpty("GATE_TOKEN") { given = [env] }
+        options.tokens = try given.map(TokenSource.read)
+        let status = try RunFlow(options: options).run()
+        throw ExitWith(status: status)
+    }
+}
+
+enum TokenSource {
+    /// `TOKEN` or `@FILE`.
+    static func read(_ value: String) throws -> String {
+        guard value.hasPrefix("@") else { return value }
+        let path = String(value.dropFirst())
+        do { return try Files.readText(path, limit: 65536) } catch let e as FileError {
+            throw GateFailure.usage("cannot read token file: \(e)")
+        }
+    }
+}
+
+/// Swift decodes argv as UTF-8 and repairs invalid bytes; gate must not run (or record) anything
+/// other than the exact bytes given, so an argument that is not valid UTF-8 is refused.
+enum ArgvCheck {
+    static func requireExactUTF8(count: Int) throws {
+        let argc = Int(CommandLine.argc)
+        for i in max(0, argc - count)..<argc {
+            guard let p = CommandLine.unsafeArgv[i] else { continue }
+            let raw = UnsafeRawBufferPointer(start: p, count: strlen(p))
+            if String(validating: raw, as: UTF8.self) == nil {
+                throw GateFailure.usage("argument \(i - (argc - count)) of the command is not valid UTF-8; gate records and matches argv exactly and cannot represent it")
+            }
+        }
+    }
+}

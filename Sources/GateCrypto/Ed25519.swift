@@ -1,0 +1,63 @@
+import CSodium
+
+/// Ed25519 signatures (libsodium's crypto_sign). Deterministic: the same seed and message give the
+/// same signature, which is what makes golden tests possible.
+public enum Ed25519 {
+    public static let publicKeyLength = 32
+    public static let seedLength = 32
+    public static let signatureLength = 64
+
+    public struct PublicKey: Hashable, Sendable {
+        public let bytes: [UInt8]
+        public init?(bytes: [UInt8]) {
+            guard bytes.count == Ed25519.publicKeyLength else { return nil }
+            self.bytes = bytes
+        }
+
+        /// Verifies a detached signature. libsodium rejects non-canonical and small-order inputs.
+        public func isValidSignature(_ signature: [UInt8], for message: [UInt8]) -> Bool {
+            Sodium.ensureReady()
+            guard signature.count == Ed25519.signatureLength else { return false }
+            return signature.withUnsafeBufferPointer { sig in
+                message.withUnsafeBufferPointer { msg in
+                    bytes.withUnsafeBufferPointer { pk in
+                        crypto_sign_verify_detached(sig.baseAddress!, msg.baseAddress, UInt64(message.count), pk.baseAddress!) == 0
+                    }
+                }
+            }
+        }
+    }
+
+    /// A signing key, held as its 32-byte seed (what gate stores, encrypted, in key files).
+    public struct SigningKey: Sendable {
+        public let seed: [UInt8]
+        public let publicKey: PublicKey
+        private let expanded: [UInt8]  // libsodium's 64-byte secret key (seed || public key)
+
+        public init?(seed: [UInt8]) {
+            Sodium.ensureReady()
+            guard seed.count == Ed25519.seedLength else { return nil }
+            var pk = [UInt8](repeating: 0, count: Int(crypto_sign_PUBLICKEYBYTES))
+            var sk = [UInt8](repeating: 0, count: Int(crypto_sign_SECRETKEYBYTES))
+            let rc = seed.withUnsafeBufferPointer { s in
+                crypto_sign_seed_keypair(&pk, &sk, s.baseAddress!)
+            }
+            guard rc == 0, let publicKey = PublicKey(bytes: pk) else { return nil }
+            self.seed = seed
+            self.expanded = sk
+            self.publicKey = publicKey
+        }
+
+        public static func generate() -> SigningKey {
+            SigningKey(seed: SecureRandom.bytes(Ed25519.seedLength))!
+        }
+
+        public func signature(for message: [UInt8]) -> [UInt8] {
+            var sig = [UInt8](repeating: 0, count: Ed25519.signatureLength)
+            _ = message.withUnsafeBufferPointer { msg in
+                crypto_sign_detached(&sig, nil, msg.baseAddress, UInt64(message.count), expanded)
+            }
+            return sig
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import GateCore
+import GateCrypto
+import GateWire
+
+/// `gate approve ID` and `gate deny ID`: check that this key may decide this request, show what is
+/// being decided, unlock the key, sign a token over the intent digest recomputed from the stored
+/// intent, verify it, store it and record it.
+public struct DecideFlow {
+    public struct Options: Sendable {
+        public var request: String
+        public var keyPath: String?
+        public var decision: TokenPayload.Decision
+        public var comment: String = ""
+        public var lifetimeSeconds: UInt64 = 15 * 60
+        public init(request: String, decision: TokenPayload.Decision) {
+            self.request = request
+            self.decision = decision
+        }
+    }
+
+    public struct Result: Sendable {
+        public var token: SignedToken
+        public var approver: String
+        public var request: RequestRecord
+    }
+
+    public static func run(_ options: Options) throws -> Result {
+        let environment = try GateEnvironment.current()
+        let store = try Store.open(environment)
+        let request = try store.findRequest(options.request)
+        let keyPath = KeyFiles.defaultPath(options.keyPath)
+        let verb = options.decision == .approve ? "approve" : "deny"
+
+        func refuse(_ message: String, actor: String, code: String) -> GateFailure {
+            _ = try? store.record(.refused, request: request.id.compact, actor: actor,
+                                  payload: LedgerPayload.refused(code: code, message: "\(verb): \(message)"))
+            return .denied(message)
+        }
+
+        guard request.status == .pending else {
+            throw GateFailure.denied("request \(request.id) is \(request.status.rawValue), not pending; nothing to \(verb)")
+        }
+        let policy = try PolicyLoader.load(environment.policyPath)
+        let keyFile = try KeyFiles.readSecretKeyFile(keyPath)
+        // Checked before the passphrase prompt (and before any cryptography): a key the policy
+        // does not know, or a person deciding their own request, is refused at once.
+        guard let (approver, _) = policy.approver(forKey: keyFile.keyID) else {
+            throw refuse("key \(keyFile.keyID) (\(keyFile.name)) is not trusted by the policy \(environment.policyPath)",
+                         actor: "key \(keyFile.keyID)", code: "untrusted-key")
+        }
+        if approver.user == request.intent.user {
+            throw refuse("\(approver.name) is the requester (\(request.intent.user)); no one decides their own request",
+                         actor: approver.name, code: "self-approval")
+        }
+        if options.decision == .approve {
+            let eligible = request.requirements.contains { policy.eligibleApprovers(for: $0).contains(approver.name) }
+            guard eligible else {
+                let groups = request.requirements.map(\.description).joined(separator: " and ")
+                throw refuse("\(approver.name) is not eligible to approve this request (needs \(groups))",
+                             actor: approver.name, code: "not-eligible")
+            }
+        }
+
+        let digest = request.digest
+        System.write(2, "gate: \(verb) \(request.id): \(ShellQuote.join(request.intent.argv))\n")
+        System.write(2, "gate:   requested by \(request.intent.user)\(request.intent.agent.isEmpty ? "" : " (agent \(request.intent.agent))") on \(request.intent.host) in \(request.intent.cwd); intent \(digest.short)…\n")
+
+        let identity = try KeyFiles.unlock(keyFile, path: keyPath)
+        let now = System.nowSeconds()
+        let payload = TokenPayload(keyID: identity.publicKey.id, requestID: request.id.compact, intentDigest: digest.bytes,
+                                   decision: options.decision, issuedAt: now, expiresAt: now + options.lifetimeSeconds,
+                                   nonce: SecureRandom.bytes(16), comment: options.comment)
+        let token: SignedToken
+        do { token = try TokenSigning.sign(payload, with: identity) } catch {
+            throw GateFailure.internalError("the signature did not verify under its own key; nothing was stored")
+        }
+        try store.write {
+            try store.addToken(token, request: request.id)
+            try store.appendLedger(options.decision == .approve ? .approved : .denied, request: request.id.compact,
+                                   actor: approver.name, payload: LedgerPayload.decision(token, approver: approver.name))
+            if options.decision == .deny { try store.setStatus(request.id, .denied) }
+        }
+        return Result(token: token, approver: approver.name, request: request)
+    }
+}
+
+/// Quotes argv for display so that it reads as exactly what runs, and so that nothing in it can
+/// act on the terminal: words with control characters use bash's `$'…'` form with `\xNN` escapes.
+public enum ShellQuote {
+    static func isControl(_ c: Unicode.Scalar) -> Bool {
+        c.value < 0x20 || c.value == 0x7f || (c.value >= 0x80 && c.value < 0xa0) || c == "\u{2028}" || c == "\u{2029}"
+    }
+
+    public static func quote(_ s: String) -> String {
+        let safe = s.unicodeScalars.allSatisfy { c in
+            (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (c >= "0" && c <= "9") || "-_./=:,@+%".unicodeScalars.contains(c)
+        }
+        if safe && !s.isEmpty { return s }
+        if s.unicodeScalars.contains(where: isControl) {
+            var out = "$'"
+            for c in s.unicodeScalars {
+                switch c {
+                case "\\": out += "\\\\"
+                case "'": out += "\\'"
+                case "\n": out += "\\n"
+                case "\t": out += "\\t"
+                default:
+                    if isControl(c) {
+                        for b in String(c).utf8 { out += "\\x" + (b < 16 ? "0" : "") + String(b, radix: 16) }
+                    } else {
+                        out.unicodeScalars.append(c)
+                    }
+                }
+            }
+            return out + "'"
+        }
+        return "'" + s.replacingAll("'", with: "'\\''") + "'"
+    }
+
+    public static func join(_ argv: [String]) -> String { argv.map(quote).joined(separator: " ") }
+
+    /// Any text from a request (reason, comment, path) made inert for a terminal.
+    public static func inert(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: isControl) else { return s }
+        var out = ""
+        for c in s.unicodeScalars {
+            if isControl(c) { out += "\\x" + (c.value < 16 ? "0" : "") + String(c.value, radix: 16) } else { out.unicodeScalars.append(c) }
+        }
+        return out
+    }
+}
+
+extension String {
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

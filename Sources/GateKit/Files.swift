@@ -1,0 +1,135 @@
+import GateCrypto
+import Glibc
+
+public enum Files {
+    public struct Info {
+        public var mode: UInt32
+        public var owner: UInt32
+        public var isRegular: Bool
+        public var isDirectory: Bool
+    }
+
+    public static func info(_ path: String) -> Info? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        let type = st.st_mode & S_IFMT
+        return Info(mode: st.st_mode & 0o7777, owner: st.st_uid, isRegular: type == S_IFREG, isDirectory: type == S_IFDIR)
+    }
+
+    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    /// Reads a whole file (refusing anything over `limit` bytes).
+    public static func read(_ path: String, limit: Int = 16 << 20) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileError(path: path, errno: errno) }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; throw FileError(path: path, errno: errno) }
+            if n == 0 { break }
+            out.append(contentsOf: chunk[0..<n])
+            guard out.count <= limit else { throw FileError(path: path, errno: EFBIG) }
+        }
+        return out
+    }
+
+    public static func readText(_ path: String, limit: Int = 16 << 20) throws -> String {
+        let bytes = try read(path, limit: limit)
+        guard let s = String(validating: bytes, as: UTF8.self) else { throw FileError(path: path, message: "is not valid UTF-8") }
+        return s
+    }
+
+    /// BLAKE2b-256 of a file's bytes, streamed.
+    public static func digest(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileError(path: path, errno: errno) }
+        defer { close(fd) }
+        let hasher = BLAKE2b.Hasher()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let n = Glibc.read(fd, buffer.baseAddress!, buffer.count)
+            if n < 0 { if errno == EINTR { continue }; throw FileError(path: path, errno: errno) }
+            if n == 0 { break }
+            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        }
+        return hasher.finalize()
+    }
+
+    /// Creates a new file with exactly `mode` (O_EXCL: never follows or replaces an existing file).
+    public static func createExclusive(_ path: String, contents: String, mode: mode_t) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
+        guard fd >= 0 else { throw FileError(path: path, errno: errno) }
+        defer { close(fd) }
+        fchmod(fd, mode)  // umask may have narrowed it; make it exact
+        var bytes = Array(contents.utf8)
+        var off = 0
+        while off < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + off, $0.count - off) }
+            if n < 0 { if errno == EINTR { continue }; throw FileError(path: path, errno: errno) }
+            off += n
+        }
+        guard fsync(fd) == 0 else { throw FileError(path: path, errno: errno) }
+    }
+
+    /// mkdir -p with `mode` for the directories it creates.
+    public static func makeDirectories(_ path: String, mode: mode_t) throws {
+        if info(path)?.isDirectory == true { return }
+        let parent = Paths.parent(of: path)
+        if parent != path && !parent.isEmpty { try makeDirectories(parent, mode: mode) }
+        if mkdir(path, mode) != 0 && errno != EEXIST { throw FileError(path: path, errno: errno) }
+    }
+}
+
+public struct FileError: Error, CustomStringConvertible {
+    public var path: String
+    public var code: Int32?
+    public var message: String
+
+    public init(path: String, errno code: Int32) {
+        self.path = path
+        self.code = code
+        self.message = code == EFBIG ? "is too large" : System.errnoString(code)
+    }
+
+    public init(path: String, message: String) {
+        self.path = path
+        self.code = nil
+        self.message = message
+    }
+
+    public var description: String { "\(path): \(message)" }
+    public var notFound: Bool { code == ENOENT }
+}
+
+public enum Paths {
+    public static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        if slash == path.startIndex { return "/" }
+        return String(path[..<slash])
+    }
+
+    public static func basename(_ path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
+    }
+
+    public static func join(_ a: String, _ b: String) -> String {
+        if b.hasPrefix("/") { return b }
+        return a.hasSuffix("/") ? a + b : a + "/" + b
+    }
+
+    public static func absolute(_ path: String, cwd: String) -> String { join(cwd, path) }
+
+    /// `~/x` → `$HOME/x`, for paths people type in options.
+    public static func expandTilde(_ path: String) -> String {
+        guard path == "~" || path.hasPrefix("~/"), let home = System.homeDirectory() else { return path }
+        return home + path.dropFirst()
+    }
+}
+
+func octal(_ mode: UInt32) -> String {
+    let s = String(mode, radix: 8)
+    return String(repeating: "0", count: max(0, 4 - s.count)) + s
+}

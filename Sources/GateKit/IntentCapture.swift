@@ -1,0 +1,53 @@
+import GateCore
+import GateWire
+
+/// Captures an intent from the running process: what will run, where, as whom.
+public enum IntentCapture {
+    public struct Identity: Sendable {
+        public var user: String
+        public var uid: UInt64
+        public var agent: String
+        public var host: String
+
+        public static func current() -> Identity {
+            let uid = System.uid
+            return Identity(user: System.userName(uid: uid) ?? "uid:\(uid)", uid: UInt64(uid),
+                            agent: System.env("GATE_AGENT") ?? "", host: System.hostName())
+        }
+
+        /// How the ledger names the requester: the user, and the agent acting for them.
+        public var actor: String { agent.isEmpty ? user : "\(user) (agent \(agent))" }
+    }
+
+    /// Resolves the executable (throws 126/127 as shells do) and hashes it.
+    public static func capture(argv: [String], identity: Identity) throws -> Intent {
+        let cwd = try System.currentDirectory()
+        let path = try ExecutableResolver.resolve(argv[0], cwd: cwd)
+        let digest: [UInt8]
+        do { digest = try Files.digest(path) } catch let e as FileError {
+            throw GateFailure(ExitCode.notExecutable, "cannot read \(path) to digest it: \(e.message)")
+        }
+        return Intent(argv: argv, executable: path, executableDigest: digest, cwd: cwd, user: identity.user,
+                      uid: identity.uid, agent: identity.agent, host: identity.host)
+    }
+
+    /// Re-captures the intent at exec time from what is there now and says what changed, in a
+    /// person's words, if anything did.
+    public static func recheck(_ approved: Intent) throws -> String? {
+        let cwd = try System.currentDirectory()
+        if cwd != approved.cwd { return "the working directory changed (\(approved.cwd) → \(cwd))" }
+        let digest: [UInt8]
+        do { digest = try Files.digest(approved.executable) } catch {
+            return "the executable \(approved.executable) can no longer be read"
+        }
+        if digest != approved.executableDigest { return "the executable \(approved.executable) changed since it was approved" }
+        for f in approved.boundFiles {
+            guard let d = try? Files.digest(f.path) else { return "bound file \(f.path) can no longer be read" }
+            if d != f.digest { return "bound file \(f.path) changed since it was approved" }
+        }
+        for v in approved.boundEnvironment where System.env(v.name) ?? "" != v.value {
+            return "bound variable \(v.name) changed since it was approved"
+        }
+        return nil
+    }
+}

@@ -1,0 +1,69 @@
+import GateCore
+import GateSQLite
+import GateWire
+
+/// Event kinds written to the ledger (SPEC.md §6).
+public enum LedgerKind: String, Sendable {
+    case requested, approved, denied, refused, started, finished, cancelled
+}
+
+extension Store {
+    /// Appends one entry. Call inside `write` so the head read and the insert are one transaction
+    /// (another process appending at the same time waits for the lock instead of forking the chain).
+    @discardableResult
+    public func appendLedger(_ kind: LedgerKind, request: String, actor: String, payload: JSON) throws -> LedgerEntry {
+        let head = try db.prepare("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1")
+        let previous: (seq: Int64, hash: [UInt8])? = try head.step() ? (head.int(0), head.blob(1)) : nil
+        let entry = LedgerEntry.next(after: previous, timeMicros: System.nowMicros(), kind: kind.rawValue,
+                                     requestID: request, actor: actor, payload: payload.serialized())
+        try db.prepare("INSERT INTO ledger(seq, time_us, kind, request_id, actor, payload, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?)").run([
+            .int(entry.seq), .int(entry.timeMicros), .text(entry.kind), .text(entry.requestID), .text(entry.actor),
+            .text(entry.payload), .blob(entry.prevHash), .blob(entry.hash),
+        ])
+        return entry
+    }
+
+    /// Appends one entry in a transaction of its own.
+    @discardableResult
+    public func record(_ kind: LedgerKind, request: String, actor: String, payload: JSON) throws -> LedgerEntry {
+        try write { try appendLedger(kind, request: request, actor: actor, payload: payload) }
+    }
+
+    /// Calls `body` for each entry in seq order, streaming (one row in memory at a time).
+    public func forEachLedgerEntry(request: String? = nil, afterSeq: Int64 = 0, _ body: (LedgerEntry) throws -> Bool) throws {
+        try wrap {
+            let s: Statement
+            let cols = "seq, time_us, kind, request_id, actor, payload, prev_hash, hash"
+            if let request {
+                s = try db.prepare("SELECT \(cols) FROM ledger WHERE request_id = ? AND seq > ? ORDER BY seq").bind([.text(request), .int(afterSeq)])
+            } else {
+                s = try db.prepare("SELECT \(cols) FROM ledger WHERE seq > ? ORDER BY seq").bind([.int(afterSeq)])
+            }
+            while try s.step() {
+                let e = LedgerEntry(seq: s.int(0), timeMicros: s.int(1), kind: s.text(2), requestID: s.text(3), actor: s.text(4),
+                                    payload: s.text(5), prevHash: s.blob(6), hash: s.blob(7))
+                guard try body(e) else { break }
+            }
+        }
+    }
+
+    public func ledgerCount() throws -> Int64 {
+        try wrap { try db.scalarInt("SELECT count(*) FROM ledger") ?? 0 }
+    }
+
+    public struct VerifyReport: Sendable {
+        public var entries: Int64
+        public var head: [UInt8]
+        public var damage: ChainVerifier.Damage?
+    }
+
+    public func verifyLedger() throws -> VerifyReport {
+        var verifier = ChainVerifier()
+        var damage: ChainVerifier.Damage?
+        try forEachLedgerEntry { entry in
+            damage = verifier.add(entry)
+            return damage == nil
+        }
+        return VerifyReport(entries: verifier.count, head: verifier.head, damage: damage)
+    }
+}

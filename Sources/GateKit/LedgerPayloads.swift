@@ -1,0 +1,46 @@
+import GateCore
+import GateWire
+
+/// The JSON payloads of ledger entries (SPEC.md §6 lists the fields). Field names are stable:
+/// auditors' tooling reads them.
+public enum LedgerPayload {
+    public static func intentFields(_ intent: Intent, digest: IntentDigest) -> [(String, JSON)] {
+        [
+            ("intent_digest", .string(digest.hex)),
+            ("argv", .array(intent.argv.map(JSON.string))),
+            ("executable", .string(intent.executable)),
+            ("executable_digest", .string(Hex.encode(intent.executableDigest))),
+            ("cwd", .string(intent.cwd)),
+            ("user", .string(intent.user)),
+            ("uid", .int(Int64(intent.uid))),
+            ("agent", .string(intent.agent)),
+            ("host", .string(intent.host)),
+        ]
+    }
+
+    public static func requested(_ r: RequestRecord) -> JSON {
+        .object(intentFields(r.intent, digest: r.digest) + [
+            ("reason", .string(r.reason)),
+            ("rule", .string(r.rule)),
+            ("requires", .string(r.requirements.map(\.description).joined(separator: " and "))),
+            ("policy_digest", .string(Hex.encode(r.policyDigest))),
+        ])
+    }
+
+    public static func decision(_ token: SignedToken, approver: String) -> JSON {
+        let p = token.payload
+        return .object([
+            ("approver", .string(approver)),
+            ("key_id", .string(p.keyID.description)),
+            ("intent_digest", .string(Hex.encode(p.intentDigest))),
+            ("issued_at", .int(Int64(p.issuedAt))),
+            ("expires_at", .int(Int64(p.expiresAt))),
+            ("comment", .string(p.comment)),
+            ("token", .string(token.text)),
+        ])
+    }
+
+    public static func refused(code: String, message: String, extra: [(String, JSON)] = []) -> JSON {
+        .object([("code", .string(code)), ("message", .string(message))] + extra)
+    }
+}

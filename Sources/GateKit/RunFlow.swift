@@ -1,0 +1,173 @@
+import GateCore
+import GateCrypto
+import GateWire
+import Glibc
+
+/// `gate -- CMD`: capture the intent, apply the policy, obtain and verify approval, record the
+/// start, run, record the end. Every way out that is not a verified run is a refusal that is
+/// printed, recorded and given its exit code.
+public struct RunFlow {
+    public struct Options: Sendable {
+        public var argv: [String]
+        public var reason: String = ""
+        /// nil: wait forever (on a terminal) — the CLI picks the default.
+        public var timeoutSeconds: UInt64?
+        /// Pre-issued tokens (`--token`, `GATE_TOKEN`), as given.
+        public var tokens: [String] = []
+        public init(argv: [String]) { self.argv = argv }
+    }
+
+    let options: Options
+    let environment: GateEnvironment
+    let store: Store
+    let identity: IntentCapture.Identity
+    let runID: RequestID
+
+    public init(options: Options) throws {
+        self.options = options
+        environment = try GateEnvironment.current()
+        store = try Store.open(environment)
+        identity = .current()
+        runID = RequestID(randomBytes: SecureRandom.bytes(5))
+    }
+
+    /// Runs the flow; returns the exit status for gate (the child's, when it ran).
+    public func run() throws -> Int32 {
+        let policy: Policy
+        let intent: Intent
+        do {
+            policy = try PolicyLoader.load(environment.policyPath)
+            intent = try IntentCapture.capture(argv: options.argv, identity: identity)
+        } catch let f as GateFailure {
+            throw refuse(f, code: f.exitCode == ExitCode.config ? "config" : "not-runnable")
+        }
+        let digest = IntentDigest(intent)
+        let decision = policy.decide(executable: intent.executable, argv: intent.argv)
+
+        switch decision.action {
+        case .deny(let message):
+            let text = "denied by policy (\(decision.rule))" + (message.map { ": \($0)" } ?? "")
+            throw refuse(.denied(text), code: "policy-deny", intent: intent, digest: digest)
+        case .allow:
+            return try start(intent: intent, digest: digest, request: runID.compact, rule: decision.rule, approvals: [], policy: policy)
+        case .require(let requirements):
+            let check = ApprovalCheck(policy: policy, requirements: requirements, requesterUser: intent.user,
+                                      requestID: nil, intentDigest: digest, now: System.nowSeconds())
+            if !options.tokens.isEmpty {
+                return try runWithGivenTokens(check, intent: intent, rule: decision.rule, policy: policy)
+            }
+            let record = RequestRecord(id: runID, createdMicros: System.nowMicros(), intent: intent, reason: options.reason,
+                                       rule: decision.rule, requirements: requirements, policyDigest: policy.digest,
+                                       status: .pending, requesterPID: getpid())
+            try store.write {
+                try store.insert(record)
+                try store.appendLedger(.requested, request: runID.compact, actor: identity.actor, payload: LedgerPayload.requested(record))
+            }
+            return try ApprovalWait(flow: self, record: record, check: check, policy: policy).run()
+        }
+    }
+
+    private func runWithGivenTokens(_ check: ApprovalCheck, intent: Intent, rule: String, policy: Policy) throws -> Int32 {
+        var tokens: [SignedToken] = []
+        for text in options.tokens {
+            do { tokens.append(try SignedToken(text: text)) } catch let e as WireError {
+                throw refuse(.denied("malformed token: \(e.description)"), code: "malformed-token", intent: intent, digest: check.intentDigest)
+            }
+        }
+        let request = tokens[0].payload.requestID
+        switch check.evaluate(tokens) {
+        case .approved(let approvals):
+            return try start(intent: intent, digest: check.intentDigest, request: request, rule: rule, approvals: approvals, policy: policy)
+        case .denied(let d):
+            throw refuse(.denied("token is a denial by \(d.approver)" + (d.token.payload.comment.isEmpty ? "" : ": \(d.token.payload.comment)")),
+                         code: "denied", intent: intent, digest: check.intentDigest, request: request)
+        case .pending(_, let missing):
+            throw refuse(.denied("not enough approvals: needs \(missing.joined(separator: ", "))"), code: "insufficient",
+                         intent: intent, digest: check.intentDigest, request: request)
+        case .refused(let r):
+            throw refuse(.denied(r.description), code: r.code, intent: intent, digest: check.intentDigest, request: request)
+        }
+    }
+
+    /// Records a refusal in the ledger and returns the failure to throw. If even the record cannot
+    /// be written, that is said too: the refusal stands either way.
+    func refuse(_ failure: GateFailure, code: String, intent: Intent? = nil, digest: IntentDigest? = nil,
+                request: String? = nil) -> GateFailure {
+        var extra: [(String, JSON)] = []
+        if let intent, let digest { extra = LedgerPayload.intentFields(intent, digest: digest) } else {
+            extra = [("argv", .array(options.argv.map(JSON.string)))]
+        }
+        do {
+            try store.record(.refused, request: request ?? runID.compact, actor: identity.actor,
+                             payload: LedgerPayload.refused(code: code, message: failure.message, extra: extra))
+        } catch {
+            var f = failure
+            f.message += " (and the refusal could not be recorded: \(error))"
+            return f
+        }
+        return failure
+    }
+
+    /// The last step: recheck what is there now, record the start (consuming the tokens in the
+    /// same transaction), spawn, record the end. Nothing runs unless the start is on record.
+    func start(intent: Intent, digest: IntentDigest, request: String, rule: String, approvals: [VerifiedDecision],
+               policy: Policy, waiter: Waiter? = nil) throws -> Int32 {
+        let oldMask = Spawner.blockForwardedSignals()
+        if let waiter, let sig = waiter.pendingSignal() {
+            throw GateFailure(ExitCode.tempFail, "interrupted by signal \(sig) before the command started")
+        }
+        if let change = try IntentCapture.recheck(intent) {
+            throw refuse(.denied("refusing to run: \(change)"), code: "intent-changed", intent: intent, digest: digest, request: request)
+        }
+        let payload: JSON = .object(LedgerPayload.intentFields(intent, digest: digest) + [
+            ("rule", .string(rule)),
+            ("policy_digest", .string(Hex.encode(policy.digest))),
+            ("approvals", .array(approvals.map { a in
+                .object([("approver", .string(a.approver)), ("key_id", .string(a.token.payload.keyID.description)),
+                         ("token_id", .string(Hex.encode(TokenSigning.useID(of: a.token))))])
+            })),
+        ])
+        do {
+            try store.write {
+                try store.markUsed(approvals.map { TokenSigning.useID(of: $0.token) }, request: request)
+                try store.appendLedger(.started, request: request, actor: identity.actor, payload: payload)
+                if let id = RequestID(request) { try store.setStatus(id, .running) }
+            }
+        } catch is TokenAlreadyUsed {
+            throw refuse(.denied("token was already used: each approval runs its command once"), code: "replayed",
+                         intent: intent, digest: digest, request: request)
+        } catch let f as GateFailure {
+            // Fail closed: no record of the start, no run.
+            throw GateFailure(f.exitCode, "not running: the start could not be recorded: \(f.message)", hint: f.hint)
+        }
+
+        let began = System.monotonicNanos()
+        let outcome: Result<ChildExit, GateFailure>
+        do {
+            outcome = .success(try Spawner.run(path: intent.executable, argv: intent.argv,
+                                               environment: Spawner.childEnvironment(), previousMask: oldMask))
+        } catch let f as GateFailure {
+            outcome = .failure(f)
+        }
+        let durationMs = Int64((System.monotonicNanos() - began) / 1_000_000)
+        var fields: [(String, JSON)] = [("duration_ms", .int(durationMs))]
+        let status: Int32
+        switch outcome {
+        case .success(.exited(let c)): fields += [("exit_code", .int(Int64(c)))]; status = c
+        case .success(.signaled(let s)): fields += [("signal", .int(Int64(s)))]; status = 128 + s
+        case .failure(let f): fields += [("error", .string(f.message))]; status = f.exitCode
+        }
+        fields.append(("gate_exit", .int(Int64(status))))
+        do {
+            try store.write {
+                try store.appendLedger(.finished, request: request, actor: identity.actor, payload: .object(fields))
+                if let id = RequestID(request) { try store.setStatus(id, .finished) }
+            }
+        } catch {
+            System.write(2, "gate: error: the command ran, but its end could not be recorded: \(error)\n")
+        }
+        if case .failure(let f) = outcome { throw f }
+        return status
+    }
+}
+

@@ -1,0 +1,107 @@
+import Glibc
+
+/// How a child ended, and the status gate exits with for it (as shells do: 128+N for signal N).
+public enum ChildExit: Sendable, Equatable {
+    case exited(Int32)
+    case signaled(Int32)
+
+    public var gateStatus: Int32 {
+        switch self {
+        case .exited(let c): return c
+        case .signaled(let s): return 128 + s
+        }
+    }
+}
+
+/// The pid signals are forwarded to. A signal handler can only reach globals.
+nonisolated(unsafe) private var forwardTarget: pid_t = 0
+private let forwardedSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+private let siKernel: Int32 = 0x80  // SI_KERNEL: sent by the kernel, e.g. the terminal's Ctrl-C
+
+/// Forwards a signal to the child unless the kernel sent it: a terminal's Ctrl-C, Ctrl-\ or hangup
+/// already reaches the child, which is in the same foreground process group, and sending it again
+/// would deliver it twice.
+private let forwardHandler: @convention(c) (Int32, UnsafeMutablePointer<siginfo_t>?, UnsafeMutableRawPointer?) -> Void = { sig, info, _ in
+    if let info, info.pointee.si_code == siKernel { return }
+    if forwardTarget > 0 { kill(forwardTarget, sig) }
+}
+
+/// Runs a command with posix_spawn (not Foundation.Process, which moves the child out of the
+/// terminal's foreground group): stdin, stdout and stderr are inherited, the child can read the
+/// terminal, and gate stays alive to record how it ended.
+public enum Spawner {
+    /// Blocks the forwarded signals; call before the last checks and the "started" record so that a
+    /// signal in that window is delivered (to the forwarder) only once the child exists.
+    public static func blockForwardedSignals() -> sigset_t {
+        var set = sigset_t(), old = sigset_t()
+        sigemptyset(&set)
+        for s in forwardedSignals { sigaddset(&set, s) }
+        pthread_sigmask(SIG_BLOCK, &set, &old)
+        return old
+    }
+
+    /// Spawns `path` with `argv` and `environment`, waits for it, and returns how it ended.
+    /// `previousMask` is what `blockForwardedSignals` returned. Throws only if nothing was started.
+    public static func run(path: String, argv: [String], environment: [String], previousMask: sigset_t,
+                           onStart: (pid_t) -> Void = { _ in }) throws -> ChildExit {
+        var action = sigaction()
+        action.__sigaction_handler.sa_sigaction = forwardHandler
+        action.sa_flags = SA_SIGINFO | SA_RESTART
+        sigemptyset(&action.sa_mask)
+        for s in forwardedSignals { sigaction(s, &action, nil) }
+
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for s in forwardedSignals + [SIGPIPE] { sigaddset(&defaults, s) }
+        posix_spawnattr_setsigdefault(&attr, &defaults)
+        var childMask = previousMask
+        posix_spawnattr_setsigmask(&attr, &childMask)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        let cArgv = argv.map { strdup($0) } + [nil]
+        let cEnv = environment.map { strdup($0) } + [nil]
+        defer {
+            for p in cArgv { free(p) }
+            for p in cEnv { free(p) }
+        }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, path, nil, &attr, cArgv, cEnv)
+        guard rc == 0 else {
+            var mask = previousMask
+            pthread_sigmask(SIG_SETMASK, &mask, nil)
+            switch rc {
+            case ENOENT: throw GateFailure(ExitCode.notFound, "\(path): no such file")
+            default: throw GateFailure(ExitCode.notExecutable, "\(path): cannot execute: \(System.errnoString(rc))")
+            }
+        }
+        forwardTarget = pid
+        onStart(pid)
+        var mask = previousMask
+        pthread_sigmask(SIG_SETMASK, &mask, nil)
+
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            if errno != EINTR { throw GateFailure.internalError("waitpid failed: \(System.errnoString())") }
+        }
+        forwardTarget = 0
+        // WIFEXITED and friends are macros that do not import: decode by hand.
+        let low = status & 0x7f
+        if low == 0 { return .exited((status >> 8) & 0xff) }
+        return .signaled(low)
+    }
+
+    /// The child's environment: gate's own, less the token that authorised this run.
+    public static func childEnvironment() -> [String] {
+        var out: [String] = []
+        var p = environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if !s.hasPrefix("GATE_TOKEN=") { out.append(s) }
+            p += 1
+        }
+        return out
+    }
+}

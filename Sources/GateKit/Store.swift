@@ -1,0 +1,118 @@
+import GateCore
+import GateSQLite
+import GateWire
+import Glibc
+
+/// The local state: pending requests, submitted tokens, used-token markers and the audit ledger,
+/// in one SQLite database (WAL, synchronous=FULL) under `$GATE_HOME`, shared by the requester and
+/// approvers on the host. Requests and tokens are working state; the ledger is the record.
+public final class Store {
+    public static let schemaVersion: Int64 = 1
+    let db: Database
+    public let path: String
+
+    public static func open(_ env: GateEnvironment) throws -> Store {
+        do {
+            try Files.makeDirectories(env.home, mode: 0o700)
+        } catch let e as FileError {
+            throw GateFailure.config("cannot create state directory \(env.home): \(e.message)", hint: "set GATE_HOME to a writable directory")
+        }
+        return try Store(path: env.databasePath)
+    }
+
+    init(path: String) throws {
+        self.path = path
+        do {
+            db = try Database(path: path)
+            db.setBusyTimeout(milliseconds: 10_000)
+            try db.execute("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF")
+            let version = try db.scalarInt("PRAGMA user_version") ?? 0
+            if version == 0 {
+                try createSchema()
+            } else if version != Self.schemaVersion {
+                throw GateFailure(ExitCode.config, "state database \(path) has schema version \(version); this gate understands \(Self.schemaVersion)",
+                                  hint: "use the gate release that created it")
+            }
+        } catch let e as SQLiteError {
+            throw Self.describe(e, path: path)
+        }
+    }
+
+    static func describe(_ e: SQLiteError, path: String) -> GateFailure {
+        switch e.kind {
+        case .notADatabase, .corrupt:
+            return GateFailure(ExitCode.dataError, "state database \(path) is damaged or not a gate database (\(e.message))",
+                               hint: "keep the file for investigation; point GATE_HOME elsewhere to start afresh")
+        case .readOnly, .cantOpen:
+            return GateFailure.config("cannot write state database \(path) (\(e.message))", hint: "check the permissions of GATE_HOME")
+        case .busy:
+            return GateFailure(ExitCode.tempFail, "state database \(path) is locked by another process (\(e.message))")
+        default:
+            return GateFailure(ExitCode.software, "state database \(path): \(e.message)")
+        }
+    }
+
+    private func createSchema() throws {
+        try db.execute("PRAGMA journal_mode=WAL")
+        try db.immediateTransaction {
+            // Another process may have created it while we waited for the lock.
+            guard (try db.scalarInt("PRAGMA user_version") ?? 0) == 0 else { return }
+            try db.execute("""
+                CREATE TABLE requests(
+                  id TEXT PRIMARY KEY,
+                  created_us INTEGER NOT NULL,
+                  intent BLOB NOT NULL,
+                  reason TEXT NOT NULL,
+                  rule TEXT NOT NULL,
+                  requirements TEXT NOT NULL,
+                  policy_digest BLOB NOT NULL,
+                  status TEXT NOT NULL,
+                  requester_pid INTEGER NOT NULL,
+                  updated_us INTEGER NOT NULL
+                );
+                CREATE INDEX requests_status ON requests(status, created_us);
+                CREATE TABLE tokens(
+                  id INTEGER PRIMARY KEY,
+                  request_id TEXT NOT NULL,
+                  token TEXT NOT NULL UNIQUE,
+                  received_us INTEGER NOT NULL
+                );
+                CREATE INDEX tokens_request ON tokens(request_id);
+                -- Single use: a token's use id is inserted in the same transaction that records
+                -- the start of the run; a second use violates the primary key and rolls back.
+                CREATE TABLE used_tokens(
+                  use_id BLOB PRIMARY KEY,
+                  request_id TEXT NOT NULL,
+                  used_us INTEGER NOT NULL
+                );
+                CREATE TABLE ledger(
+                  seq INTEGER PRIMARY KEY,
+                  time_us INTEGER NOT NULL,
+                  kind TEXT NOT NULL,
+                  request_id TEXT NOT NULL,
+                  actor TEXT NOT NULL,
+                  payload TEXT NOT NULL,
+                  prev_hash BLOB NOT NULL,
+                  hash BLOB NOT NULL
+                );
+                CREATE INDEX ledger_request ON ledger(request_id);
+                CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
+                  BEGIN SELECT RAISE(ABORT, 'the gate ledger is append-only'); END;
+                CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger
+                  BEGIN SELECT RAISE(ABORT, 'the gate ledger is append-only'); END;
+                CREATE TRIGGER used_tokens_no_delete BEFORE DELETE ON used_tokens
+                  BEGIN SELECT RAISE(ABORT, 'used tokens are never forgotten'); END;
+                PRAGMA user_version = 1;
+                """)
+        }
+    }
+
+    /// Runs `body` as one write transaction (the write lock is taken first).
+    public func write<T>(_ body: () throws -> T) throws -> T {
+        do { return try db.immediateTransaction(body) } catch let e as SQLiteError { throw Self.describe(e, path: path) }
+    }
+
+    func wrap<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as SQLiteError { throw Self.describe(e, path: path) }
+    }
+}

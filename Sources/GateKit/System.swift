@@ -1,0 +1,91 @@
+import Glibc
+
+/// Thin, typed access to the process environment and the host, so the rest of GateKit reads like
+/// the logic it is.
+public enum System {
+    public static func env(_ name: String) -> String? {
+        guard let v = getenv(name) else { return nil }
+        return String(cString: v)
+    }
+
+    /// Non-empty value, or nil.
+    public static func envNonEmpty(_ name: String) -> String? {
+        guard let v = env(name), !v.isEmpty else { return nil }
+        return v
+    }
+
+    public static var uid: UInt32 { getuid() }
+    public static var euid: UInt32 { geteuid() }
+
+    public static func userName(uid: UInt32) -> String? {
+        var pwd = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard getpwuid_r(uid, &pwd, &buffer, buffer.count, &result) == 0, result != nil, let name = pwd.pw_name else { return nil }
+        return String(cString: name)
+    }
+
+    public static func homeDirectory() -> String? {
+        if let h = envNonEmpty("HOME") { return h }
+        var pwd = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard getpwuid_r(getuid(), &pwd, &buffer, buffer.count, &result) == 0, result != nil, let dir = pwd.pw_dir else { return nil }
+        return String(cString: dir)
+    }
+
+    public static func hostName() -> String {
+        var buf = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buf, buf.count - 1) == 0 else { return "unknown" }
+        return cBufferString(buf)
+    }
+
+    static func cBufferString(_ buf: [CChar]) -> String {
+        let bytes = buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    public static func currentDirectory() throws -> String {
+        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buf, buf.count) != nil else {
+            throw GateFailure.config("cannot determine the current directory: \(errnoString())")
+        }
+        return cBufferString(buf)
+    }
+
+    /// Wall-clock time in microseconds since the Unix epoch.
+    public static func nowMicros() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
+    }
+
+    public static func nowSeconds() -> UInt64 { UInt64(max(0, nowMicros() / 1_000_000)) }
+
+    /// Monotonic time in nanoseconds, for durations.
+    public static func monotonicNanos() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    public static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+
+    public static func errnoString(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
+
+    /// Writes all of `text` to a file descriptor, retrying short writes and EINTR.
+    public static func write(_ fd: Int32, _ text: String) {
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 { if errno == EINTR { continue }; return }
+            offset += n
+        }
+    }
+
+    /// `NO_COLOR` (no-color.org) or a non-terminal turns colour off.
+    public static func useColor(fd: Int32) -> Bool {
+        envNonEmpty("NO_COLOR") == nil && isTerminal(fd) && env("TERM") != "dumb"
+    }
+}

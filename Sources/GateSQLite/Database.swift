@@ -1,0 +1,97 @@
+import CSQLite
+
+/// An SQLite error with the library's message and primary result code.
+public struct SQLiteError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable { case constraint, busy, corrupt, notADatabase, readOnly, cantOpen, other }
+    public let code: Int32
+    public let message: String
+
+    public var kind: Kind {
+        switch code & 0xff {
+        case SQLITE_CONSTRAINT: return .constraint
+        case SQLITE_BUSY, SQLITE_LOCKED: return .busy
+        case SQLITE_CORRUPT: return .corrupt
+        case SQLITE_NOTADB: return .notADatabase
+        case SQLITE_READONLY: return .readOnly
+        case SQLITE_CANTOPEN: return .cantOpen
+        default: return .other
+        }
+    }
+
+    public var description: String { message }
+}
+
+/// One connection. Not shared between threads (gate is single-threaded around its store).
+public final class Database {
+    let handle: OpaquePointer
+
+    public enum Mode { case readWriteCreate, readWrite, readOnly }
+
+    public init(path: String, mode: Mode = .readWriteCreate) throws {
+        var db: OpaquePointer?
+        var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+        switch mode {
+        case .readWriteCreate: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        case .readWrite: flags |= SQLITE_OPEN_READWRITE
+        case .readOnly: flags |= SQLITE_OPEN_READONLY
+        }
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            if let db { sqlite3_close_v2(db) }
+            throw SQLiteError(code: rc, message: message)
+        }
+        handle = db
+    }
+
+    deinit { sqlite3_close_v2(handle) }
+
+    /// How long a writer waits for another process's lock before SQLITE_BUSY.
+    public func setBusyTimeout(milliseconds: Int32) {
+        sqlite3_busy_timeout(handle, milliseconds)
+    }
+
+    /// Runs one or more statements that return no rows (DDL, pragmas, BEGIN/COMMIT).
+    public func execute(_ sql: String) throws {
+        var errmsg: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &errmsg)
+        if rc != SQLITE_OK {
+            let message = errmsg.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+            sqlite3_free(errmsg)
+            throw SQLiteError(code: rc, message: message)
+        }
+    }
+
+    public func prepare(_ sql: String) throws -> Statement {
+        var stmt: OpaquePointer?
+        let rc = sqlite3_prepare_v2(handle, sql, -1, &stmt, nil)
+        guard rc == SQLITE_OK, let stmt else { throw lastError(rc) }
+        return Statement(database: self, handle: stmt)
+    }
+
+    /// Runs `body` inside BEGIN IMMEDIATE ... COMMIT (the write lock is taken up front, so two
+    /// processes appending to the ledger serialise instead of failing halfway). Rolls back on error.
+    public func immediateTransaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Convenience for single-value queries such as `PRAGMA user_version`.
+    public func scalarInt(_ sql: String) throws -> Int64? {
+        let stmt = try prepare(sql)
+        guard try stmt.step() else { return nil }
+        return stmt.isNull(0) ? nil : stmt.int(0)
+    }
+
+    func lastError(_ rc: Int32) -> SQLiteError {
+        SQLiteError(code: sqlite3_extended_errcode(handle) == 0 ? rc : sqlite3_extended_errcode(handle),
+                    message: String(cString: sqlite3_errmsg(handle)))
+    }
+}
