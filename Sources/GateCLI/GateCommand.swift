@@ -36,6 +36,9 @@ struct ExitWith: Error { let status: Int32 }
 public enum GateMain {
     public static func main() -> Never {
         do {
+            if let fast = FastRun.parse(Array(CommandLine.arguments.dropFirst())) {
+                try fast.execute()
+            }
             var command = try GateCommand.parseAsRoot()
             try command.run()
             exit(0)

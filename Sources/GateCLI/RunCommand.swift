@@ -23,6 +23,18 @@ struct RunCommand: ParsableCommand {
     var command: [String] = []
 
     func run() throws {
+        try RunInvocation(reason: reason, timeout: timeout, tokens: tokens, command: command).execute()
+    }
+}
+
+/// What `gate run` does, shared by the argument-parser command and the fast path in FastRun.
+struct RunInvocation {
+    var reason = ""
+    var timeout: String?
+    var tokens: [String] = []
+    var command: [String] = []
+
+    func execute() throws -> Never {
         guard !command.isEmpty else {
             throw GateFailure.usage("no command given", hint: "gate -- COMMAND [ARG...]")
         }
@@ -40,8 +52,7 @@ struct RunCommand: ParsableCommand {
         var given = tokens
         if given.isEmpty, let env = System.envNonEmpty("GATE_TOKEN") { given = [env] }
         options.tokens = try given.map(TokenSource.read)
-        let status = try RunFlow(options: options).run()
-        throw ExitWith(status: status)
+        exit(try RunFlow(options: options).run())
     }
 }
 

@@ -116,7 +116,9 @@ public struct RunFlow {
         if let waiter, let sig = waiter.pendingSignal() {
             throw GateFailure(ExitCode.tempFail, "interrupted by signal \(sig) before the command started")
         }
-        if let change = try IntentCapture.recheck(intent) {
+        // With approvals, what runs must still be what was approved: re-hash now. An allowed
+        // command was captured microseconds ago; hashing it twice would prove nothing more.
+        if !approvals.isEmpty, let change = try IntentCapture.recheck(intent) {
             throw refuse(.denied("refusing to run: \(change)"), code: "intent-changed", intent: intent, digest: digest, request: request)
         }
         let payload: JSON = .object(LedgerPayload.intentFields(intent, digest: digest) + [

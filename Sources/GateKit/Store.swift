@@ -25,6 +25,7 @@ public final class Store {
         do {
             db = try Database(path: path)
             db.setBusyTimeout(milliseconds: 10_000)
+            db.keepWriteAheadLogOpen()
             try db.execute("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF")
             let version = try db.scalarInt("PRAGMA user_version") ?? 0
             if version == 0 {

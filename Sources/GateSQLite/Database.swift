@@ -51,6 +51,15 @@ public final class Database {
         sqlite3_busy_timeout(handle, milliseconds)
     }
 
+    /// Keeps the WAL and shared-memory files between connections and skips the checkpoint on
+    /// close. A short-lived process (every gate invocation) then pays one fsync per commit instead
+    /// of also creating, syncing and deleting the WAL each time; SQLite's automatic checkpoint
+    /// still folds the WAL back into the database as it grows.
+    public func keepWriteAheadLogOpen() {
+        _ = csqlite_persist_wal(handle, 1)
+        _ = csqlite_no_checkpoint_on_close(handle, 1)
+    }
+
     /// Runs one or more statements that return no rows (DDL, pragmas, BEGIN/COMMIT).
     public func execute(_ sql: String) throws {
         var errmsg: UnsafeMutablePointer<CChar>?
