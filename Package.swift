@@ -34,8 +34,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "gate", dependencies: ["GateCLI"]),
-        .testTarget(name: "GateCoreTests", dependencies: ["GateCore", "GateKit"],
-                    resources: [.copy("Vectors")]),
-        .testTarget(name: "GateE2ETests", dependencies: ["GateCore", "GateWire"]),
+        // Vectors/ holds data files read through #filePath, not bundled resources.
+        .testTarget(name: "GateCoreTests", dependencies: ["GateCore", "GateWire", "GateCrypto", "GateKit"],
+                    exclude: ["Vectors"]),
+        // Drives the built `gate` binary as a user would.
+        .testTarget(name: "GateE2ETests", dependencies: ["gate", "GateCore", "GateWire"]),
     ]
 )

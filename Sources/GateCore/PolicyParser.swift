@@ -10,9 +10,12 @@ public enum PolicyParser {
         var keyOwners: [KeyID: String] = [:]
         var sawDefault = false
 
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Split on bytes: in Swift "\r\n" is one Character, so splitting Characters on "\n"
+        // would not split CRLF files at all.
+        for (index, rawLine) in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
             let n = index + 1
-            let line = rawLine.hasSuffix("\r") ? String(rawLine.dropLast()) : String(rawLine)
+            let bytes = rawLine.last == UInt8(ascii: "\r") ? rawLine.dropLast() : rawLine[...]
+            let line = String(decoding: bytes, as: UTF8.self)
             let words = try PolicyLexer.words(in: line, lineNumber: n)
             guard let first = words.first else { continue }
             let rest = Array(words.dropFirst())

@@ -107,6 +107,8 @@ public enum Views {
             ("request_id", .string(e.requestID)),
             ("actor", .string(e.actor)),
             ("payload", (try? JSON.parse(e.payload)) ?? .string(e.payload)),
+            // The exact stored text, which is what the hash covers (SPEC.md §6).
+            ("payload_text", .string(e.payload)),
             ("prev_hash", .string(Hex.encode(e.prevHash))),
             ("hash", .string(Hex.encode(e.hash))),
         ])

@@ -1,0 +1,233 @@
+#!/usr/bin/env python3
+"""An independent implementation of gate's formats (SPEC.md), written from the spec alone.
+
+It verifies what gate produces without trusting gate: intent digests, approval tokens and the
+ledger's hash chain. The test suite runs it against gate's output and against tampered copies.
+
+Usage:
+  gate_verify.py intent-digest VECTOR_FILE        print the digest of an intent vector
+  gate_verify.py token TOKEN PUBKEY [DIGEST_HEX]   verify a token under a gatepk1: key
+  gate_verify.py ledger FILE.jsonl                 verify a chain exported by `gate log --json`
+Exit status: 0 verified, 1 rejected (the reason on stderr), 2 usage.
+"""
+import base64
+import hashlib
+import json
+import struct
+import sys
+
+try:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+    from cryptography.exceptions import InvalidSignature
+except ImportError:  # pragma: no cover
+    sys.exit("gate_verify.py needs the 'cryptography' package (pip install cryptography)")
+
+
+class Rejected(Exception):
+    pass
+
+
+def blake2b256(data):
+    return hashlib.blake2b(data, digest_size=32).digest()
+
+
+# --- SPEC §1: canonical encoding -------------------------------------------------------------
+def u32(n):
+    return struct.pack(">I", n)
+
+
+def u64(n):
+    return struct.pack(">Q", n)
+
+
+def data(b):
+    return u32(len(b)) + b
+
+
+def string(s):
+    return data(s.encode("utf-8"))
+
+
+def b64url_decode(text):
+    if len(text) % 4 == 1 or any(c not in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" for c in text):
+        raise Rejected("bad base64url")
+    raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if b64url_encode(raw) != text:
+        raise Rejected("non-canonical base64url")
+    return raw
+
+
+def b64url_encode(raw):
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+# --- SPEC §2: intent -------------------------------------------------------------------------
+def encode_intent(argv, executable, executable_digest, cwd, user, uid, agent, host, bound_files=(), bound_env=()):
+    out = b"gateint1" + u32(len(argv))
+    for a in argv:
+        out += string(a)
+    out += string(executable) + executable_digest + string(cwd) + string(user) + u64(uid) + string(agent) + string(host)
+    files = sorted(bound_files, key=lambda f: f[0].encode())
+    out += u32(len(files))
+    for path, digest in files:
+        out += string(path) + digest
+    env = sorted(bound_env, key=lambda v: v[0].encode())
+    out += u32(len(env))
+    for name, value in env:
+        out += string(name) + string(value)
+    return out
+
+
+def intent_digest(**fields):
+    return blake2b256(encode_intent(**fields))
+
+
+# --- SPEC §3: keys ---------------------------------------------------------------------------
+def key_id(public_key):
+    return blake2b256(public_key)[:8]
+
+
+def parse_public_key(text):
+    if not text.startswith("gatepk1:"):
+        raise Rejected("not a gate public key")
+    raw = b64url_decode(text[len("gatepk1:"):])
+    if len(raw) != 42 or raw[:2] != b"Ed":
+        raise Rejected("public key has the wrong length or algorithm")
+    kid, pk = raw[2:10], raw[10:]
+    if key_id(pk) != kid:
+        raise Rejected("public key is damaged (key id mismatch)")
+    return kid, pk
+
+
+def public_key_text(pk):
+    return "gatepk1:" + b64url_encode(b"Ed" + key_id(pk) + pk)
+
+
+# --- SPEC §4: tokens -------------------------------------------------------------------------
+def encode_token_payload(kid, request_id, digest, decision, issued, expires, nonce, comment):
+    return (b"gatetok1" + b"Ed" + kid + string(request_id) + digest + bytes([decision]) + u64(issued) + u64(expires)
+            + nonce + string(comment))
+
+
+def parse_token(text):
+    text = text.strip()
+    if not text.startswith("gate1."):
+        raise Rejected("not a gate1 token")
+    parts = text[len("gate1."):].split(".")
+    if len(parts) != 2:
+        raise Rejected("a token has two parts")
+    payload, sig = b64url_decode(parts[0]), b64url_decode(parts[1])
+    if len(sig) != 64:
+        raise Rejected("signature must be 64 bytes")
+    p = payload
+    if p[:8] != b"gatetok1" or p[8:10] != b"Ed":
+        raise Rejected("unknown token version or algorithm")
+    kid = p[10:18]
+    (n,) = struct.unpack(">I", p[18:22])
+    if n > 64:
+        raise Rejected("request id too long")
+    rid = p[22:22 + n].decode()
+    o = 22 + n
+    digest = p[o:o + 32]; o += 32
+    decision = p[o]; o += 1
+    issued, expires = struct.unpack(">QQ", p[o:o + 16]); o += 16
+    nonce = p[o:o + 16]; o += 16
+    (m,) = struct.unpack(">I", p[o:o + 4]); o += 4
+    comment = p[o:o + m].decode(); o += m
+    if o != len(p) or decision not in (1, 2) or len(nonce) != 16 or len(digest) != 32:
+        raise Rejected("malformed payload")
+    if encode_token_payload(kid, rid, digest, decision, issued, expires, nonce, comment) != payload:
+        raise Rejected("payload is not canonical")
+    return dict(payload=payload, signature=sig, key_id=kid, request_id=rid, intent_digest=digest,
+                decision="approve" if decision == 1 else "deny", issued_at=issued, expires_at=expires,
+                nonce=nonce, comment=comment)
+
+
+def verify_token(text, public_key_line, expected_digest=None):
+    t = parse_token(text)
+    kid, pk = parse_public_key(public_key_line)
+    if t["key_id"] != kid:  # key id first, before any cryptography (minisign)
+        raise Rejected("token is signed by key %s, not %s" % (t["key_id"].hex().upper(), kid.hex().upper()))
+    try:
+        Ed25519PublicKey.from_public_bytes(pk).verify(t["signature"], t["payload"])
+    except InvalidSignature:
+        raise Rejected("signature does not verify")
+    if expected_digest is not None and t["intent_digest"] != expected_digest:
+        raise Rejected("token is for another intent")
+    return t
+
+
+def sign_token(seed, **fields):
+    key = Ed25519PrivateKey.from_private_bytes(seed)
+    payload = encode_token_payload(**fields)
+    return "gate1." + b64url_encode(payload) + "." + b64url_encode(key.sign(payload))
+
+
+# --- SPEC §6: ledger -------------------------------------------------------------------------
+def entry_hash(seq, time_us, kind, request_id, actor, payload, prev_hash):
+    return blake2b256(b"gateled1" + u64(seq) + u64(time_us) + string(kind) + string(request_id) + string(actor)
+                      + string(payload) + prev_hash)
+
+
+def verify_ledger_lines(lines):
+    """Each line is one `gate log --json` object; `payload_text` is the exact stored payload."""
+    head, count = bytes(32), 0
+    for line in lines:
+        e = json.loads(line)
+        seq = e["seq"]
+        if seq != count + 1:
+            raise Rejected("entry %d is missing (found %d)" % (count + 1, seq))
+        h = entry_hash(seq, e["time_us"], e["kind"], e["request_id"], e["actor"], e["payload_text"],
+                       bytes.fromhex(e["prev_hash"]))
+        if h.hex() != e["hash"]:
+            raise Rejected("entry %d does not match its hash" % seq)
+        if e["prev_hash"] != head.hex():
+            raise Rejected("entry %d does not link to the entry before it" % seq)
+        head, count = h, seq
+    return count, head
+
+
+# --- vectors ---------------------------------------------------------------------------------
+def read_vector(path):
+    fields = {}
+    for line in open(path, encoding="utf-8").read().split("\n"):
+        if not line or line.startswith("#"):
+            continue
+        k, _, v = line.partition(": ")
+        if not _ and line.endswith(":"):
+            k, v = line[:-1], ""
+        fields.setdefault(k, []).append(v)
+    return fields
+
+
+def intent_from_vector(f):
+    one = lambda k: f[k][0]
+    files = [(p.rsplit(" ", 1)[0], bytes.fromhex(p.rsplit(" ", 1)[1])) for p in f.get("bound-file", [])]
+    env = [tuple(v.split("=", 1)) for v in f.get("bound-env", [])]
+    return dict(argv=[json.loads(a) for a in f["argv"]], executable=one("executable"),
+                executable_digest=bytes.fromhex(one("executable-digest")), cwd=one("cwd"), user=one("user"),
+                uid=int(one("uid")), agent=one("agent"), host=one("host"), bound_files=files, bound_env=env)
+
+
+def main(argv):
+    try:
+        if len(argv) == 2 and argv[0] == "intent-digest":
+            print(intent_digest(**intent_from_vector(read_vector(argv[1]))).hex())
+        elif len(argv) in (3, 4) and argv[0] == "token":
+            t = verify_token(argv[1], argv[2], bytes.fromhex(argv[3]) if len(argv) == 4 else None)
+            print("ok: %s of request %s by key %s, intent %s" % (t["decision"], t["request_id"], t["key_id"].hex().upper(),
+                                                                  t["intent_digest"].hex()))
+        elif len(argv) == 2 and argv[0] == "ledger":
+            count, head = verify_ledger_lines([l for l in open(argv[1], encoding="utf-8") if l.strip()])
+            print("ledger ok: %d entries, head %s" % (count, head.hex()))
+        else:
+            print(__doc__, file=sys.stderr)
+            return 2
+    except Rejected as e:
+        print("rejected: %s" % e, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
