@@ -57,7 +57,10 @@ public enum Spawner {
         sigemptyset(&defaults)
         for s in forwardedSignals + [SIGPIPE] { sigaddset(&defaults, s) }
         posix_spawnattr_setsigdefault(&attr, &defaults)
+        // The child gets the forwarded signals at their defaults and unblocked, so that what
+        // gate forwards takes effect; the rest of the mask is what gate was started with.
         var childMask = previousMask
+        for s in forwardedSignals { sigdelset(&childMask, s) }
         posix_spawnattr_setsigmask(&attr, &childMask)
         posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
@@ -79,7 +82,10 @@ public enum Spawner {
         }
         forwardTarget = pid
         onStart(pid)
+        // Unblock the forwarded signals in gate itself too (whatever mask it inherited), so that
+        // a kill aimed at gate reaches the child.
         var mask = previousMask
+        for s in forwardedSignals { sigdelset(&mask, s) }
         pthread_sigmask(SIG_SETMASK, &mask, nil)
 
         var status: Int32 = 0

@@ -33,6 +33,12 @@ public final class Waiter {
         action.sa_flags = SA_RESTART
         sigemptyset(&action.sa_mask)
         for s in [SIGINT, SIGTERM, SIGHUP] { sigaction(s, &action, nil) }
+        // A parent may have started gate with these blocked (test runners and some supervisors
+        // do); a requester that cannot be interrupted would be a hang, so unblock them here.
+        var set = sigset_t()
+        sigemptyset(&set)
+        for s in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, s) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     deinit {

@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+
+/// One isolated gate installation for one test: its own GATE_HOME, policy, keys and files.
+/// Drives the built `gate` binary as a person or a script would.
+final class Sandbox: @unchecked Sendable {
+    static let binary: String = {
+        if let b = ProcessInfo.processInfo.environment["GATE_BIN"] { return b }
+        // The test bundle sits next to the products it was built with.
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidate = dir.appendingPathComponent("gate").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/gate").path
+    }()
+
+    let root: URL
+    var home: String { root.appendingPathComponent("home").path }
+    var policyPath: String { root.appendingPathComponent("etc/policy").path }
+    var env: [String: String]
+
+    init() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("gate-e2e-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("etc"), withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o755])
+        env = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": root.path, "GATE_HOME": root.appendingPathComponent("home").path,
+               "GATE_POLICY": root.appendingPathComponent("etc/policy").path, "NO_COLOR": "1", "LANG": "C.UTF-8"]
+    }
+
+    deinit { try? FileManager.default.removeItem(at: root) }
+
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    func path(_ name: String) -> String { root.appendingPathComponent(name).path }
+
+    func write(_ name: String, _ text: String, mode: Int = 0o644) throws {
+        let p = path(name)
+        try? FileManager.default.removeItem(atPath: p)
+        try text.write(toFile: p, atomically: false, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: p)
+    }
+
+    func writePolicy(_ text: String, to name: String = "etc/policy") throws {
+        try write(name, "version 1\n" + text, mode: 0o600)
+    }
+
+    /// Starts gate in the background; output goes to files read by `finish`.
+    func start(_ args: [String], env extra: [String: String] = [:], cwd: String? = nil) throws -> Running {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.binary)
+        p.arguments = args
+        p.environment = env.merging(extra) { $1 }
+        p.currentDirectoryURL = URL(fileURLWithPath: cwd ?? root.path)
+        let id = UUID().uuidString.prefix(8)
+        let out = path("out-\(id)"), err = path("err-\(id)")
+        FileManager.default.createFile(atPath: out, contents: nil)
+        FileManager.default.createFile(atPath: err, contents: nil)
+        p.standardOutput = FileHandle(forWritingAtPath: out)
+        p.standardError = FileHandle(forWritingAtPath: err)
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        return Running(process: p, out: out, err: err)
+    }
+
+    struct Running {
+        let process: Process
+        let out: String
+        let err: String
+
+        func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
+
+        func finish(timeout: TimeInterval = 60) -> Output {
+            let deadline = Date().addingTimeInterval(timeout)
+            while process.isRunning && Date() < deadline { usleep(5000) }
+            if process.isRunning { process.terminate(); Issue.record("gate did not finish within \(timeout)s") }
+            process.waitUntilExit()
+            return Output(status: process.terminationStatus,
+                          stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+                          stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+        }
+    }
+
+    @discardableResult
+    func run(_ args: [String], env extra: [String: String] = [:], cwd: String? = nil) throws -> Output {
+        try start(args, env: extra, cwd: cwd).finish()
+    }
+
+    /// Makes an approver key without a passphrase; returns its public key text.
+    func keygen(_ name: String) throws -> String {
+        let r = try run(["keygen", "--name", name, "--out", path("\(name).key"), "--no-passphrase"])
+        #expect(r.status == 0, "keygen: \(r.stderr)")
+        return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Waits until a request is pending and returns its id.
+    func waitForPending(timeout: TimeInterval = 20) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let r = try run(["list", "--json"])
+            if let data = r.stdout.data(using: .utf8), let list = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]],
+               let first = list.first, let id = first["id"] as? String {
+                return id
+            }
+            usleep(20_000)
+        }
+        throw SandboxError("no pending request appeared")
+    }
+
+    /// The ledger as `gate log --json` prints it.
+    func ledger() throws -> [[String: Any]] {
+        let r = try run(["log", "--json"])
+        return r.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+
+    func lastEntry() throws -> (kind: String, payload: [String: Any]) {
+        let e = try ledger().last ?? [:]
+        return (e["kind"] as? String ?? "", e["payload"] as? [String: Any] ?? [:])
+    }
+
+    /// A pending request whose requester is gone (killed), so tokens can be issued for it and
+    /// presented later with --token, as an offline hand-over would.
+    func abandonedRequest(_ command: [String]) throws -> String {
+        let r = try start(["--"] + command)
+        let id = try waitForPending()
+        r.signal(SIGKILL)
+        _ = r.finish()
+        return id
+    }
+}
+
+struct SandboxError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
