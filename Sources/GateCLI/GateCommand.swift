@@ -8,14 +8,26 @@ public struct GateCommand: ParsableCommand {
         commandName: "gate",
         abstract: "Put a human decision in front of a privileged command.",
         discussion: """
-            gate captures exactly what a command would do, asks an approver, and runs it only \
-            after verifying a signed approval for that exact intent. Every request, decision and \
-            run is appended to a hash-chained audit ledger.
+            gate captures exactly what a command would do (argv, the resolved executable and its \
+            BLAKE2b digest, cwd, requester, host), asks an approver, and runs it only after \
+            verifying a signed Ed25519 approval bound to that exact intent: not expired, not used \
+            before, not signed by the requester, signed by a key the policy trusts. Every request, \
+            decision, refusal and run is appended to a hash-chained audit ledger.
 
-            Exit status: the command's own status when it ran (128+N if it died of signal N); \
-            64 usage; 65 damaged state or ledger; 70 internal error; 75 approval timed out or \
-            cancelled; 77 denied or not permitted; 78 configuration (policy, key file); 126 not \
-            executable; 127 not found.
+            EXIT STATUS: the command's own status when it ran (128+N if it died of signal N); \
+            64 usage; 65 damaged state database or ledger; 70 internal error; 75 approval timed \
+            out or cancelled; 77 denied or not permitted (policy, approver, failed verification); \
+            78 configuration (policy, key file, state directory); 126 not executable; 127 not found.
+
+            ENVIRONMENT: GATE_HOME state directory (default $XDG_STATE_HOME/gate, i.e. \
+            ~/.local/state/gate); GATE_POLICY policy file (default $GATE_HOME/policy, see \
+            gate-policy(5)); GATE_KEY approver secret key (default ~/.config/gate/key); GATE_TOKEN \
+            a pre-issued token or @FILE; GATE_AGENT label of an agent acting for the user; \
+            GATE_PASSPHRASE_FILE file holding a key passphrase (mode 0600) for non-interactive \
+            use; NO_COLOR disables colour.
+
+            FILES: $GATE_HOME/state.db holds pending requests, tokens and the ledger (SQLite, WAL). \
+            Formats are specified in SPEC.md.
             """,
         version: GateVersion.string,
         subcommands: [RunCommand.self, KeygenCommand.self, ListCommand.self, ShowCommand.self, ApproveCommand.self,

@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+
+/// completions/ and man/gate.1 are generated from the CLI by scripts/generate.sh; these tests
+/// fail when a command or option changed and the files were not regenerated.
+@Suite struct GeneratedFilesTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func gate(_ args: [String]) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Sandbox.binary)
+        p.arguments = args
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    @Test(arguments: ["bash", "zsh", "fish"])
+    func completionsAreCurrent(_ shell: String) throws {
+        let committed = try String(contentsOf: Self.root.appendingPathComponent("completions/gate.\(shell)"), encoding: .utf8)
+        #expect(try Self.gate(["--generate-completion-script", shell]) == committed,
+                "completions/gate.\(shell) is stale: run scripts/generate.sh")
+    }
+
+    @Test func manPageDocumentsEveryCommandAndOption() throws {
+        let man = try String(contentsOf: Self.root.appendingPathComponent("man/gate.1"), encoding: .utf8)
+        let commands = ["run", "keygen", "list", "show", "approve", "deny", "log", "audit"]
+        for c in commands {
+            #expect(man.contains(".It Em \(c)"), "man/gate.1 lacks '\(c)': run scripts/generate.sh")
+            let help = try Self.gate(["help", c])
+            // Option lines of the help text: "  --name <value>   help" or "  -h, --help   help".
+            for line in help.split(separator: "\n") {
+                let words = line.split(separator: " ")
+                guard line.hasPrefix("  "), let option = words.first(where: { $0.hasPrefix("--") }),
+                      words.firstIndex(of: option)! <= 1 else { continue }
+                let name = option.trimmingCharacters(in: CharacterSet(charactersIn: ","))
+                #expect(man.contains("Fl -\(name.dropFirst(2))"), "man/gate.1 lacks \(name) of \(c): run scripts/generate.sh")
+            }
+        }
+        #expect(man.contains("EXIT STATUS"))
+        #expect(FileManager.default.fileExists(atPath: Self.root.appendingPathComponent("man/gate-policy.5").path))
+    }
+}

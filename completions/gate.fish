@@ -1,0 +1,149 @@
+function __gate_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __gate_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __gate_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __gate_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __gate_parse_tokens -S
+    set -l unparsed_tokens (__gate_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'gate'
+        __gate_parse_subcommand 0 'version' 'h/help'
+        switch $unparsed_tokens[1]
+        case 'run'
+            __gate_parse_subcommand -r 1 'reason=' 'timeout=' 'token=+' 'version' 'h/help'
+        case 'keygen'
+            __gate_parse_subcommand 0 'name=' 'out=' 'user=' 'no-passphrase' 'version' 'h/help'
+        case 'list'
+            __gate_parse_subcommand 0 'json' 'all' 'version' 'h/help'
+        case 'show'
+            __gate_parse_subcommand 1 'json' 'version' 'h/help'
+        case 'approve'
+            __gate_parse_subcommand 1 'key=' 'comment=' 'ttl=' 'print-token' 'version' 'h/help'
+        case 'deny'
+            __gate_parse_subcommand 1 'key=' 'reason=' 'version' 'h/help'
+        case 'log'
+            __gate_parse_subcommand 0 'json' 'request=' 'last=' 'version' 'h/help'
+        case 'audit'
+            __gate_parse_subcommand 0 'version' 'h/help'
+            switch $unparsed_tokens[1]
+            case 'verify'
+                __gate_parse_subcommand 0 'version' 'h/help'
+            end
+        case 'help'
+            __gate_parse_subcommand -r 1 'version'
+        end
+    end
+end
+
+function __gate_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __gate_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __gate_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __gate_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__gate_tokens -p)
+    if test -z "$(__gate_tokens -t)"
+        set -l index (count (__gate_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'gate' -f
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate" version' -l 'version' -d 'Show the version.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_positional "gate" -eq 1' -fa 'run' -d 'Run a command once the policy\'s approvals are verified (the default: gate -- CMD).'
+complete -c 'gate' -n '__gate_should_offer_completions_for_positional "gate" -eq 1' -fa 'keygen' -d 'Create an approver key pair (Ed25519; the secret key is passphrase-encrypted).'
+complete -c 'gate' -n '__gate_should_offer_completions_for_positional "gate" -eq 1' -fa 'list' -d 'List pending requests.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_positional "gate" -eq 1' -fa 'show' -d 'Show everything about one request.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_positional "gate" -eq 1' -fa 'approve' -d 'Approve a request: sign a token bound to its exact intent.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_positional "gate" -eq 1' -fa 'deny' -d 'Deny a request (signed, recorded).'
+complete -c 'gate' -n '__gate_should_offer_completions_for_positional "gate" -eq 1' -fa 'log' -d 'Show the audit ledger: who asked, who decided, what ran.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_positional "gate" -eq 1' -fa 'audit' -d 'Check and export the audit ledger.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_positional "gate" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate run" reason' -l 'reason' -d 'Why you are running this; shown to approvers and recorded.' -rfka ''
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate run" timeout' -l 'timeout' -d 'How long to wait for a decision, e.g. 90s, 15m, 2h (default: forever on a terminal, 30m otherwise).' -rfka ''
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate run"' -l 'token' -d 'A pre-issued approval token, or @FILE holding one; repeat for several (also GATE_TOKEN).' -rfka ''
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate run" version' -l 'version' -d 'Show the version.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate run" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate keygen" name' -l 'name' -d 'The approver\'s name, as the policy will call them.' -rfka ''
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate keygen" out' -l 'out' -d 'Where to write the secret key (default: $GATE_KEY or ~/.config/gate/key); the public key goes to FILE.pub.' -rfka ''
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate keygen" user' -l 'user' -d 'The unix user who owns this key, for the policy line (default: you).' -rfka ''
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate keygen" no-passphrase' -l 'no-passphrase' -d 'Store the secret key unencrypted (for robots and tests only).'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate keygen" version' -l 'version' -d 'Show the version.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate keygen" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate list" json' -l 'json' -d 'Machine-readable output.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate list" all' -l 'all' -d 'Include decided, finished and cancelled requests (newest first).'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate list" version' -l 'version' -d 'Show the version.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate list" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate show" json' -l 'json' -d 'Machine-readable output.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate show" version' -l 'version' -d 'Show the version.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate show" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate approve" key' -l 'key' -d 'Your secret key (default: $GATE_KEY or ~/.config/gate/key).' -rfka ''
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate approve" comment' -l 'comment' -d 'A comment recorded with the approval.' -rfka ''
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate approve" ttl' -l 'ttl' -d 'How long the approval stays valid (default 15m).' -rfka ''
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate approve" print-token' -l 'print-token' -d 'Print the token on standard output, for handing over offline (gate run --token).'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate approve" version' -l 'version' -d 'Show the version.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate approve" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate deny" key' -l 'key' -d 'Your secret key (default: $GATE_KEY or ~/.config/gate/key).' -rfka ''
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate deny" reason' -l 'reason' -d 'Why; shown to the requester and recorded.' -rfka ''
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate deny" version' -l 'version' -d 'Show the version.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate deny" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate log" json' -l 'json' -d 'One JSON object per line, with hashes.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate log" request' -l 'request' -d 'Only entries for this request id.' -rfka ''
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate log" last' -l 'last' -d 'Only the last N entries.' -rfka ''
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate log" version' -l 'version' -d 'Show the version.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate log" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate audit" version' -l 'version' -d 'Show the version.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate audit" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_positional "gate audit" -eq 1' -fa 'verify' -d 'Walk the hash chain; name the first damaged entry.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate audit verify" version' -l 'version' -d 'Show the version.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate audit verify" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate help" version' -l 'version' -d 'Show the version.'

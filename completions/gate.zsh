@@ -1,0 +1,231 @@
+#compdef gate
+
+__gate_complete() {
+    local -ar non_empty_completions=("${@:#(|:*)}")
+    local -ar empty_completions=("${(M)@:#(|:*)}")
+    _describe -V '' non_empty_completions -- empty_completions -P $'\'\''
+}
+
+__gate_custom_complete() {
+    local -a completions
+    completions=("${(@f)"$("${command_name}" "${@}" "${command_line[@]}")"}")
+    if [[ "${#completions[@]}" -gt 1 ]]; then
+        __gate_complete "${completions[@]:0:-1}"
+    fi
+}
+
+__gate_cursor_index_in_current_word() {
+    if [[ -z "${QIPREFIX}${IPREFIX}${PREFIX}" ]]; then
+        printf 0
+    else
+        printf %s "${#${(z)LBUFFER}[-1]}"
+    fi
+}
+
+_gate() {
+    emulate -RL zsh -G
+    setopt extendedglob nullglob numericglobsort
+    unsetopt aliases banghist
+
+    local -xr SAP_SHELL=zsh
+    local -x SAP_SHELL_VERSION
+    SAP_SHELL_VERSION="$(builtin emulate zsh -c 'printf %s "${ZSH_VERSION}"')"
+    local -r SAP_SHELL_VERSION
+
+    local context state state_descr line
+    local -A opt_args
+
+    local -r command_name="${words[1]}"
+    local -ar command_line=("${words[@]}")
+    local -ir current_word_index="$((CURRENT - 1))"
+
+    local -i ret=1
+    local -ar arg_specs=(
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'run:Run a command once the policy'\''s approvals are verified (the default: gate -- CMD).'
+            'keygen:Create an approver key pair (Ed25519; the secret key is passphrase-encrypted).'
+            'list:List pending requests.'
+            'show:Show everything about one request.'
+            'approve:Approve a request: sign a token bound to its exact intent.'
+            'deny:Deny a request (signed, recorded).'
+            'log:Show the audit ledger: who asked, who decided, what ran.'
+            'audit:Check and export the audit ledger.'
+            'help:Show subcommand help information.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        run|keygen|list|show|approve|deny|log|audit|help)
+            "_gate_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_gate_run() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--reason[Why you are running this; shown to approvers and recorded.]:reason:'
+        '--timeout[How long to wait for a decision, e.g. 90s, 15m, 2h (default\: forever on a terminal, 30m otherwise).]:duration:'
+        '*--token[A pre-issued approval token, or @FILE holding one; repeat for several (also GATE_TOKEN).]:token:'
+        '*:command:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_gate_keygen() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--name[The approver'\''s name, as the policy will call them.]:name:'
+        '--out[Where to write the secret key (default\: $GATE_KEY or ~/.config/gate/key); the public key goes to FILE.pub.]:file:'
+        '--user[The unix user who owns this key, for the policy line (default\: you).]:user:'
+        '--no-passphrase[Store the secret key unencrypted (for robots and tests only).]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_gate_list() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--json[Machine-readable output.]'
+        '--all[Include decided, finished and cancelled requests (newest first).]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_gate_show() {
+    local -i ret=1
+    local -ar arg_specs=(
+        ':id:'
+        '--json[Machine-readable output.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_gate_approve() {
+    local -i ret=1
+    local -ar arg_specs=(
+        ':id:'
+        '--key[Your secret key (default\: $GATE_KEY or ~/.config/gate/key).]:file:'
+        '--comment[A comment recorded with the approval.]:comment:'
+        '--ttl[How long the approval stays valid (default 15m).]:duration:'
+        '--print-token[Print the token on standard output, for handing over offline (gate run --token).]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_gate_deny() {
+    local -i ret=1
+    local -ar arg_specs=(
+        ':id:'
+        '--key[Your secret key (default\: $GATE_KEY or ~/.config/gate/key).]:file:'
+        '--reason[Why; shown to the requester and recorded.]:reason:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_gate_log() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--json[One JSON object per line, with hashes.]'
+        '--request[Only entries for this request id.]:request:'
+        '--last[Only the last N entries.]:last:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_gate_audit() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'verify:Walk the hash chain; name the first damaged entry.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        verify)
+            "_gate_audit_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_gate_audit_verify() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_gate_help() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '*:subcommands:'
+        '--version[Show the version.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+if [[ "${funcstack[1]}" = _gate ]]; then
+    _gate "${@}"
+else
+    compdef _gate gate
+fi

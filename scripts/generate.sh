@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Regenerates what is derived from the CLI definition: shell completions and man/gate.1.
+# Run after changing a command or option; a test fails when these are stale.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build --product gate >/dev/null
+bin=.build/debug/gate
+"$bin" --generate-completion-script bash > completions/gate.bash
+"$bin" --generate-completion-script zsh > completions/gate.zsh
+"$bin" --generate-completion-script fish > completions/gate.fish
+rm -rf .build/plugins/GenerateManual/outputs
+swift package --allow-writing-to-package-directory generate-manual >/dev/null
+# The generation date would make every run a change; pin the page to the version instead.
+sed -e 's/^\.Dd .*/.Dd gate '"$("$bin" --version)"'/' .build/plugins/GenerateManual/outputs/gate/gate.1 > man/gate.1
+echo "generated completions/gate.{bash,zsh,fish} and man/gate.1"

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds gate and runs every test: unit tests of the pure core, end-to-end tests that drive the
+# built binary (real files, real processes, a real terminal under tmux), and the independent
+# Python verifier against gate's output. Installs what is missing first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh libsodium-dev libsqlite3-dev pkg-config sqlite3 tmux python3
+python3 -c 'import cryptography' 2>/dev/null || python3 -m pip install -q cryptography
+export PATH="/opt/swift/usr/bin:$PATH"
+swift build --build-tests
+set +e
+swift test --skip-build > .build/test-output.txt 2>&1
+status=$?
+set -e
+# Passes, failures and the closing line; the per-test "started" lines only lengthen the log.
+grep -v '^◇ \|^↳ ' .build/test-output.txt || true
+exit "$status"
