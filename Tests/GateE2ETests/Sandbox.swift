@@ -29,12 +29,6 @@ final class Sandbox: @unchecked Sendable {
 
     deinit { try? FileManager.default.removeItem(at: root) }
 
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
     func path(_ name: String) -> String { root.appendingPathComponent(name).path }
 
     func write(_ name: String, _ text: String, mode: Int = 0o644) throws {
@@ -48,45 +42,17 @@ final class Sandbox: @unchecked Sendable {
         try write(name, "version 1\n" + text, mode: 0o600)
     }
 
-    /// Starts gate in the background; output goes to files read by `finish`.
-    func start(_ args: [String], env extra: [String: String] = [:], cwd: String? = nil) throws -> Running {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.binary)
-        p.arguments = args
-        p.environment = env.merging(extra) { $1 }
-        p.currentDirectoryURL = URL(fileURLWithPath: cwd ?? root.path)
-        let id = UUID().uuidString.prefix(8)
-        let out = path("out-\(id)"), err = path("err-\(id)")
-        FileManager.default.createFile(atPath: out, contents: nil)
-        FileManager.default.createFile(atPath: err, contents: nil)
-        p.standardOutput = FileHandle(forWritingAtPath: out)
-        p.standardError = FileHandle(forWritingAtPath: err)
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        return Running(process: p, out: out, err: err)
-    }
+    typealias Output = Spawned.Output
+    typealias Running = Spawned
 
-    struct Running {
-        let process: Process
-        let out: String
-        let err: String
-
-        func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
-
-        func finish(timeout: TimeInterval = 60) -> Output {
-            let deadline = Date().addingTimeInterval(timeout)
-            while process.isRunning && Date() < deadline { usleep(5000) }
-            if process.isRunning { process.terminate(); Issue.record("gate did not finish within \(timeout)s") }
-            process.waitUntilExit()
-            return Output(status: process.terminationStatus,
-                          stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
-                          stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
-        }
+    /// Starts gate in the background; `finish()` collects its status and output.
+    func start(_ args: [String], env extra: [String: String] = [:], cwd: String? = nil, stdin: String? = nil) throws -> Running {
+        try Spawned.start([Self.binary] + args, env: env.merging(extra) { $1 }, cwd: cwd ?? root.path, stdin: stdin)
     }
 
     @discardableResult
-    func run(_ args: [String], env extra: [String: String] = [:], cwd: String? = nil) throws -> Output {
-        try start(args, env: extra, cwd: cwd).finish()
+    func run(_ args: [String], env extra: [String: String] = [:], cwd: String? = nil, stdin: String? = nil) throws -> Output {
+        try start(args, env: extra, cwd: cwd, stdin: stdin).finish()
     }
 
     /// Makes an approver key without a passphrase; returns its public key text.

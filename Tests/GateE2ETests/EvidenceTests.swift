@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+
+/// The record: the ledger verifies, tampering is caught, and an independent implementation of
+/// SPEC.md (tools/gate_verify.py) agrees with gate.
+@Suite(.timeLimit(.minutes(2))) struct EvidenceTests {
+    static let verifier = GeneratedFilesTests.root.appendingPathComponent("tools/gate_verify.py").path
+
+    static func python(_ args: [String]) throws -> Sandbox.Output {
+        try Spawned.run(["python3", verifier] + args)
+    }
+
+    static func sqlite(_ db: String, _ sql: String) throws {
+        #expect(try Spawned.run(["sqlite3", db, sql]).status == 0, "sqlite3 \(sql)")
+    }
+
+    /// A sandbox with a few runs in its ledger and one token for `sh -c 'echo ok'`.
+    static func populated() throws -> (Sandbox, token: String, bob: String) {
+        let s = try Sandbox()
+        let bob = try s.keygen("bob")
+        try s.writePolicy("approver bob user=bob key=\(bob)\nallow -- true\ndefault require 1\n")
+        try s.run(["--", "true"])
+        let id = try s.abandonedRequest(["sh", "-c", "echo ok"])
+        let a = try s.run(["approve", id, "--key", s.path("bob.key"), "--comment", "ünïcode \"quoted\"", "--print-token"])
+        let token = a.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try s.run(["--token", token, "--", "sh", "-c", "echo ok"]).status == 0)
+        try s.run(["--", "no-such-command-gate-test"])
+        return (s, token, bob)
+    }
+
+    @Test func independentVerifierAcceptsGatesLedgerAndTokens() throws {
+        let (s, token, bob) = try Self.populated()
+        let log = try s.run(["log", "--json"])
+        try s.write("ledger.jsonl", log.stdout)
+        let ok = try Self.python(["ledger", s.path("ledger.jsonl")])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(ok.stdout.hasPrefix("ledger ok: \(log.stdout.split(separator: "\n").count) entries"))
+        // Same head as gate's own verification.
+        let own = try s.run(["audit", "verify"])
+        #expect(own.stdout.split(separator: " ").last == ok.stdout.split(separator: " ").last)
+        // The token verifies under bob's key, for the digest gate recorded.
+        let started = try s.ledger().first { ($0["kind"] as? String) == "started" && (($0["payload"] as? [String: Any])?["approvals"] as? [Any])?.isEmpty == false }
+        let digest = (started?["payload"] as? [String: Any])?["intent_digest"] as? String ?? ""
+        let t = try Self.python(["token", token, bob, digest])
+        #expect(t.status == 0, "\(t.stderr)")
+        // …and not under another key, nor for another digest.
+        let carol = try s.keygen("carol")
+        #expect(try Self.python(["token", token, carol]).stderr.contains("rejected: token is signed by key"))
+        #expect(try Self.python(["token", token, bob, String(repeating: "0", count: 64)]).stderr.contains("another intent"))
+    }
+
+    @Test func independentVerifierRejectsTamperedExports() throws {
+        let (s, _, _) = try Self.populated()
+        let lines = try s.run(["log", "--json"]).stdout.split(separator: "\n").map(String.init)
+        func reject(_ variant: [String], _ reason: String) throws {
+            try s.write("t.jsonl", variant.joined(separator: "\n") + "\n")
+            let r = try Self.python(["ledger", s.path("t.jsonl")])
+            #expect(r.status == 1 && r.stderr.contains(reason), "\(reason): \(r.stderr)")
+        }
+        var edited = lines
+        edited[1] = edited[1].replacingOccurrences(of: "\"exit_code\\\":0", with: "\"exit_code\\\":1")
+        #expect(edited[1] != lines[1])
+        try reject(edited, "does not match its hash")
+        try reject(Array(lines[0..<1] + lines[2...]), "entry 2 is missing")
+        var swapped = lines
+        swapped.swapAt(1, 2)
+        try reject(swapped, "is missing")
+    }
+
+    @Test func auditVerifyNamesTheFirstDamagedEntry() throws {
+        let (s, _, _) = try Self.populated()
+        let db = s.path("home/state.db")
+        // The triggers refuse edits through SQLite…
+        #expect(try Spawned.run(["sqlite3", db, "UPDATE ledger SET actor = 'mallory' WHERE seq = 2"]).status != 0)
+        #expect(try s.run(["audit", "verify"]).status == 0)
+        // …but someone who can write the file can drop them. The chain still shows the edit.
+        try Self.sqlite(db, "DROP TRIGGER ledger_no_update; UPDATE ledger SET actor = 'mallory' WHERE seq = 2")
+        let r = try s.run(["audit", "verify"])
+        #expect(r.status == 65)
+        #expect(r.stderr.contains("gate: error: ledger damaged at entry 2: entry 2 does not match its hash (edited)"))
+        try Self.sqlite(db, "DROP TRIGGER ledger_no_delete; DELETE FROM ledger WHERE seq = 1")
+        #expect(try s.run(["audit", "verify"]).stderr.contains("entry 1 is missing"))
+    }
+
+    @Test func hostileArgvIsShownInert() throws {
+        let s = try Sandbox()
+        let bob = try s.keygen("bob")
+        try s.writePolicy("approver bob user=bob key=\(bob)\ndefault require 1\n")
+        let id = try s.abandonedRequest(["echo", "\u{1b}[2J\u{1b}[1;1Happroved by everyone", "<script>"])
+        for args in [["show", id], ["list"], ["log"]] {
+            let out = try s.run(args).stdout
+            #expect(!out.contains("\u{1b}"), "\(args): raw escape reached the terminal")
+        }
+        #expect(try s.run(["show", id]).stdout.contains("$'\\x1b[2J\\x1b[1;1Happroved by everyone'"))
+        // JSON keeps the exact value, escaped.
+        #expect(try s.run(["show", id, "--json"]).stdout.contains("\\u001b[2J"))
+    }
+
+    @Test func damagedStateDatabaseIsAClearError() throws {
+        let s = try Sandbox()
+        try s.writePolicy("allow -- true\n")
+        try FileManager.default.createDirectory(atPath: s.home, withIntermediateDirectories: true)
+        try s.write("home/state.db", String(repeating: "not a database ", count: 400))
+        let r = try s.run(["--", "true"])
+        #expect(r.status == 65)
+        #expect(r.stderr.contains("gate: error: state database") && r.stderr.contains("is damaged or not a gate database"))
+        #expect(!r.stderr.contains("Fatal error"))
+    }
+}
