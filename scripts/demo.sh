@@ -30,7 +30,7 @@ run "$gate" -- ls -d /tmp
 say "a command that needs approval: the requester waits (in the background here)"
 "$gate" --reason "rotate the demo log" -- sh -c 'echo "the approved command ran as $(id -un)"; exit 3' &
 requester=$!
-for _ in $(seq 100); do id=$("$gate" list | awk '/pending/ {print $1; exit}'); [ -n "$id" ] && break; sleep 0.1; done
+for _ in $(seq 100); do id=$("$gate" list | awk '$3 == "pending" {print $1; exit}'); [ -n "$id" ] && break; sleep 0.1; done
 [ -n "$id" ] || { echo "demo: the request did not appear" >&2; exit 1; }
 run "$gate" list
 run "$gate" show "$id"
@@ -43,7 +43,7 @@ echo "requester exited with $status (the command's own status)"
 
 say "a token is good once: handing the same approval over again is refused"
 "$gate" --reason "second try" -- sh -c 'echo again' & requester=$!
-for _ in $(seq 100); do id2=$("$gate" list | awk '/pending/ {print $1; exit}'); [ -n "$id2" ] && break; sleep 0.1; done
+for _ in $(seq 100); do id2=$("$gate" list | awk '$3 == "pending" {print $1; exit}'); [ -n "$id2" ] && break; sleep 0.1; done
 token=$("$gate" approve "$id2" --key "$demo/alice.key" --print-token 2>/dev/null)
 wait "$requester" || true
 set +e; "$gate" --token "$token" -- sh -c 'echo again'; status=$?; set -e

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Measures the figures BENCHMARKS.md reports (issue 2):
+#   1. gate -- /bin/true on an allowed command (ledger append included) vs sudo true vs env true
+#   2. gate --token … -- /bin/true with a pre-issued token (verification + single-use record)
+#   3. approval → child start latency, local mode, over N approvals (default 200)
+# Usage: scripts/bench.sh [N]. Release build with the static Swift runtime, as shipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh libsodium-dev libsqlite3-dev pkg-config hyperfine sudo python3
+export PATH="/opt/swift/usr/bin:$PATH"
+n=${1:-200}
+swift build -c release --static-swift-stdlib --product gate >/dev/null
+gate="$PWD/.build/release/gate"
+work=$(mktemp -d /tmp/gate-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+export GATE_HOME="$work/state" GATE_POLICY="$work/policy" NO_COLOR=1
+out="${BENCH_OUT:-$PWD/bench-out}"
+mkdir -p "$out"
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r), $(swift --version 2>&1 | head -n1)"
+echo "disk for GATE_HOME: $(df -h "$work" | awk 'NR==2 {print $1, $2}')"
+
+key=$("$gate" keygen --name bench --user bench-approver --out "$work/bench.key" --no-passphrase 2>/dev/null)
+cat > "$GATE_POLICY" <<POLICY
+version 1
+approver bench user=bench-approver key=$key
+allow -- /bin/true
+require 1 -- /bin/sh ...
+require 1 -- /usr/bin/sh ...
+default require 1
+POLICY
+chmod 600 "$GATE_POLICY"
+"$gate" -- /bin/true   # creates the state database
+
+echo
+echo "== 1. allowed command: gate -- /bin/true vs sudo true vs env true"
+hyperfine -N --warmup 30 --runs 500 --export-json "$out/allowed.json" \
+    'sudo true' 'env true' "$gate -- /bin/true" 2>&1 | grep -E "Benchmark|Time|±"
+
+echo
+echo "== 2. pre-issued token: gate --token @FILE -- /bin/true (one fresh token per run)"
+# hyperfine takes one --prepare per command, in order: sudo needs none.
+# Tokens for one request whose requester has gone; each approval has its own nonce, so each is
+# a distinct single-use token for the same intent.
+cat > "$work/tok-policy" <<POLICY
+version 1
+approver bench user=bench-approver key=$key
+require 1 -- /bin/true
+POLICY
+chmod 600 "$work/tok-policy"
+GATE_POLICY="$work/tok-policy" "$gate" --timeout 60s -- /bin/true 2>/dev/null & req=$!
+for _ in $(seq 200); do id=$("$gate" list | awk '$3 == "pending" {print $1; exit}'); [ -n "$id" ] && break; sleep 0.02; done
+kill -9 "$req" 2>/dev/null; wait "$req" 2>/dev/null || true
+runs=300
+for i in $(seq $((runs + 40))); do
+    GATE_POLICY="$work/tok-policy" "$gate" approve "$id" --key "$work/bench.key" --print-token 2>/dev/null
+done > "$work/tokens"
+cat > "$work/next-token" <<'NEXT'
+#!/bin/sh
+# Moves the first unused token into $1.
+head -n 1 "$2" > "$1" && sed -i 1d "$2"
+NEXT
+chmod +x "$work/next-token"
+GATE_POLICY="$work/tok-policy" hyperfine -N --warmup 20 --runs "$runs" --export-json "$out/token.json" \
+    --prepare true --prepare "$work/next-token $work/tok $work/tokens" \
+    'sudo true' "$gate --token @$work/tok -- /bin/true" 2>&1 | grep -E "Benchmark|Time|±"
+
+echo
+echo "== 3. approval → child start latency over $n approvals (local mode)"
+for i in $(seq "$n"); do
+    "$gate" -- /bin/sh -c 'date +%s%6N' > "$work/child.$i" 2>/dev/null & req=$!
+    for _ in $(seq 500); do id=$("$gate" list | awk '$3 == "pending" {print $1; exit}'); [ -n "$id" ] && break; sleep 0.005; done
+    "$gate" approve "$id" --key "$work/bench.key" 2>/dev/null
+    wait "$req"
+    echo "$id $(cat "$work/child.$i")"
+done > "$work/children"
+"$gate" log --json > "$work/ledger.jsonl"
+python3 - "$work/children" "$work/ledger.jsonl" "$out/latency.json" <<'PY'
+import json, sys
+children = dict(line.split() for line in open(sys.argv[1]) if line.strip())
+approved = {}
+for line in open(sys.argv[2]):
+    e = json.loads(line)
+    if e["kind"] == "approved":
+        approved[e["request_id"]] = e["time_us"]
+lat = sorted((int(children[r]) - approved[r.replace("-", "")]) / 1000 for r in children)
+def pct(p): return lat[min(len(lat) - 1, int(round(p / 100 * len(lat) + 0.5)) - 1)]
+res = {"n": len(lat), "p50_ms": pct(50), "p90_ms": pct(90), "p99_ms": pct(99), "max_ms": lat[-1], "min_ms": lat[0]}
+json.dump(res, open(sys.argv[3], "w"), indent=1)
+print("approval → child start: n=%(n)d  min %(min_ms).2f ms  p50 %(p50_ms).2f ms  p90 %(p90_ms).2f ms  p99 %(p99_ms).2f ms  max %(max_ms).2f ms" % res)
+PY
+python3 - "$out" <<'PY'
+import json, sys
+d = sys.argv[1]
+a = {r["command"]: r for r in json.load(open(d + "/allowed.json"))["results"]}
+t = {r["command"]: r for r in json.load(open(d + "/token.json"))["results"]}
+sudo = a["sudo true"]["mean"]
+g = [v for k, v in a.items() if "gate" in k][0]["mean"]
+tg = [v for k, v in t.items() if "gate" in k][0]["mean"]
+print("\nsummary: allowed gate/sudo = %.2f×  (gate %.2f ms, sudo %.2f ms, env %.2f ms)" % (g / sudo, g * 1e3, sudo * 1e3, a["env true"]["mean"] * 1e3))
+print("summary: token   gate/sudo = %.2f×  (gate %.2f ms, sudo %.2f ms in the same run)" % (tg / t["sudo true"]["mean"], tg * 1e3, t["sudo true"]["mean"] * 1e3))
+PY
