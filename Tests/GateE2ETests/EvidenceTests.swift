@@ -96,6 +96,21 @@ import Testing
         #expect(try s.run(["show", id, "--json"]).stdout.contains("\\u001b[2J"))
     }
 
+    @Test func noRecordOfTheStartMeansNoRun() throws {
+        let s = try Sandbox()
+        try s.writePolicy("allow -- touch ...\n")
+        try s.run(["--", "touch", s.path("first")])
+        #expect(FileManager.default.fileExists(atPath: s.path("first")))
+        // Make the ledger refuse "started" entries, as a full disk or a broken database would.
+        try Self.sqlite(s.path("home/state.db"),
+                        "CREATE TRIGGER fail_start BEFORE INSERT ON ledger WHEN NEW.kind = 'started' BEGIN SELECT RAISE(ABORT, 'simulated write failure'); END")
+        let r = try s.run(["--", "touch", s.path("second")])
+        #expect(r.status == 70, "\(r.stderr)")
+        #expect(r.stderr.contains("gate: error: not running: the start could not be recorded"))
+        #expect(!FileManager.default.fileExists(atPath: s.path("second")), "the command ran without a record of its start")
+        #expect(try s.run(["audit", "verify"]).status == 0)
+    }
+
     @Test func damagedStateDatabaseIsAClearError() throws {
         let s = try Sandbox()
         try s.writePolicy("allow -- true\n")
