@@ -42,9 +42,6 @@ public enum GateVersion {
     public static let string = "0.1.0"
 }
 
-/// Thrown by commands to exit with a status that is not an error of gate's (the child's status).
-struct ExitWith: Error { let status: Int32 }
-
 public enum GateMain {
     public static func main() -> Never {
         do {
@@ -54,8 +51,6 @@ public enum GateMain {
             var command = try GateCommand.parseAsRoot()
             try command.run()
             exit(0)
-        } catch let e as ExitWith {
-            exit(e.status)
         } catch let f as GateFailure {
             Diagnostics.error(f.message, hint: f.hint)
             exit(f.exitCode)
