@@ -173,20 +173,20 @@ _gate() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    run|keygen|list|show|approve|deny|log|audit|help)
+    run|keygen|list|show|approve|deny|review|log|audit|policy|help)
         # Offer subcommand argument completions
         "_gate_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'run keygen list show approve deny log audit help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'run keygen list show approve deny review log audit policy help' -- "${cur}"))
         ;;
     esac
 }
 
 _gate_run() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--break-glass --version -h --help)
     repeating_options=(--token)
     non_repeating_options=(--reason --timeout)
     __gate_offer_flags_options -1
@@ -281,6 +281,24 @@ _gate_deny() {
     esac
 }
 
+_gate_review() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--key --comment)
+    __gate_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--key')
+        return
+        ;;
+    '--comment')
+        return
+        ;;
+    esac
+}
+
 _gate_log() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
@@ -328,6 +346,55 @@ _gate_audit_verify() {
     repeating_options=()
     non_repeating_options=()
     __gate_offer_flags_options 0
+}
+
+_gate_policy() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __gate_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    check|explain)
+        # Offer subcommand argument completions
+        "_gate_policy_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'check explain' -- "${cur}"))
+        ;;
+    esac
+}
+
+_gate_policy_check() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __gate_offer_flags_options 1
+}
+
+_gate_policy_explain() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--as --agent)
+    __gate_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--as')
+        return
+        ;;
+    '--agent')
+        return
+        ;;
+    esac
 }
 
 _gate_help() {

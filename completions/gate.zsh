@@ -56,15 +56,17 @@ _gate() {
             'show:Show everything about one request.'
             'approve:Approve a request: sign a token bound to its exact intent.'
             'deny:Deny a request (signed, recorded).'
+            'review:Sign the after-review of a break-glass run (it then leaves '\''gate list'\'').'
             'log:Show the audit ledger: who asked, who decided, what ran.'
             'audit:Check and export the audit ledger.'
+            'policy:Check a policy, or explain what it says about a command.'
             'help:Show subcommand help information.'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        run|keygen|list|show|approve|deny|log|audit|help)
+        run|keygen|list|show|approve|deny|review|log|audit|policy|help)
             "_gate_${words[1]}" && ret=0
             ;;
         esac
@@ -80,6 +82,7 @@ _gate_run() {
         '--reason[Why you are running this; shown to approvers and recorded.]:reason:'
         '--timeout[How long to wait for a decision, e.g. 90s, 15m, 2h (default\: forever on a terminal, 30m otherwise).]:duration:'
         '*--token[A pre-issued approval token, or @FILE holding one; repeat for several (also GATE_TOKEN).]:token:'
+        '--break-glass[Run now without approval where the policy permits break-glass; needs --reason and leaves an after-review item.]'
         '*:command:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
@@ -160,6 +163,20 @@ _gate_deny() {
     return "${ret}"
 }
 
+_gate_review() {
+    local -i ret=1
+    local -ar arg_specs=(
+        ':id:'
+        '--key[Your secret key (default\: $GATE_KEY or ~/.config/gate/key).]:file:'
+        '--comment[What you found; recorded with the review.]:comment:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
 _gate_log() {
     local -i ret=1
     local -ar arg_specs=(
@@ -205,6 +222,63 @@ _gate_audit() {
 _gate_audit_verify() {
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_gate_policy() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'check:Validate a policy: line-numbered errors (exit 78) and warnings.'
+            'explain:Say which rule matches a command and what it would need, without running anything.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        check|explain)
+            "_gate_policy_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_gate_policy_check() {
+    local -i ret=1
+    local -ar arg_specs=(
+        ':file:'
+        '--json[Machine-readable output.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_gate_policy_explain() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--as[Explain for this requester (a unix user name) instead of you.]:as:'
+        '--agent[Explain for this agent label (default\: $GATE_AGENT).]:agent:'
+        '--json[Machine-readable output.]'
+        '*:command:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

@@ -31,7 +31,7 @@ public struct GateCommand: ParsableCommand {
             """,
         version: GateVersion.string,
         subcommands: [RunCommand.self, KeygenCommand.self, ListCommand.self, ShowCommand.self, ApproveCommand.self,
-                      DenyCommand.self, LogCommand.self, AuditCommand.self],
+                      DenyCommand.self, ReviewCommand.self, LogCommand.self, AuditCommand.self, PolicyCommand.self],
         defaultSubcommand: RunCommand.self
     )
 

@@ -11,7 +11,7 @@ struct ListCommand: ParsableCommand {
 
     func run() throws {
         let store = try Store.open(try GateEnvironment.current())
-        let requests = try store.requests(status: all ? nil : .pending)
+        let requests = try store.requests(status: all ? [] : [.pending, .review])
         if json {
             let items = try requests.map { Views.requestJSON($0, tokens: try store.tokenTexts(for: $0.id)) }
             System.write(1, JSON.array(items).serialized(pretty: true) + "\n")

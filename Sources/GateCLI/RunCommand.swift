@@ -19,11 +19,14 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("token"), help: ArgumentHelp("A pre-issued approval token, or @FILE holding one; repeat for several (also GATE_TOKEN).", valueName: "token"))
     var tokens: [String] = []
 
+    @Flag(help: "Run now without approval where the policy permits break-glass; needs --reason and leaves an after-review item.")
+    var breakGlass = false
+
     @Argument(parsing: .postTerminator, help: "The command and its arguments.")
     var command: [String] = []
 
     func run() throws {
-        try RunInvocation(reason: reason, timeout: timeout, tokens: tokens, command: command).execute()
+        try RunInvocation(reason: reason, timeout: timeout, tokens: tokens, breakGlass: breakGlass, command: command).execute()
     }
 }
 
@@ -32,6 +35,7 @@ struct RunInvocation {
     var reason = ""
     var timeout: String?
     var tokens: [String] = []
+    var breakGlass = false
     var command: [String] = []
 
     func execute() throws -> Never {
@@ -41,6 +45,7 @@ struct RunInvocation {
         try ArgvCheck.requireExactUTF8(count: command.count)
         var options = RunFlow.Options(argv: command)
         options.reason = reason
+        options.breakGlass = breakGlass
         if let timeout {
             guard let d = GateDuration(parsing: timeout) else {
                 throw GateFailure.usage("--timeout '\(timeout)' is not a duration", hint: "use a number and a unit: 90s, 15m, 2h")

@@ -9,6 +9,7 @@ public enum TokenRefusal: Error, Equatable, Sendable, CustomStringConvertible {
     case expired(at: UInt64)
     case issuedInFuture(at: UInt64)
     case selfApproval(approver: String, user: String)
+    case lifetimeTooLong(seconds: UInt64, allowed: UInt64)
 
     public var description: String {
         switch self {
@@ -20,6 +21,8 @@ public enum TokenRefusal: Error, Equatable, Sendable, CustomStringConvertible {
         case .expired(let at): return "token expired at \(formatUTC(at))"
         case .issuedInFuture(let at): return "token is issued in the future (\(formatUTC(at))); check the clocks"
         case .selfApproval(let a, let u): return "token is signed by '\(a)', who is the requester '\(u)': no one approves their own request"
+        case .lifetimeTooLong(let s, let a):
+            return "token is valid for \(GateDuration(seconds: s)), longer than the \(GateDuration(seconds: a)) the rule allows"
         }
     }
 
@@ -33,6 +36,7 @@ public enum TokenRefusal: Error, Equatable, Sendable, CustomStringConvertible {
         case .expired: return "expired"
         case .issuedInFuture: return "issued-in-future"
         case .selfApproval: return "self-approval"
+        case .lifetimeTooLong: return "lifetime-too-long"
         }
     }
 }
@@ -62,6 +66,8 @@ public struct ApprovalCheck: Sendable {
     public var requestID: String?
     public var intentDigest: IntentDigest
     public var now: UInt64
+    /// The longest token lifetime the rule accepts (`approval-ttl=`), if it sets one.
+    public var approvalTTL: UInt64? = nil
     /// Clock skew tolerated between approver and requester hosts.
     public static let allowedSkew: UInt64 = 300
 
@@ -87,6 +93,9 @@ public struct ApprovalCheck: Sendable {
         guard now < p.expiresAt else { return .failure(.expired(at: p.expiresAt)) }
         guard p.issuedAt <= now + Self.allowedSkew else { return .failure(.issuedInFuture(at: p.issuedAt)) }
         guard approver.user != requesterUser else { return .failure(.selfApproval(approver: approver.name, user: requesterUser)) }
+        if let max = approvalTTL, p.expiresAt > p.issuedAt, p.expiresAt - p.issuedAt > max {
+            return .failure(.lifetimeTooLong(seconds: p.expiresAt - p.issuedAt, allowed: max))
+        }
         return .success(VerifiedDecision(approver: approver.name, token: token))
     }
 
@@ -105,11 +114,37 @@ public struct ApprovalCheck: Sendable {
         let people = Set(approvals.map(\.approver))
         var missing: [String] = []
         for r in requirements {
-            let eligible = Set(policy.eligibleApprovers(for: r))
-            let have = people.intersection(eligible).count
+            let have = people.intersection(policy.eligibleApprovers(for: r)).count
             if have < r.count { missing.append("\(r.count - have) more of \(r.group ?? "any approver")") }
         }
+        // Each clause counts distinct people, and one person fills one place only: "2 of sre
+        // and 1 of dba" is three people even if a DBA is also an SRE.
+        if missing.isEmpty && !Self.assignable(requirements.map { (Set(policy.eligibleApprovers(for: $0)), $0.count) }, people: people) {
+            let needed = requirements.reduce(0) { $0 + $1.count }
+            missing.append("\(needed - people.count > 0 ? needed - people.count : 1) more distinct approver(s): one person fills one place")
+        }
         return missing.isEmpty ? .approved(approvals) : .pending(have: approvals, missing: missing)
+    }
+}
+
+extension ApprovalCheck {
+    /// Whether `people` can fill every clause's places with no person used twice (a small
+    /// bipartite matching by backtracking: policies name few people).
+    static func assignable(_ clauses: [(eligible: Set<String>, count: Int)], people: Set<String>) -> Bool {
+        var slots: [Set<String>] = []
+        for c in clauses { slots += Array(repeating: c.eligible.intersection(people), count: c.count) }
+        slots.sort { $0.count < $1.count }
+        var used = Set<String>()
+        func fill(_ i: Int) -> Bool {
+            if i == slots.count { return true }
+            for p in slots[i].sorted() where !used.contains(p) {
+                used.insert(p)
+                if fill(i + 1) { return true }
+                used.remove(p)
+            }
+            return false
+        }
+        return fill(0)
     }
 }
 

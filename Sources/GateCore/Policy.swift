@@ -30,20 +30,59 @@ public struct Policy: Sendable {
         case rest  // `...`: any remaining arguments, zero or more
     }
 
+    /// Conditions a rule can put on who asks and where (all must hold).
+    public struct Conditions: Sendable, Equatable {
+        public var users: [String] = []          // requester's unix user, glob; any listed matches
+        public var agent: AgentCondition = .any
+        public var environment: [(name: String, value: String)] = []  // exact name, value glob
+        public var cwdPrefixes: [String] = []    // cwd equal to or below one of these
+        public var executableDigest: [UInt8]? = nil  // BLAKE2b-256 pin of the executable
+
+        public static func == (a: Conditions, b: Conditions) -> Bool {
+            a.users == b.users && a.agent == b.agent && a.cwdPrefixes == b.cwdPrefixes && a.executableDigest == b.executableDigest
+                && a.environment.map(\.name) == b.environment.map(\.name) && a.environment.map(\.value) == b.environment.map(\.value)
+        }
+
+        public var isEmpty: Bool { self == Conditions() }
+    }
+
+    public enum AgentCondition: Sendable, Equatable {
+        case any               // no condition
+        case none              // only without an agent label
+        case matching(String)  // only with an agent label matching the glob
+    }
+
+    /// What a matching rule adds to its action.
+    public struct Options: Sendable, Equatable {
+        public var reasonRequired = false
+        /// How long a request may stay pending before it expires.
+        public var requestTTL: UInt64? = nil
+        /// The longest approval token lifetime accepted for this rule.
+        public var approvalTTL: UInt64? = nil
+        /// `gate run --break-glass` is permitted where this rule matches.
+        public var breakGlass = false
+    }
+
     public struct Rule: Sendable, Equatable {
         public var line: Int
         public var action: Action
         /// Executable: a basename glob (no `/`) or an absolute path glob.
         public var executable: String
         public var arguments: [ArgPattern]
+        public var conditions = Conditions()
+        public var options = Options()
+        /// The rule as written, for explanations.
+        public var source = ""
         public var label: String { "line \(line)" }
     }
 
     public var approvers: [Approver] = []
     public var groups: [String: [String]] = [:]
+    public var groupLines: [String: Int] = [:]
     public var rules: [Rule] = []
     /// What applies when no rule matches; deny when the file does not say.
     public var defaultAction: Action = .deny(message: nil)
+    public var defaultOptions = Options()
     public var defaultLine: Int? = nil
     /// BLAKE2b-256 of the policy file's bytes, recorded with every request.
     public var digest: [UInt8] = []

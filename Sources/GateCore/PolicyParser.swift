@@ -4,6 +4,8 @@ import GateWire
 /// Parses the policy text (grammar in man/gate-policy.5). Every error names its line; the first
 /// error stops parsing, because a half-understood security policy is worse than none.
 public enum PolicyParser {
+    typealias Word = PolicyLexer.Word
+
     public static func parse(_ text: String) throws -> Policy {
         var policy = Policy()
         policy.digest = BLAKE2b.hash(Array(text.utf8))
@@ -15,8 +17,7 @@ public enum PolicyParser {
         for (index, rawLine) in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
             let n = index + 1
             let bytes = rawLine.last == UInt8(ascii: "\r") ? rawLine.dropLast() : rawLine[...]
-            let line = String(decoding: bytes, as: UTF8.self)
-            let words = try PolicyLexer.words(in: line, lineNumber: n)
+            let words = try PolicyLexer.words(in: bytes, lineNumber: n)
             guard let first = words.first else { continue }
             let rest = Array(words.dropFirst())
             func fail(_ message: String) -> PolicyError { PolicyError(line: n, message: message) }
@@ -48,13 +49,17 @@ public enum PolicyParser {
                 }
                 guard Set(members).count == members.count else { throw fail("group '\(name)' lists a member twice") }
                 policy.groups[name] = members
+                policy.groupLines[name] = n
 
             case "default":
                 guard !sawDefault else { throw fail("'default' is given twice") }
                 sawDefault = true
                 let (action, leftover) = try parseAction(rest, line: n, policy: policy)
-                guard leftover.isEmpty else { throw fail("unexpected '\(leftover[0].text)' after the default action") }
+                var conditions = Policy.Conditions(), options = Policy.Options()
+                try parseRuleOptions(leftover, line: n, into: &conditions, &options)
+                guard conditions.isEmpty else { throw fail("'default' cannot have conditions; write a rule instead") }
                 policy.defaultAction = action
+                policy.defaultOptions = options
                 policy.defaultLine = n
 
             case "allow", "deny", "require":
@@ -62,22 +67,27 @@ public enum PolicyParser {
                 guard let sep = leftover.firstIndex(where: { $0.text == "--" && !$0.quoted }) else {
                     throw fail("expected '--' before the command pattern, e.g. '\(first.text) -- git status'")
                 }
-                if sep > 0 { throw fail("unknown rule option '\(leftover[0].text)'") }
+                var rule = Policy.Rule(line: n, action: action, executable: "", arguments: [])
+                try parseRuleOptions(Array(leftover[..<sep]), line: n, into: &rule.conditions, &rule.options)
                 let pattern = Array(leftover[(sep + 1)...])
                 guard let exe = pattern.first else { throw fail("missing command after '--'") }
-                var args: [Policy.ArgPattern] = []
                 for (i, w) in pattern.dropFirst().enumerated() {
                     if w.text == "..." && !w.quoted {
                         guard i == pattern.count - 2 else { throw fail("'...' may only end a pattern") }
-                        args.append(.rest)
+                        rule.arguments.append(.rest)
                     } else {
-                        args.append(.glob(w.text))
+                        rule.arguments.append(.glob(w.text))
                     }
                 }
                 if exe.text.contains("/") && !exe.text.hasPrefix("/") {
                     throw fail("executable '\(exe.text)' must be a bare name or an absolute path")
                 }
-                policy.rules.append(Policy.Rule(line: n, action: action, executable: exe.text, arguments: args))
+                rule.executable = exe.text
+                rule.source = String(decoding: bytes, as: UTF8.self).trimmingASCIIWhitespace()
+                if case .allow = action, rule.options.reasonRequired {
+                    throw fail("'reason' has no effect on 'allow' (nobody reviews it); use require or drop it")
+                }
+                policy.rules.append(rule)
 
             default:
                 throw fail("unknown statement '\(first.text)' (expected approver, group, default, allow, deny or require)")
@@ -92,7 +102,7 @@ public enum PolicyParser {
         }
     }
 
-    static func parseApprover(_ words: [PolicyLexer.Word], line n: Int) throws -> Policy.Approver {
+    static func parseApprover(_ words: [Word], line n: Int) throws -> Policy.Approver {
         guard let name = words.first?.text, isName(name) else {
             throw PolicyError(line: n, message: "expected 'approver NAME user=USER key=gatepk1:…'")
         }
@@ -119,7 +129,7 @@ public enum PolicyParser {
 
     /// Parses `allow`, `deny ["message"]` or `require N [of GROUP] [and N of GROUP]…`, returning
     /// what follows it.
-    static func parseAction(_ words: [PolicyLexer.Word], line n: Int, policy: Policy) throws -> (Policy.Action, [PolicyLexer.Word]) {
+    static func parseAction(_ words: [Word], line n: Int, policy: Policy) throws -> (Policy.Action, [Word]) {
         guard let verb = words.first?.text else { throw PolicyError(line: n, message: "missing action (allow, deny or require)") }
         var rest = Array(words.dropFirst())
         switch verb {
@@ -136,11 +146,11 @@ public enum PolicyParser {
                 }
                 rest.removeFirst()
                 var group: String?
+                var more = false
                 if rest.first?.text == "of" {
                     rest.removeFirst()
                     guard var g = rest.first?.text else { throw PolicyError(line: n, message: "'of' needs a group name") }
                     rest.removeFirst()
-                    var more = false
                     if g.hasSuffix(",") { g.removeLast(); more = true }
                     guard let members = policy.groups[g] else {
                         throw PolicyError(line: n, message: "unknown group '\(g)' (declare groups before rules)")
@@ -149,17 +159,70 @@ public enum PolicyParser {
                         throw PolicyError(line: n, message: "needs \(count) of '\(g)' but the group has \(members.count) member\(members.count == 1 ? "" : "s")")
                     }
                     group = g
-                    if more { clauses.append(.init(count: count, group: group)); continue }
                 } else if count > policy.approvers.count {
                     throw PolicyError(line: n, message: "needs \(count) approvals but only \(policy.approvers.count) approver\(policy.approvers.count == 1 ? " is" : "s are") declared")
                 }
                 clauses.append(.init(count: count, group: group))
+                if more { continue }
                 if rest.first?.text == "and" { rest.removeFirst(); continue }
                 break
+            }
+            let people = clauses.reduce(0) { $0 + $1.count }
+            let pool = Set(clauses.flatMap { policy.eligibleApprovers(for: $0) })
+            guard people <= pool.count else {
+                throw PolicyError(line: n, message: "needs \(people) distinct approvers but the groups named have only \(pool.count) people")
             }
             return (.require(clauses), rest)
         default:
             throw PolicyError(line: n, message: "unknown action '\(verb)' (expected allow, deny or require)")
+        }
+    }
+
+    /// Rule options, between the action and `--`.
+    static func parseRuleOptions(_ words: [Word], line n: Int, into c: inout Policy.Conditions, _ o: inout Policy.Options) throws {
+        func fail(_ m: String) -> PolicyError { PolicyError(line: n, message: m) }
+        func duration(_ w: String, _ name: String) throws -> UInt64 {
+            guard let d = GateDuration(parsing: String(w.dropFirst(name.count + 1))) else {
+                throw fail("\(name)= needs a duration such as 15m, 1h or 7d")
+            }
+            return d.seconds
+        }
+        for word in words {
+            let w = word.text
+            if w == "reason" { o.reasonRequired = true }
+            else if w == "break-glass" { o.breakGlass = true }
+            else if w.hasPrefix("user=") {
+                let v = String(w.dropFirst(5))
+                guard !v.isEmpty else { throw fail("user= needs a user name or pattern") }
+                c.users.append(v)
+            } else if w.hasPrefix("agent=") {
+                guard c.agent == .any else { throw fail("agent= is given twice") }
+                let v = String(w.dropFirst(6))
+                guard !v.isEmpty else { throw fail("agent= needs a label pattern, or 'none'") }
+                c.agent = v == "none" ? .none : .matching(v)
+            } else if w.hasPrefix("env:") {
+                let body = w.dropFirst(4)
+                guard let eq = body.firstIndex(of: "="), eq > body.startIndex else { throw fail("expected env:NAME=VALUE") }
+                c.environment.append((String(body[..<eq]), String(body[body.index(after: eq)...])))
+            } else if w.hasPrefix("cwd=") {
+                var v = String(w.dropFirst(4))
+                guard v.hasPrefix("/") else { throw fail("cwd= needs an absolute directory") }
+                while v.count > 1 && v.hasSuffix("/") { v.removeLast() }
+                c.cwdPrefixes.append(v)
+            } else if w.hasPrefix("digest=") {
+                let v = w.dropFirst(7)
+                guard v.hasPrefix("blake2b:"), let bytes = try? Hex.decode(v.dropFirst(8)), bytes.count == 32 else {
+                    throw fail("digest= needs blake2b: and 64 hex digits (b2sum -l 256 FILE prints them)")
+                }
+                guard c.executableDigest == nil else { throw fail("digest= is given twice") }
+                c.executableDigest = bytes
+            } else if w.hasPrefix("ttl=") {
+                o.requestTTL = try duration(w, "ttl")
+            } else if w.hasPrefix("approval-ttl=") {
+                o.approvalTTL = try duration(w, "approval-ttl")
+            } else {
+                throw fail("unknown rule option '\(w)' (expected user=, agent=, env:NAME=, cwd=, digest=, reason, ttl=, approval-ttl= or break-glass)")
+            }
         }
     }
 }

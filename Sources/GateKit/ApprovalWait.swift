@@ -18,7 +18,15 @@ struct ApprovalWait {
         System.write(2, "gate: an approver runs: gate approve \(id)\n")
         let waiter = try Waiter(watching: flow.environment.home)
         let indicator = WaitIndicator(label: "waiting for approval of \(id)…")
-        let deadline = flow.options.timeoutSeconds.map { System.monotonicNanos() + $0 * 1_000_000_000 }
+        // The earlier of the requester's --timeout and the rule's request TTL.
+        let start = System.monotonicNanos()
+        var limit = flow.options.timeoutSeconds
+        var byTTL = false
+        if let expires = record.expiresMicros {
+            let ttl = UInt64(max(0, expires - System.nowMicros()) / 1_000_000)
+            if limit == nil || ttl < limit! { limit = ttl; byTTL = true }
+        }
+        let deadline = limit.map { start + $0 * 1_000_000_000 }
         var seen = -1
         var lastCheck = System.monotonicNanos()
 
@@ -30,8 +38,12 @@ struct ApprovalWait {
             }
             if let deadline, System.monotonicNanos() >= deadline {
                 indicator.clear()
+                if byTTL {
+                    try cancel(why: "expired (the rule's ttl)", status: .expired)
+                    throw GateFailure(ExitCode.tempFail, "request \(id) expired without a decision (the rule allows \(GateDuration(seconds: max(1, limit!))) pending)")
+                }
                 try cancel(why: "timeout", status: .expired)
-                throw GateFailure(ExitCode.tempFail, "no decision on request \(id) within \(GateDuration(seconds: flow.options.timeoutSeconds!)); request withdrawn")
+                throw GateFailure(ExitCode.tempFail, "no decision on request \(id) within \(GateDuration(seconds: max(1, limit!))); request withdrawn")
             }
             var timeout = indicator.tickMilliseconds
             if let deadline {
@@ -67,6 +79,7 @@ struct ApprovalWait {
         }
         var now = check
         now.now = System.nowSeconds()
+        now.approvalTTL = record.approvalTTL
         now.requestID = record.id.compact
         switch now.evaluate(tokens) {
         case .pending:

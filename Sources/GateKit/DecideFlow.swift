@@ -10,6 +10,8 @@ public struct DecideFlow {
         public var request: String
         public var keyPath: String?
         public var decision: TokenPayload.Decision
+        /// An after-review of a break-glass run rather than a decision on a pending request.
+        public var review = false
         public var comment: String = ""
         public var lifetimeSeconds: UInt64 = 15 * 60
         public init(request: String, decision: TokenPayload.Decision) {
@@ -29,7 +31,7 @@ public struct DecideFlow {
         let store = try Store.open(environment)
         let request = try store.findRequest(options.request)
         let keyPath = KeyFiles.defaultPath(options.keyPath)
-        let verb = options.decision == .approve ? "approve" : "deny"
+        let verb = options.review ? "review" : options.decision == .approve ? "approve" : "deny"
 
         func refuse(_ message: String, actor: String, code: String) -> GateFailure {
             _ = try? store.record(.refused, request: request.id.compact, actor: actor,
@@ -37,8 +39,12 @@ public struct DecideFlow {
             return .denied(message)
         }
 
-        guard request.status == .pending else {
-            throw GateFailure.denied("request \(request.id) is \(request.status.rawValue), not pending; nothing to \(verb)")
+        let expected: RequestStatus = options.review ? .review : .pending
+        guard request.status == expected else {
+            throw GateFailure.denied("request \(request.id) is \(request.status.rawValue), not \(expected.rawValue); nothing to \(verb)")
+        }
+        if let expires = request.expiresMicros, System.nowMicros() >= expires {
+            throw GateFailure.denied("request \(request.id) expired at \(formatUTC(UInt64(expires / 1_000_000))); nothing to \(verb)")
         }
         let policy = try PolicyLoader.load(environment.policyPath)
         let keyFile = try KeyFiles.readSecretKeyFile(keyPath)
@@ -52,7 +58,7 @@ public struct DecideFlow {
             throw refuse("\(approver.name) is the requester (\(request.intent.user)); no one decides their own request",
                          actor: approver.name, code: "self-approval")
         }
-        if options.decision == .approve {
+        if options.decision == .approve && !request.requirements.isEmpty {
             let eligible = request.requirements.contains { policy.eligibleApprovers(for: $0).contains(approver.name) }
             guard eligible else {
                 let groups = request.requirements.map(\.description).joined(separator: " and ")
@@ -67,8 +73,13 @@ public struct DecideFlow {
 
         let identity = try KeyFiles.unlock(keyFile, path: keyPath)
         let now = System.nowSeconds()
+        var lifetime = options.lifetimeSeconds
+        if let max = request.approvalTTL, lifetime > max {
+            lifetime = max
+            System.write(2, "gate: the rule limits approvals to \(GateDuration(seconds: max)); the token is valid that long\n")
+        }
         let payload = TokenPayload(keyID: identity.publicKey.id, requestID: request.id.compact, intentDigest: digest.bytes,
-                                   decision: options.decision, issuedAt: now, expiresAt: now + options.lifetimeSeconds,
+                                   decision: options.decision, issuedAt: now, expiresAt: now + lifetime,
                                    nonce: SecureRandom.bytes(16), comment: options.comment)
         let token: SignedToken
         do { token = try TokenSigning.sign(payload, with: identity) } catch {
@@ -76,8 +87,10 @@ public struct DecideFlow {
         }
         try store.write {
             try store.addToken(token, request: request.id)
-            try store.appendLedger(options.decision == .approve ? .approved : .denied, request: request.id.compact,
-                                   actor: approver.name, payload: LedgerPayload.decision(token, approver: approver.name))
+            let kind: LedgerKind = options.review ? .reviewed : options.decision == .approve ? .approved : .denied
+            try store.appendLedger(kind, request: request.id.compact, actor: approver.name,
+                                   payload: LedgerPayload.decision(token, approver: approver.name))
+            if options.review { try store.setStatus(request.id, .reviewed) }
             if options.decision == .deny { try store.setStatus(request.id, .denied) }
         }
         return Result(token: token, approver: approver.name, request: request)

@@ -5,6 +5,10 @@ import GateWire
 /// Event kinds written to the ledger (SPEC.md §6).
 public enum LedgerKind: String, Sendable {
     case requested, approved, denied, refused, started, finished, cancelled
+    /// A run without approval under a rule's `break-glass`: the start record of that run.
+    case breakGlass = "break-glass"
+    /// An approver's signed after-review of a break-glass run.
+    case reviewed
 }
 
 extension Store {

@@ -4,6 +4,8 @@ import GateWire
 
 public enum RequestStatus: String, Sendable, CaseIterable {
     case pending, approved, denied, cancelled, expired, refused, running, finished
+    /// A break-glass run waiting for an approver's after-review; `reviewed` once signed.
+    case review, reviewed
 }
 
 /// A request as stored. The intent digest is always recomputed from the stored canonical intent,
@@ -19,6 +21,10 @@ public struct RequestRecord: Sendable {
     public var status: RequestStatus
     public var requesterPID: Int32
     public var updatedMicros: Int64
+    /// When a pending request expires (the rule's `ttl=`), if it does.
+    public var expiresMicros: Int64? = nil
+    /// The longest approval lifetime the rule accepts (`approval-ttl=`).
+    public var approvalTTL: UInt64? = nil
 
     public var digest: IntentDigest { IntentDigest(intent) }
 
@@ -53,13 +59,14 @@ enum RequirementsText {
 }
 
 extension Store {
-    static let requestColumns = "id, created_us, intent, reason, rule, requirements, policy_digest, status, requester_pid, updated_us"
+    static let requestColumns = "id, created_us, intent, reason, rule, requirements, policy_digest, status, requester_pid, updated_us, expires_us, approval_ttl"
 
     public func insert(_ r: RequestRecord) throws {
-        try db.prepare("INSERT INTO requests(\(Self.requestColumns)) VALUES (?,?,?,?,?,?,?,?,?,?)").run([
+        try db.prepare("INSERT INTO requests(\(Self.requestColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)").run([
             .text(r.id.compact), .int(r.createdMicros), .blob(r.intent.encoded()), .text(r.reason), .text(r.rule),
             .text(RequirementsText.encode(r.requirements)), .blob(r.policyDigest), .text(r.status.rawValue),
-            .int(Int64(r.requesterPID)), .int(r.updatedMicros),
+            .int(Int64(r.requesterPID)), .int(r.updatedMicros), r.expiresMicros.map { .int($0) } ?? .null,
+            r.approvalTTL.map { .int(Int64($0)) } ?? .null,
         ])
     }
 
@@ -81,6 +88,8 @@ extension Store {
                               requirements: RequirementsText.decode(s.text(5)), policyDigest: s.blob(6),
                               status: RequestStatus(rawValue: s.text(7)) ?? .refused, requesterPID: Int32(truncatingIfNeeded: s.int(8)))
         r.updatedMicros = s.int(9)
+        r.expiresMicros = s.isNull(10) ? nil : s.int(10)
+        r.approvalTTL = s.isNull(11) ? nil : UInt64(max(0, s.int(11)))
         return r
     }
 
@@ -110,12 +119,14 @@ extension Store {
         }
     }
 
-    public func requests(status: RequestStatus?, limit: Int = 200) throws -> [RequestRecord] {
+    /// Requests in any of `statuses` (oldest first), or all requests (newest first) when empty.
+    public func requests(status statuses: [RequestStatus], limit: Int = 200) throws -> [RequestRecord] {
         try wrap {
             let s: Statement
-            if let status {
-                s = try db.prepare("SELECT \(Self.requestColumns) FROM requests WHERE status = ? ORDER BY created_us LIMIT ?")
-                    .bind([.text(status.rawValue), .int(Int64(limit))])
+            if !statuses.isEmpty {
+                let marks = statuses.map { _ in "?" }.joined(separator: ",")
+                s = try db.prepare("SELECT \(Self.requestColumns) FROM requests WHERE status IN (\(marks)) ORDER BY created_us LIMIT ?")
+                    .bind(statuses.map { .text($0.rawValue) } + [.int(Int64(limit))])
             } else {
                 s = try db.prepare("SELECT \(Self.requestColumns) FROM requests ORDER BY created_us DESC LIMIT ?").bind([.int(Int64(limit))])
             }

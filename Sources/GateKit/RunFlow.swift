@@ -14,6 +14,9 @@ public struct RunFlow {
         public var timeoutSeconds: UInt64?
         /// Pre-issued tokens (`--token`, `GATE_TOKEN`), as given.
         public var tokens: [String] = []
+        /// `--break-glass`: run now without approval where the policy permits it, leaving an
+        /// after-review item.
+        public var breakGlass = false
         public init(argv: [String]) { self.argv = argv }
     }
 
@@ -42,8 +45,11 @@ public struct RunFlow {
             throw refuse(f, code: f.exitCode == ExitCode.config ? "config" : "not-runnable")
         }
         let digest = IntentDigest(intent)
-        let decision = policy.decide(executable: intent.executable, argv: intent.argv)
+        let decision = policy.decide(MatchContext(intent: intent, environment: { System.env($0) }))
 
+        if options.breakGlass {
+            return try breakGlass(intent: intent, digest: digest, decision: decision, policy: policy)
+        }
         switch decision.action {
         case .deny(let message):
             let text = "denied by policy (\(decision.rule))" + (message.map { ": \($0)" } ?? "")
@@ -51,20 +57,49 @@ public struct RunFlow {
         case .allow:
             return try start(intent: intent, digest: digest, request: runID.compact, rule: decision.rule, approvals: [], policy: policy)
         case .require(let requirements):
-            let check = ApprovalCheck(policy: policy, requirements: requirements, requesterUser: intent.user,
+            if decision.options.reasonRequired && options.reason.trimmingASCIIWhitespace().isEmpty {
+                throw refuse(.denied("the policy (\(decision.rule)) requires a reason for this command", hint: "gate --reason \"why\" -- …"),
+                             code: "reason-required", intent: intent, digest: digest)
+            }
+            var check = ApprovalCheck(policy: policy, requirements: requirements, requesterUser: intent.user,
                                       requestID: nil, intentDigest: digest, now: System.nowSeconds())
+            check.approvalTTL = decision.options.approvalTTL
             if !options.tokens.isEmpty {
                 return try runWithGivenTokens(check, intent: intent, rule: decision.rule, policy: policy)
             }
-            let record = RequestRecord(id: runID, createdMicros: System.nowMicros(), intent: intent, reason: options.reason,
+            let now = System.nowMicros()
+            var record = RequestRecord(id: runID, createdMicros: now, intent: intent, reason: options.reason,
                                        rule: decision.rule, requirements: requirements, policyDigest: policy.digest,
                                        status: .pending, requesterPID: getpid())
+            record.expiresMicros = decision.options.requestTTL.map { now + Int64($0) * 1_000_000 }
+            record.approvalTTL = decision.options.approvalTTL
             try store.write {
                 try store.insert(record)
                 try store.appendLedger(.requested, request: runID.compact, actor: identity.actor, payload: LedgerPayload.requested(record))
             }
             return try ApprovalWait(flow: self, record: record, check: check, policy: policy).run()
         }
+    }
+
+    /// `--break-glass`: permitted only where the matching rule says `break-glass`, and only with a
+    /// reason. Runs without approval, records a loud `break-glass` entry as the start, warns, and
+    /// leaves the request in `review` until an approver signs an after-review (`gate review`).
+    private func breakGlass(intent: Intent, digest: IntentDigest, decision: PolicyDecision, policy: Policy) throws -> Int32 {
+        guard decision.options.breakGlass else {
+            throw refuse(.denied("break-glass is not permitted for this command (\(decision.rule))"), code: "break-glass-refused",
+                         intent: intent, digest: digest)
+        }
+        guard !options.reason.trimmingASCIIWhitespace().isEmpty else {
+            throw refuse(.denied("break-glass needs a reason", hint: "gate run --break-glass --reason \"why\" -- …"),
+                         code: "reason-required", intent: intent, digest: digest)
+        }
+        System.write(2, "gate: warning: BREAK-GLASS: running without approval; this run is recorded and needs an after-review (request \(runID))\n")
+        var record = RequestRecord(id: runID, createdMicros: System.nowMicros(), intent: intent, reason: options.reason,
+                                   rule: decision.rule, requirements: decision.requirements, policyDigest: policy.digest,
+                                   status: .review, requesterPID: getpid())
+        record.approvalTTL = nil
+        return try start(intent: intent, digest: digest, request: runID.compact, rule: decision.rule, approvals: [], policy: policy,
+                         breakGlass: record)
     }
 
     private func runWithGivenTokens(_ check: ApprovalCheck, intent: Intent, rule: String, policy: Policy) throws -> Int32 {
@@ -111,7 +146,7 @@ public struct RunFlow {
     /// The last step: recheck what is there now, record the start (consuming the tokens in the
     /// same transaction), spawn, record the end. Nothing runs unless the start is on record.
     func start(intent: Intent, digest: IntentDigest, request: String, rule: String, approvals: [VerifiedDecision],
-               policy: Policy, waiter: Waiter? = nil) throws -> Int32 {
+               policy: Policy, waiter: Waiter? = nil, breakGlass: RequestRecord? = nil) throws -> Int32 {
         let oldMask = Spawner.blockForwardedSignals()
         if let waiter, let sig = waiter.pendingSignal() {
             throw GateFailure(ExitCode.tempFail, "interrupted by signal \(sig) before the command started")
@@ -123,6 +158,7 @@ public struct RunFlow {
         }
         let payload: JSON = .object(LedgerPayload.intentFields(intent, digest: digest) + [
             ("rule", .string(rule)),
+            ("reason", .string(options.reason)),
             ("policy_digest", .string(Hex.encode(policy.digest))),
             ("approvals", .array(approvals.map { a in
                 .object([("approver", .string(a.approver)), ("key_id", .string(a.token.payload.keyID.description)),
@@ -132,8 +168,13 @@ public struct RunFlow {
         do {
             try store.write {
                 try store.markUsed(approvals.map { TokenSigning.useID(of: $0.token) }, request: request)
-                try store.appendLedger(.started, request: request, actor: identity.actor, payload: payload)
-                if let id = RequestID(request) { try store.setStatus(id, .running) }
+                if let breakGlass {
+                    try store.insert(breakGlass)
+                    try store.appendLedger(.breakGlass, request: request, actor: identity.actor, payload: payload)
+                } else {
+                    try store.appendLedger(.started, request: request, actor: identity.actor, payload: payload)
+                    if let id = RequestID(request) { try store.setStatus(id, .running) }
+                }
             }
         } catch is TokenAlreadyUsed {
             throw refuse(.denied("token was already used: each approval runs its command once"), code: "replayed",
@@ -163,7 +204,7 @@ public struct RunFlow {
         do {
             try store.write {
                 try store.appendLedger(.finished, request: request, actor: identity.actor, payload: .object(fields))
-                if let id = RequestID(request) { try store.setStatus(id, .finished) }
+                if breakGlass == nil, let id = RequestID(request) { try store.setStatus(id, .finished) }
             }
         } catch {
             System.write(2, "gate: error: the command ran, but its end could not be recorded: \(error)\n")

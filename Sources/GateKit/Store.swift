@@ -69,7 +69,9 @@ public final class Store {
                   policy_digest BLOB NOT NULL,
                   status TEXT NOT NULL,
                   requester_pid INTEGER NOT NULL,
-                  updated_us INTEGER NOT NULL
+                  updated_us INTEGER NOT NULL,
+                  expires_us INTEGER,
+                  approval_ttl INTEGER
                 );
                 CREATE INDEX requests_status ON requests(status, created_us);
                 CREATE TABLE tokens(

@@ -15,7 +15,7 @@ public enum Views {
     }
 
     public static func listText(_ requests: [RequestRecord]) -> String {
-        if requests.isEmpty { return "no pending requests\n" }
+        if requests.isEmpty { return "no pending requests or reviews\n" }
         var out = ""
         for r in requests {
             let who = ShellQuote.inert(r.intent.agent.isEmpty ? r.intent.user : "\(r.intent.user)/\(r.intent.agent)")
@@ -74,13 +74,13 @@ public enum Views {
         let payload = (try? JSON.parse(e.payload)) ?? .null
         var detail = ""
         switch e.kind {
-        case "requested", "started":
+        case "requested", "started", "break-glass":
             if let argv = payload["argv"]?.arrayValue?.compactMap(\.stringValue) { detail = ShellQuote.join(argv) }
-            if e.kind == "started", let approvals = payload["approvals"]?.arrayValue {
+            if e.kind != "requested", let approvals = payload["approvals"]?.arrayValue {
                 let names = approvals.compactMap { $0["approver"]?.stringValue }
                 detail += names.isEmpty ? "  (no approval needed: \(payload["rule"]?.stringValue ?? "?"))" : "  (approved by \(names.joined(separator: ", ")))"
             }
-        case "approved", "denied":
+        case "approved", "denied", "reviewed":
             detail = "key \(payload["key_id"]?.stringValue ?? "?")"
             if let c = payload["comment"]?.stringValue, !c.isEmpty { detail += ": \(ShellQuote.inert(c))" }
         case "refused":

@@ -86,7 +86,7 @@ import Testing
         #expect(r.stderr.contains("gate: error: cancelled: request \(id) withdrawn"))
         let last = try s.lastEntry()
         #expect(last.kind == "cancelled" && (last.payload["why"] as? String ?? "").contains("signal 2"))
-        #expect(try s.run(["list"]).stdout == "no pending requests\n")
+        #expect(try s.run(["list"]).stdout == "no pending requests or reviews\n")
         // A cancelled request cannot be approved afterwards.
         let late = try s.run(["approve", id, "--key", s.path("bob.key")])
         #expect(late.status == 77 && late.stderr.contains("is cancelled, not pending"))

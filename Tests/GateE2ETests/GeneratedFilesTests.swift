@@ -19,7 +19,7 @@ import Testing
 
     @Test func manPageDocumentsEveryCommandAndOption() throws {
         let man = try String(contentsOf: Self.root.appendingPathComponent("man/gate.1"), encoding: .utf8)
-        let commands = ["run", "keygen", "list", "show", "approve", "deny", "log", "audit"]
+        let commands = ["run", "keygen", "list", "show", "approve", "deny", "review", "log", "audit", "policy"]
         for c in commands {
             #expect(man.contains(".It Em \(c)"), "man/gate.1 lacks '\(c)': run scripts/generate.sh")
             let help = try Self.gate(["help", c])

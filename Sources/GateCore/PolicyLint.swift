@@ -1,0 +1,62 @@
+/// Warnings for `gate policy check`: things that parse but are probably not what the author
+/// meant. Errors stop parsing (PolicyParser); warnings never do.
+public struct PolicyWarning: Sendable, Equatable {
+    public var line: Int
+    public var message: String
+}
+
+extension Policy {
+    /// Executables that run whatever their arguments say: allowing them with `...` allows anything.
+    static let reinterpreters: Set<String> = ["sh", "bash", "zsh", "dash", "ksh", "fish", "env", "sudo", "doas", "su", "xargs",
+                                              "python", "python3", "perl", "ruby", "node", "nohup", "timeout", "nice", "find", "awk"]
+
+    public func warnings() -> [PolicyWarning] {
+        var out: [PolicyWarning] = []
+        for (i, rule) in rules.enumerated() {
+            if let later = rules[(i + 1)...].first(where: { $0.conditions.isEmpty && $0.covers(rule) }) {
+                out.append(.init(line: rule.line, message: "rule is unreachable: line \(later.line) also matches everything it matches, and the last match wins"))
+            }
+            if case .allow = rule.action, rule.arguments.contains(.rest),
+               Self.reinterpreters.contains(rule.executable.split(separator: "/").last.map(String.init) ?? rule.executable) {
+                out.append(.init(line: rule.line, message: "allows '\(rule.executable)' with any arguments: that runs any command without approval"))
+            }
+            if rule.options.breakGlass && rule.conditions.users.isEmpty {
+                out.append(.init(line: rule.line, message: "break-glass is open to every requester; consider user="))
+            }
+        }
+        var used = Set<String>()
+        for action in rules.map(\.action) + [defaultAction] {
+            if case .require(let rs) = action { for r in rs { used.insert(r.group ?? "*") } }
+        }
+        for (name, line) in groupLines.sorted(by: { $0.value < $1.value }) where !used.contains(name) {
+            out.append(.init(line: line, message: "group '\(name)' is not used by any rule"))
+        }
+        if !used.contains("*") {
+            let grouped = Set(groups.values.flatMap { $0 })
+            for a in approvers where !grouped.contains(a.name) {
+                out.append(.init(line: a.line, message: "approver '\(a.name)' is in no group and no rule takes any approver: their approvals never count"))
+            }
+        }
+        return out.sorted { $0.line < $1.line }
+    }
+}
+
+extension Policy.Rule {
+    /// Whether this rule's command pattern matches every command `other`'s does (ignoring
+    /// conditions, which the caller checks). Conservative: only literal equality of words, `*`
+    /// for a whole word, and a trailing `...` count.
+    func covers(_ other: Policy.Rule) -> Bool {
+        guard executable == other.executable || executable == "*" else { return false }
+        var k = 0
+        for pattern in arguments {
+            switch pattern {
+            case .rest:
+                return true
+            case .glob(let g):
+                guard k < other.arguments.count, case .glob(let o) = other.arguments[k], g == "*" || g == o else { return false }
+                k += 1
+            }
+        }
+        return k == other.arguments.count
+    }
+}
