@@ -46,7 +46,9 @@ public struct PolicyDecision: Sendable, Equatable {
 
 extension Policy {
     public func decide(_ context: MatchContext) -> PolicyDecision {
-        for rule in rules.reversed() where rule.matches(context) {
+        let basename = context.executable.split(separator: "/").last.map(String.init) ?? context.executable
+        for rule in rules.reversed() where rule.matchesCommand(executable: context.executable, basename: basename, argv: context.argv)
+            && rule.conditions.hold(in: context) {
             return PolicyDecision(action: rule.action, options: rule.options, rule: rule.label, line: rule.line)
         }
         return PolicyDecision(action: defaultAction, options: defaultOptions,
@@ -65,16 +67,12 @@ extension Policy.Rule {
     /// `executable` is the absolute path the command resolved to; a bare-name pattern matches its
     /// basename, an absolute pattern the whole path. argv[0] itself is not trusted for this.
     public func matches(_ c: MatchContext) -> Bool {
-        matchesCommand(executable: c.executable, argv: c.argv) && conditions.hold(in: c)
+        let base = c.executable.split(separator: "/").last.map(String.init) ?? c.executable
+        return matchesCommand(executable: c.executable, basename: base, argv: c.argv) && conditions.hold(in: c)
     }
 
-    public func matchesCommand(executable path: String, argv: [String]) -> Bool {
-        if self.executable.hasPrefix("/") {
-            guard Glob.matches(self.executable, path) else { return false }
-        } else {
-            let base = path.split(separator: "/").last.map(String.init) ?? path
-            guard Glob.matches(self.executable, base) else { return false }
-        }
+    func matchesCommand(executable path: String, basename: String, argv: [String]) -> Bool {
+        guard Glob.matches(self.executable, self.executable.hasPrefix("/") ? path : basename) else { return false }
         let args = argv.dropFirst()
         var i = args.startIndex
         for pattern in arguments {

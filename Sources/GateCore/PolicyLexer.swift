@@ -8,50 +8,54 @@ struct PolicyLexer {
         var quoted: Bool
     }
 
-    static func words<Bytes: Collection<UInt8>>(in line: Bytes, lineNumber: Int) throws -> [Word] {
+    static func words(in line: ArraySlice<UInt8>, lineNumber: Int) throws -> [Word] {
         var words: [Word] = []
-        var current: [UInt8] = []
-        var inWord = false, quoted = false, inQuotes = false, escaping = false
-        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\"), hash = UInt8(ascii: "#")
-        func finish() {
-            words.append(Word(text: String(decoding: current, as: UTF8.self), quoted: quoted))
-            current.removeAll(keepingCapacity: true)
-            inWord = false
-            quoted = false
-        }
-        for c in line {
-            if inQuotes {
-                if escaping {
-                    guard c == quote || c == backslash else {
-                        throw PolicyError(line: lineNumber, message: "unknown escape '\\\(String(decoding: [c], as: UTF8.self))' in quoted word (only \\\" and \\\\)")
-                    }
-                    current.append(c)
-                    escaping = false
-                } else if c == backslash {
-                    escaping = true
-                } else if c == quote {
-                    inQuotes = false
-                } else {
-                    current.append(c)
+        words.reserveCapacity(8)
+        // Unquoted words are slices of the line (no copy); only quoted words are rebuilt.
+        var i = line.startIndex
+        let end = line.endIndex
+        while i < end {
+            let c = line[i]
+            if c == 32 || c == 9 { i += 1; continue }
+            if c == UInt8(ascii: "#") { break }
+            var current: [UInt8] = []
+            var quoted = false
+            let start = i
+            var plain = true  // no quotes so far: the word is line[start..<i]
+            while i < end {
+                let c = line[i]
+                if c == 32 || c == 9 { break }
+                if c < 0x20 || c == 0x7f { throw PolicyError(line: lineNumber, message: "control character in policy line") }
+                if c != UInt8(ascii: "\"") {
+                    if !plain { current.append(c) }
+                    i += 1
+                    continue
                 }
-                continue
+                if plain { current.append(contentsOf: line[start..<i]); plain = false }
+                quoted = true
+                i += 1
+                var closed = false
+                while i < end {
+                    let q = line[i]
+                    if q == UInt8(ascii: "\"") { closed = true; i += 1; break }
+                    if q == UInt8(ascii: "\\") {
+                        guard i + 1 < end, line[i + 1] == UInt8(ascii: "\"") || line[i + 1] == UInt8(ascii: "\\") else {
+                            let e = i + 1 < end ? String(decoding: [line[i + 1]], as: UTF8.self) : ""
+                            throw PolicyError(line: lineNumber, message: "unknown escape '\\\(e)' in quoted word (only \\\" and \\\\)")
+                        }
+                        current.append(line[i + 1])
+                        i += 2
+                        continue
+                    }
+                    if q < 0x20 || q == 0x7f { throw PolicyError(line: lineNumber, message: "control character in policy line") }
+                    current.append(q)
+                    i += 1
+                }
+                guard closed else { throw PolicyError(line: lineNumber, message: "unterminated quoted word") }
             }
-            switch c {
-            case UInt8(ascii: " "), UInt8(ascii: "\t"):
-                if inWord { finish() }
-            case quote:
-                inWord = true; inQuotes = true; quoted = true
-            case hash where !inWord:
-                return words
-            case 0..<0x20, 0x7f:
-                throw PolicyError(line: lineNumber, message: "control character in policy line")
-            default:
-                inWord = true
-                current.append(c)
-            }
+            let text = plain ? String(decoding: line[start..<i], as: UTF8.self) : String(decoding: current, as: UTF8.self)
+            words.append(Word(text: text, quoted: quoted))
         }
-        guard !inQuotes else { throw PolicyError(line: lineNumber, message: "unterminated quoted word") }
-        if inWord { finish() }
         return words
     }
 }
