@@ -53,8 +53,11 @@ public final class Store {
         }
     }
 
+    /// Creates the schema once, however many gate processes start at the same moment on a new
+    /// state directory: the write lock (BEGIN IMMEDIATE, with the busy timeout) serialises them and
+    /// the loser finds the schema made. Switching to WAL needs a moment with no other connection
+    /// reading, which the busy handler does not wait for, so that step is retried.
     private func createSchema() throws {
-        try db.execute("PRAGMA journal_mode=WAL")
         try db.immediateTransaction {
             // Another process may have created it while we waited for the lock.
             guard (try db.scalarInt("PRAGMA user_version") ?? 0) == 0 else { return }
@@ -107,6 +110,16 @@ public final class Store {
                   BEGIN SELECT RAISE(ABORT, 'used tokens are never forgotten'); END;
                 PRAGMA user_version = 1;
                 """)
+        }
+        var attempt = 0
+        while true {
+            do {
+                try db.execute("PRAGMA journal_mode=WAL")
+                return
+            } catch let e as SQLiteError where e.kind == .busy && attempt < 250 {
+                attempt += 1
+                usleep(20_000)
+            }
         }
     }
 

@@ -111,6 +111,22 @@ import Testing
         #expect(try s.run(["audit", "verify"]).status == 0)
     }
 
+    @Test func manyProcessesStartingOnANewStateDirectory() throws {
+        // Several gate processes meeting a state directory that does not exist yet must agree on
+        // one schema; before the fix, one of them failed with "database is locked".
+        let s = try Sandbox()
+        try s.writePolicy("allow -- true\n")
+        for round in 0..<8 {
+            let home = ["GATE_HOME": s.path("home-\(round)")]
+            let started = try (0..<2).flatMap { _ in [try s.start(["--", "true"], env: home), try s.start(["list", "--json"], env: home)] }
+            for p in started {
+                let r = p.finish()
+                #expect(r.status == 0, "round \(round): \(r.stderr)")
+            }
+            #expect(try s.run(["audit", "verify"], env: home).stdout.hasPrefix("ledger ok: 4 entries"))
+        }
+    }
+
     @Test func damagedStateDatabaseIsAClearError() throws {
         let s = try Sandbox()
         try s.writePolicy("allow -- true\n")
