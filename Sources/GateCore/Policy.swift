@@ -71,8 +71,6 @@ public struct Policy: Sendable {
         public var arguments: [ArgPattern]
         public var conditions = Conditions()
         public var options = Options()
-        /// The rule as written, for explanations.
-        public var source = ""
         public var label: String { "line \(line)" }
     }
 
@@ -86,6 +84,18 @@ public struct Policy: Sendable {
     public var defaultLine: Int? = nil
     /// BLAKE2b-256 of the policy file's bytes, recorded with every request.
     public var digest: [UInt8] = []
+    /// The text it was parsed from (shared, not copied), for explanations.
+    public var text = ""
+
+    /// Line `n` as written, without surrounding blanks.
+    public func sourceLine(_ n: Int) -> String {
+        var line = 1
+        for part in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            if line == n { return String(decoding: part, as: UTF8.self).trimmingASCIIWhitespace() }
+            line += 1
+        }
+        return ""
+    }
 
     public init() {}
 

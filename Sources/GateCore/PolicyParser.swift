@@ -9,6 +9,7 @@ public enum PolicyParser {
     public static func parse(_ text: String) throws -> Policy {
         var policy = Policy()
         policy.digest = BLAKE2b.hash(Array(text.utf8))
+        policy.text = text
         var keyOwners: [KeyID: String] = [:]
         var sawDefault = false
 
@@ -27,9 +28,9 @@ public enum PolicyParser {
             var end = lineEnd
             if end > lineStart && all[end - 1] == UInt8(ascii: "\r") { end -= 1 }
             let bytes = all[lineStart..<end]
-            let words = try PolicyLexer.words(in: bytes, lineNumber: n)
+            let words = try PolicyLexer.words(in: bytes, lineNumber: n)[...]
             guard let first = words.first else { continue }
-            let rest = Array(words.dropFirst())
+            let rest = words.dropFirst()
             func fail(_ message: String) -> PolicyError { PolicyError(line: n, message: message) }
 
             switch first.text {
@@ -74,29 +75,29 @@ public enum PolicyParser {
 
             case "allow", "deny", "require":
                 let (action, leftover) = try parseAction(words, line: n, policy: policy)
-                guard let sep = leftover.firstIndex(where: { $0.text == "--" && !$0.quoted }) else {
+                guard let sep = leftover.firstIndex(where: { !$0.quoted && $0.text == "--" }) else {
                     throw fail("expected '--' before the command pattern, e.g. '\(first.text) -- git status'")
                 }
                 var rule = Policy.Rule(line: n, action: action, executable: "", arguments: [])
-                try parseRuleOptions(Array(leftover[..<sep]), line: n, into: &rule.conditions, &rule.options)
-                let pattern = Array(leftover[(sep + 1)...])
+                if sep > leftover.startIndex {
+                    try parseRuleOptions(leftover[..<sep], line: n, into: &rule.conditions, &rule.options)
+                }
+                let pattern = leftover[(sep + 1)...]
                 guard let exe = pattern.first else { throw fail("missing command after '--'") }
-                for (i, w) in pattern.dropFirst().enumerated() {
-                    if w.text == "..." && !w.quoted {
-                        guard i == pattern.count - 2 else { throw fail("'...' may only end a pattern") }
+                rule.arguments.reserveCapacity(pattern.count - 1)
+                for i in pattern.indices.dropFirst() {
+                    let w = pattern[i]
+                    if !w.quoted && w.text == "..." {
+                        guard i == pattern.endIndex - 1 else { throw fail("'...' may only end a pattern") }
                         rule.arguments.append(.rest)
                     } else {
                         rule.arguments.append(.glob(w.text))
                     }
                 }
-                if exe.text.contains("/") && !exe.text.hasPrefix("/") {
+                if !exe.text.utf8.starts(with: [UInt8(ascii: "/")]) && exe.text.utf8.contains(UInt8(ascii: "/")) {
                     throw fail("executable '\(exe.text)' must be a bare name or an absolute path")
                 }
                 rule.executable = exe.text
-                var from = bytes.startIndex, to = bytes.endIndex
-                while from < to && (bytes[from] == 32 || bytes[from] == 9) { from += 1 }
-                while to > from && (bytes[to - 1] == 32 || bytes[to - 1] == 9) { to -= 1 }
-                rule.source = String(decoding: bytes[from..<to], as: UTF8.self)
                 if case .allow = action, rule.options.reasonRequired {
                     throw fail("'reason' has no effect on 'allow' (nobody reviews it); use require or drop it")
                 }
@@ -115,7 +116,7 @@ public enum PolicyParser {
         }
     }
 
-    static func parseApprover(_ words: [Word], line n: Int) throws -> Policy.Approver {
+    static func parseApprover(_ words: ArraySlice<Word>, line n: Int) throws -> Policy.Approver {
         guard let name = words.first?.text, isName(name) else {
             throw PolicyError(line: n, message: "expected 'approver NAME user=USER key=gatepk1:…'")
         }
@@ -142,9 +143,9 @@ public enum PolicyParser {
 
     /// Parses `allow`, `deny ["message"]` or `require N [of GROUP] [and N of GROUP]…`, returning
     /// what follows it.
-    static func parseAction(_ words: [Word], line n: Int, policy: Policy) throws -> (Policy.Action, [Word]) {
+    static func parseAction(_ words: ArraySlice<Word>, line n: Int, policy: Policy) throws -> (Policy.Action, ArraySlice<Word>) {
         guard let verb = words.first?.text else { throw PolicyError(line: n, message: "missing action (allow, deny or require)") }
-        var rest = Array(words.dropFirst())
+        var rest = words.dropFirst()
         switch verb {
         case "allow":
             return (.allow, rest)
@@ -181,9 +182,10 @@ public enum PolicyParser {
                 break
             }
             let people = clauses.reduce(0) { $0 + $1.count }
-            let pool = Set(clauses.flatMap { policy.eligibleApprovers(for: $0) })
-            guard people <= pool.count else {
-                throw PolicyError(line: n, message: "needs \(people) distinct approvers but the groups named have only \(pool.count) people")
+            let pool = clauses.count == 1 ? policy.eligibleApprovers(for: clauses[0]).count
+                : Set(clauses.flatMap { policy.eligibleApprovers(for: $0) }).count
+            guard people <= pool else {
+                throw PolicyError(line: n, message: "needs \(people) distinct approvers but the groups named have only \(pool) people")
             }
             return (.require(clauses), rest)
         default:
@@ -192,7 +194,7 @@ public enum PolicyParser {
     }
 
     /// Rule options, between the action and `--`.
-    static func parseRuleOptions(_ words: [Word], line n: Int, into c: inout Policy.Conditions, _ o: inout Policy.Options) throws {
+    static func parseRuleOptions(_ words: ArraySlice<Word>, line n: Int, into c: inout Policy.Conditions, _ o: inout Policy.Options) throws {
         func fail(_ m: String) -> PolicyError { PolicyError(line: n, message: m) }
         func duration(_ w: String, _ name: String) throws -> UInt64 {
             guard let d = GateDuration(parsing: String(w.dropFirst(name.count + 1))) else {

@@ -72,12 +72,12 @@ public enum PolicyViews {
         var out = "command     \(ShellQuote.join(c.argv))\n"
         out += "executable  \(ShellQuote.quote(c.executable)) (blake2b \(Hex.encode(c.executableDigest).prefix(16))…)\n"
         out += "requester   \(ShellQuote.inert(c.user))\(c.agent.isEmpty ? "" : " (agent \(ShellQuote.inert(c.agent)))") in \(ShellQuote.quote(c.cwd))\n"
-        if let line = e.decision.line, let rule = policy.rules.first(where: { $0.line == line }) {
-            out += "matches     line \(line): \(ShellQuote.inert(rule.source))\n"
+        if let line = e.decision.line {
+            out += "matches     line \(line): \(ShellQuote.inert(policy.sourceLine(line)))\n"
         } else {
             out += "matches     no rule; the default applies (\(e.decision.rule))\n"
         }
-        for r in e.overridden { out += "overrides   line \(r.line): \(ShellQuote.inert(r.source))\n" }
+        for r in e.overridden { out += "overrides   line \(r.line): \(ShellQuote.inert(policy.sourceLine(r.line)))\n" }
         out += "decision    \(verdict(e.decision))\n"
         for d in e.requirementsDetail { out += "approvers   \(d)\n" }
         for o in optionsText(e.decision.options) { out += "option      \(o)\n" }

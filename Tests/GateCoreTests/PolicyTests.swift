@@ -112,6 +112,13 @@ enum TestKeys {
         #expect(p.rules[0].line == 4)
     }
 
+    @Test func sourceLinesForExplanations() throws {
+        let p = try PolicyParser.parse("version 1\n  allow -- ls ...   # list\r\n\nallow -- true\n")
+        #expect(p.sourceLine(2) == "allow -- ls ...   # list")
+        #expect(p.sourceLine(4) == "allow -- true")
+        #expect(p.sourceLine(9) == "")
+    }
+
     @Test func policyDigestIsOfTheBytes() throws {
         let a = try PolicyParser.parse("allow -- ls\n"), b = try PolicyParser.parse("allow -- ls \n")
         #expect(a.digest.count == 32 && a.digest != b.digest)
