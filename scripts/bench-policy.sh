@@ -47,5 +47,39 @@ base = r["1 rule"]
 for k in ("1000 rules, match last", "1000 rules, match first"):
     d = (r[k]["mean"] - base["mean"]) * 1e3
     se = ((r[k]["stddev"] ** 2 / len(r[k]["times"]) + base["stddev"] ** 2 / len(base["times"])) ** 0.5) * 1e3
-    print("summary: %s adds %.2f ms ± %.2f ms (standard error) over 1 rule" % (k, d, se))
+    print("hyperfine: %s adds %.2f ms ± %.2f ms (standard error) over 1 rule" % (k, d, se))
+PY
+
+# hyperfine runs each command's batch in turn, and on this VM the machine drifts between
+# batches by more than the effect measured. The paired figure interleaves the three policies
+# run by run (order shuffled each round) and takes the median of the per-round differences.
+python3 - "$gate" "$work" "$out/policy-paired.json" <<'PY'
+import json, os, random, statistics, sys, time
+gate, work, out = sys.argv[1:]
+variants = {"1 rule": "p1", "1000 rules, match last": "p1000", "1000 rules, match first": "p1000first"}
+def once(policy):
+    env = dict(os.environ, GATE_POLICY=os.path.join(work, policy))
+    t = time.perf_counter_ns()
+    pid = os.posix_spawn(gate, [gate, "--", "/bin/true"], env)
+    _, status = os.waitpid(pid, 0)
+    assert status == 0
+    return (time.perf_counter_ns() - t) / 1e6
+rounds, times = 600, {k: [] for k in variants}
+for _ in range(30):
+    for v in variants.values(): once(v)
+for _ in range(rounds):
+    order = list(variants.items())
+    random.shuffle(order)
+    for name, v in order:
+        times[name].append(once(v))
+res = {"rounds": rounds}
+for k in ("1000 rules, match last", "1000 rules, match first"):
+    diffs = [a - b for a, b in zip(times[k], times["1 rule"])]
+    d = sorted(diffs)
+    res[k] = {"median_ms": statistics.median(diffs), "p25_ms": d[len(d) // 4], "p75_ms": d[3 * len(d) // 4]}
+    print("paired: %s adds median %.2f ms (interquartile %.2f … %.2f ms) over 1 rule, %d rounds"
+          % (k, res[k]["median_ms"], res[k]["p25_ms"], res[k]["p75_ms"], rounds))
+res["medians_ms"] = {k: statistics.median(v) for k, v in times.items()}
+json.dump(res, open(out, "w"), indent=1)
+print("paired medians: " + ", ".join("%s %.2f ms" % (k, v) for k, v in res["medians_ms"].items()))
 PY

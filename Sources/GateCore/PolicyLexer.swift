@@ -10,7 +10,13 @@ struct PolicyLexer {
 
     static func words(in line: ArraySlice<UInt8>, lineNumber: Int) throws -> [Word] {
         var words: [Word] = []
-        words.reserveCapacity(8)
+        try line.withUnsafeBufferPointer { try lex($0, lineNumber: lineNumber, into: &words) }
+        return words
+    }
+
+    /// Appends the line's words to `words` (which the caller clears and reuses across lines, so a
+    /// long policy does not allocate a word list per line).
+    static func lex(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int, into words: inout [Word]) throws {
         // Unquoted words are slices of the line (no copy); only quoted words are rebuilt.
         var i = line.startIndex
         let end = line.endIndex
@@ -53,10 +59,10 @@ struct PolicyLexer {
                 }
                 guard closed else { throw PolicyError(line: lineNumber, message: "unterminated quoted word") }
             }
-            let text = plain ? String(decoding: line[start..<i], as: UTF8.self) : String(decoding: current, as: UTF8.self)
+            let text = plain ? String(decoding: UnsafeBufferPointer(rebasing: line[start..<i]), as: UTF8.self)
+                : String(decoding: current, as: UTF8.self)
             words.append(Word(text: text, quoted: quoted))
         }
-        return words
     }
 }
 

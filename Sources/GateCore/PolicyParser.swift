@@ -18,6 +18,8 @@ public enum PolicyParser {
         // fast enough for the hot path (a 1,000-rule policy is read on every command).
         let all = Array(text.utf8)
         policy.rules.reserveCapacity(all.count / 40)
+        var lineWords: [Word] = []
+        lineWords.reserveCapacity(16)
         var lineStart = 0
         var n = 0
         while lineStart <= all.count {
@@ -28,7 +30,9 @@ public enum PolicyParser {
             var end = lineEnd
             if end > lineStart && all[end - 1] == UInt8(ascii: "\r") { end -= 1 }
             let bytes = all[lineStart..<end]
-            let words = try PolicyLexer.words(in: bytes, lineNumber: n)[...]
+            lineWords.removeAll(keepingCapacity: true)
+            try bytes.withUnsafeBufferPointer { try PolicyLexer.lex($0, lineNumber: n, into: &lineWords) }
+            let words = lineWords[...]
             guard let first = words.first else { continue }
             let rest = words.dropFirst()
             func fail(_ message: String) -> PolicyError { PolicyError(line: n, message: message) }
@@ -193,50 +197,58 @@ public enum PolicyParser {
         }
     }
 
-    /// Rule options, between the action and `--`.
+    /// Rule options, between the action and `--`. Keys are compared as bytes: this runs for
+    /// every rule of the policy on every command.
     static func parseRuleOptions(_ words: ArraySlice<Word>, line n: Int, into c: inout Policy.Conditions, _ o: inout Policy.Options) throws {
         func fail(_ m: String) -> PolicyError { PolicyError(line: n, message: m) }
-        func duration(_ w: String, _ name: String) throws -> UInt64 {
-            guard let d = GateDuration(parsing: String(w.dropFirst(name.count + 1))) else {
-                throw fail("\(name)= needs a duration such as 15m, 1h or 7d")
-            }
-            return d.seconds
-        }
         for word in words {
             let w = word.text
-            if w == "reason" { o.reasonRequired = true }
-            else if w == "break-glass" { o.breakGlass = true }
-            else if w.hasPrefix("user=") {
-                let v = String(w.dropFirst(5))
-                guard !v.isEmpty else { throw fail("user= needs a user name or pattern") }
-                c.users.append(v)
-            } else if w.hasPrefix("agent=") {
+            let bytes = w.utf8
+            guard let eq = bytes.firstIndex(of: UInt8(ascii: "=")) else {
+                switch w {
+                case "reason": o.reasonRequired = true
+                case "break-glass": o.breakGlass = true
+                default:
+                    if w.hasPrefix("env:") { throw fail("expected env:NAME=VALUE") }
+                    throw fail("unknown rule option '\(w)' (expected user=, agent=, env:NAME=, cwd=, digest=, reason, ttl=, approval-ttl= or break-glass)")
+                }
+                continue
+            }
+            let key = String(w[..<eq])
+            let value = String(w[bytes.index(after: eq)...])
+            func duration() throws -> UInt64 {
+                guard let d = GateDuration(parsing: value) else { throw fail("\(key)= needs a duration such as 15m, 1h or 7d") }
+                return d.seconds
+            }
+            switch key {
+            case "user":
+                guard !value.isEmpty else { throw fail("user= needs a user name or pattern") }
+                c.users.append(value)
+            case "agent":
                 guard c.agent == .any else { throw fail("agent= is given twice") }
-                let v = String(w.dropFirst(6))
-                guard !v.isEmpty else { throw fail("agent= needs a label pattern, or 'none'") }
-                c.agent = v == "none" ? .none : .matching(v)
-            } else if w.hasPrefix("env:") {
-                let body = w.dropFirst(4)
-                guard let eq = body.firstIndex(of: "="), eq > body.startIndex else { throw fail("expected env:NAME=VALUE") }
-                c.environment.append((String(body[..<eq]), String(body[body.index(after: eq)...])))
-            } else if w.hasPrefix("cwd=") {
-                var v = String(w.dropFirst(4))
+                guard !value.isEmpty else { throw fail("agent= needs a label pattern, or 'none'") }
+                c.agent = value == "none" ? .none : .matching(value)
+            case "cwd":
+                var v = value
                 guard v.hasPrefix("/") else { throw fail("cwd= needs an absolute directory") }
-                while v.count > 1 && v.hasSuffix("/") { v.removeLast() }
+                while v.utf8.count > 1 && v.hasSuffix("/") { v.removeLast() }
                 c.cwdPrefixes.append(v)
-            } else if w.hasPrefix("digest=") {
-                let v = w.dropFirst(7)
-                guard v.hasPrefix("blake2b:"), let bytes = try? Hex.decode(v.dropFirst(8)), bytes.count == 32 else {
+            case "digest":
+                guard value.hasPrefix("blake2b:"), let d = try? Hex.decode(value.dropFirst(8)), d.count == 32 else {
                     throw fail("digest= needs blake2b: and 64 hex digits (b2sum -l 256 FILE prints them)")
                 }
                 guard c.executableDigest == nil else { throw fail("digest= is given twice") }
-                c.executableDigest = bytes
-            } else if w.hasPrefix("ttl=") {
-                o.requestTTL = try duration(w, "ttl")
-            } else if w.hasPrefix("approval-ttl=") {
-                o.approvalTTL = try duration(w, "approval-ttl")
-            } else {
-                throw fail("unknown rule option '\(w)' (expected user=, agent=, env:NAME=, cwd=, digest=, reason, ttl=, approval-ttl= or break-glass)")
+                c.executableDigest = d
+            case "ttl":
+                o.requestTTL = try duration()
+            case "approval-ttl":
+                o.approvalTTL = try duration()
+            default:
+                guard key.hasPrefix("env:"), key.utf8.count > 4 else {
+                    if key.hasPrefix("env:") || key == "env" { throw fail("expected env:NAME=VALUE") }
+                    throw fail("unknown rule option '\(w)' (expected user=, agent=, env:NAME=, cwd=, digest=, reason, ttl=, approval-ttl= or break-glass)")
+                }
+                c.environment.append((String(key.dropFirst(4)), value))
             }
         }
     }

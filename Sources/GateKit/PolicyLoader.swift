@@ -1,6 +1,11 @@
 import GateCore
 
 public enum PolicyLoader {
+    /// The last policy loaded, kept until the process exits. gate runs one command and exits;
+    /// tearing down a large policy's rules on the way out cost more than parsing half of them
+    /// (callgrind), and the operating system frees it all at exit anyway.
+    nonisolated(unsafe) static var keepAlive: Policy?
+
     /// Reads, safety-checks and parses the policy. Every failure is exit 78 with the file named.
     public static func load(_ path: String) throws -> Policy {
         guard Files.exists(path) else {
@@ -13,7 +18,9 @@ public enum PolicyLoader {
             throw GateFailure.config("cannot read policy: \(e)")
         }
         do {
-            return try PolicyParser.parse(text)
+            let policy = try PolicyParser.parse(text)
+            keepAlive = policy
+            return policy
         } catch let e as PolicyError {
             throw GateFailure.config("\(path):\(e.line): \(e.message)", hint: "gate-policy(5) describes the format")
         }
