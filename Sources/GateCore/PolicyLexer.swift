@@ -29,6 +29,12 @@ struct PolicyLexer {
             let start = i
             var plain = true  // no quotes so far: the word is line[start..<i]
             while i < end {
+                // Fast path: the ordinary bytes of an unquoted word (anything above space but
+                // DEL and the double quote), scanned without further tests.
+                if plain {
+                    while i < end, line[i] > 32, line[i] != 0x7f, line[i] != UInt8(ascii: "\"") { i += 1 }
+                    if i == end { break }
+                }
                 let c = line[i]
                 if c == 32 || c == 9 { break }
                 if c < 0x20 || c == 0x7f { throw PolicyError(line: lineNumber, message: "control character in policy line") }

@@ -98,7 +98,8 @@ public enum PolicyParser {
                         rule.arguments.append(.glob(w.text))
                     }
                 }
-                if !exe.text.utf8.starts(with: [UInt8(ascii: "/")]) && exe.text.utf8.contains(UInt8(ascii: "/")) {
+                var exeText = exe.text
+                if exeText.withUTF8({ $0.first != UInt8(ascii: "/") && $0.contains(UInt8(ascii: "/")) }) {
                     throw fail("executable '\(exe.text)' must be a bare name or an absolute path")
                 }
                 rule.executable = exe.text
@@ -202,9 +203,10 @@ public enum PolicyParser {
     static func parseRuleOptions(_ words: ArraySlice<Word>, line n: Int, into c: inout Policy.Conditions, _ o: inout Policy.Options) throws {
         func fail(_ m: String) -> PolicyError { PolicyError(line: n, message: m) }
         for word in words {
-            let w = word.text
-            let bytes = w.utf8
-            guard let eq = bytes.firstIndex(of: UInt8(ascii: "=")) else {
+            var w = word.text
+            // withUTF8 gives a contiguous buffer; searching the UTF8View generically was the
+            // most expensive part of option parsing.
+            guard let eqOffset = w.withUTF8({ $0.firstIndex(of: UInt8(ascii: "=")) }) else {
                 switch w {
                 case "reason": o.reasonRequired = true
                 case "break-glass": o.breakGlass = true
@@ -214,8 +216,9 @@ public enum PolicyParser {
                 }
                 continue
             }
+            let eq = w.utf8.index(w.utf8.startIndex, offsetBy: eqOffset)
             let key = String(w[..<eq])
-            let value = String(w[bytes.index(after: eq)...])
+            let value = String(w[w.utf8.index(after: eq)...])
             func duration() throws -> UInt64 {
                 guard let d = GateDuration(parsing: value) else { throw fail("\(key)= needs a duration such as 15m, 1h or 7d") }
                 return d.seconds
