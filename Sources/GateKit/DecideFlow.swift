@@ -40,11 +40,15 @@ public struct DecideFlow {
         }
 
         let expected: RequestStatus = options.review ? .review : .pending
+        // Before any key is read, the one acting is the unix user running gate.
+        let invoker = System.userName(uid: System.uid) ?? "uid:\(System.uid)"
         guard request.status == expected else {
-            throw GateFailure.denied("request \(request.id) is \(request.status.rawValue), not \(expected.rawValue); nothing to \(verb)")
+            throw refuse("request \(request.id) is \(request.status.rawValue), not \(expected.rawValue); nothing to \(verb)",
+                         actor: invoker, code: "not-\(expected.rawValue)")
         }
         if let expires = request.expiresMicros, System.nowMicros() >= expires {
-            throw GateFailure.denied("request \(request.id) expired at \(formatUTC(UInt64(expires / 1_000_000))); nothing to \(verb)")
+            throw refuse("request \(request.id) expired at \(formatUTC(UInt64(expires / 1_000_000))); nothing to \(verb)",
+                         actor: invoker, code: "expired")
         }
         let policy = try PolicyLoader.load(environment.policyPath)
         let keyFile = try KeyFiles.readSecretKeyFile(keyPath)

@@ -90,6 +90,7 @@ import Testing
         // A cancelled request cannot be approved afterwards.
         let late = try s.run(["approve", id, "--key", s.path("bob.key")])
         #expect(late.status == 77 && late.stderr.contains("is cancelled, not pending"))
+        #expect(try s.lastEntry().payload["code"] as? String == "not-pending")
     }
 
     @Test func timeoutWithdrawsTheRequest() throws {
