@@ -73,7 +73,9 @@ public struct DecideFlow {
 
         let digest = request.digest
         System.write(2, "gate: \(verb) \(request.id): \(ShellQuote.join(request.intent.argv))\n")
-        System.write(2, "gate:   requested by \(request.intent.user)\(request.intent.agent.isEmpty ? "" : " (agent \(request.intent.agent))") on \(request.intent.host) in \(request.intent.cwd); intent \(digest.short)…\n")
+        let i = request.intent
+        System.write(2, "gate:   requested by \(ShellQuote.inert(i.user))\(i.agent.isEmpty ? "" : " (agent \(ShellQuote.inert(i.agent)))") on \(ShellQuote.inert(i.host)) in \(ShellQuote.quote(i.cwd)); intent \(digest.short)…\n")
+        if !request.reason.isEmpty { System.write(2, "gate:   reason: \(ShellQuote.inert(request.reason))\n") }
 
         let identity = try KeyFiles.unlock(keyFile, path: keyPath)
         let now = System.nowSeconds()

@@ -94,10 +94,9 @@ public struct RunFlow {
                          code: "reason-required", intent: intent, digest: digest)
         }
         System.write(2, "gate: warning: BREAK-GLASS: running without approval; this run is recorded and needs an after-review (request \(runID))\n")
-        var record = RequestRecord(id: runID, createdMicros: System.nowMicros(), intent: intent, reason: options.reason,
+        let record = RequestRecord(id: runID, createdMicros: System.nowMicros(), intent: intent, reason: options.reason,
                                    rule: decision.rule, requirements: decision.requirements, policyDigest: policy.digest,
                                    status: .review, requesterPID: getpid())
-        record.approvalTTL = nil
         return try start(intent: intent, digest: digest, request: runID.compact, rule: decision.rule, approvals: [], policy: policy,
                          breakGlass: record)
     }
@@ -109,7 +108,9 @@ public struct RunFlow {
                 throw refuse(.denied("malformed token: \(e.description)"), code: "malformed-token", intent: intent, digest: check.intentDigest)
             }
         }
-        let request = tokens[0].payload.requestID
+        // The run is recorded under the request the token names when that is a well-formed id
+        // (the offline hand-over case); a token is not trusted to choose arbitrary ledger text.
+        let request = RequestID(tokens[0].payload.requestID)?.compact ?? runID.compact
         switch check.evaluate(tokens) {
         case .approved(let approvals):
             return try start(intent: intent, digest: check.intentDigest, request: request, rule: rule, approvals: approvals, policy: policy)

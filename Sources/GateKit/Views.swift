@@ -94,7 +94,7 @@ public enum Views {
             detail = ShellQuote.inert(payload["why"]?.stringValue ?? "")
         default: break
         }
-        let request = RequestID(e.requestID)?.description ?? e.requestID
+        let request = RequestID(e.requestID)?.description ?? ShellQuote.inert(e.requestID)
         return "\(e.seq)  \(time(e.timeMicros))  \(request)  \(e.kind.padding(9))  \(ShellQuote.inert(e.actor))  \(detail)\n"
     }
 

@@ -94,6 +94,13 @@ import Testing
         #expect(try s.run(["show", id]).stdout.contains("$'\\x1b[2J\\x1b[1;1Happroved by everyone'"))
         // JSON keeps the exact value, escaped.
         #expect(try s.run(["show", id, "--json"]).stdout.contains("\\u001b[2J"))
+        // What a signed decision carries (a denial's reason) reaches the requester's terminal
+        // inert as well.
+        let requester = try s.start(["--", "sh", "-c", "true"])
+        let id2 = try s.waitForPending()
+        #expect(try s.run(["deny", id2, "--key", s.path("bob.key"), "--reason", "no\u{1b}]0;pwned\u{7}\u{1b}[2J"]).status == 0)
+        let r = requester.finish()
+        #expect(r.status == 77 && !r.stderr.contains("\u{1b}") && r.stderr.contains("no\\x1b]0;pwned\\x07\\x1b[2J"), "\(r.stderr)")
     }
 
     @Test func noRecordOfTheStartMeansNoRun() throws {

@@ -62,13 +62,13 @@ final class Sandbox: @unchecked Sendable {
         return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Waits until a request is pending and returns its id.
+    /// Waits until a request is pending (its requester alive and waiting) and returns its id.
     func waitForPending(timeout: TimeInterval = 20) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             let r = try run(["list", "--json"])
             if let data = r.stdout.data(using: .utf8), let list = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]],
-               let first = list.first, let id = first["id"] as? String {
+               let first = list.first(where: { $0["status"] as? String == "pending" }), let id = first["id"] as? String {
                 return id
             }
             usleep(20_000)
