@@ -24,6 +24,10 @@ printf '$ gate keygen --name alice --user alice --out %s\n' "$demo/alice.key"
 key=$("$gate" keygen --name alice --user alice --out "$demo/alice.key")
 sed "s|@ALICE_KEY@|$key|" examples/demo.policy > "$GATE_POLICY"; chmod 600 "$GATE_POLICY"
 
+say "the policy: checked, and asked about a command before running it"
+run "$gate" policy check
+run "$gate" policy explain -- sh -c 'echo hello'
+
 say "an allowed command runs at once (and is recorded)"
 run "$gate" -- ls -d /tmp
 
