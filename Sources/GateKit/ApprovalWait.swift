@@ -10,13 +10,13 @@ struct ApprovalWait {
     let record: RequestRecord
     let check: ApprovalCheck
     let policy: Policy
+    let waiter: Waiter
 
     func run() throws -> Int32 {
         let id = record.id
         let needs = record.requirements.map(\.description).joined(separator: " and ")
         System.write(2, "gate: approval required (rule: \(record.rule); needs \(needs)) — request \(id)\n")
         System.write(2, "gate: an approver runs: gate approve \(id)\n")
-        let waiter = try Waiter(watching: flow.environment.home)
         let indicator = WaitIndicator(label: "waiting for approval of \(id)…")
         // The earlier of the requester's --timeout and the rule's request TTL.
         let start = System.monotonicNanos()

@@ -73,11 +73,14 @@ public struct RunFlow {
                                        status: .pending, requesterPID: getpid())
             record.expiresMicros = decision.options.requestTTL.map { now + Int64($0) * 1_000_000 }
             record.approvalTTL = decision.options.approvalTTL
+            // Catch Ctrl-C before the request exists, so an interrupt at any moment from here on
+            // withdraws it and is recorded (instead of killing gate and leaving it pending).
+            let waiter = try Waiter(watching: environment.home)
             try store.write {
                 try store.insert(record)
                 try store.appendLedger(.requested, request: runID.compact, actor: identity.actor, payload: LedgerPayload.requested(record))
             }
-            return try ApprovalWait(flow: self, record: record, check: check, policy: policy).run()
+            return try ApprovalWait(flow: self, record: record, check: check, policy: policy, waiter: waiter).run()
         }
     }
 
