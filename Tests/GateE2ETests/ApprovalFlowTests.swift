@@ -93,6 +93,28 @@ import Testing
         #expect(try s.lastEntry().payload["code"] as? String == "not-pending")
     }
 
+    @Test func aSignalAtAnyMomentLeavesNoRequestBehind() throws {
+        let (s, _) = try Self.sandbox()
+        try s.run(["--", "true"])  // the state database exists, as it would on a used host
+        var delays: [UInt32] = (0..<40).map { UInt32($0) * 1_000 }  // 0 to 39 ms after start
+        delays.shuffle()
+        for delay in delays {
+            let r = try s.start(["--timeout", "30s", "--", "sh", "-c", "true"])
+            usleep(delay)
+            r.signal(SIGTERM)
+            let out = r.finish()
+            #expect(out.status == 75 || out.status == 143, "delay \(delay) µs: \(out.status) \(out.stderr)")
+        }
+        var requested = Set<String>(), cancelled = Set<String>()
+        for e in try s.ledger() {
+            let id = e["request_id"] as? String ?? ""
+            if e["kind"] as? String == "requested" { requested.insert(id) }
+            if e["kind"] as? String == "cancelled" { cancelled.insert(id) }
+        }
+        #expect(requested == cancelled, "requests left without a recorded withdrawal")
+        #expect(try s.run(["list", "--json"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
+    }
+
     @Test func timeoutWithdrawsTheRequest() throws {
         let (s, _) = try Self.sandbox()
         let r = try s.run(["--timeout", "1s", "--", "sh", "-c", "exit 0"])
