@@ -27,7 +27,14 @@ final class Sandbox: @unchecked Sendable {
                "GATE_POLICY": root.appendingPathComponent("etc/policy").path, "NO_COLOR": "1", "LANG": "C.UTF-8"]
     }
 
-    deinit { try? FileManager.default.removeItem(at: root) }
+    deinit {
+        // A gate process that is still shutting down can create a file while the tree is being
+        // removed, leaving an empty directory behind; try again briefly.
+        for _ in 0..<3 {
+            if (try? FileManager.default.removeItem(at: root)) != nil, !FileManager.default.fileExists(atPath: root.path) { break }
+            usleep(50_000)
+        }
+    }
 
     func path(_ name: String) -> String { root.appendingPathComponent(name).path }
 
