@@ -329,13 +329,13 @@ _gate_audit() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    verify)
+    verify|export)
         # Offer subcommand argument completions
         "_gate_audit_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'verify' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'verify export' -- "${cur}"))
         ;;
     esac
 }
@@ -346,6 +346,28 @@ _gate_audit_verify() {
     repeating_options=()
     non_repeating_options=()
     __gate_offer_flags_options 0
+}
+
+_gate_audit_export() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--format --since --until)
+    __gate_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--format')
+        __gate_add_completions -W 'jsonl'$'\n''csv'
+        return
+        ;;
+    '--since')
+        return
+        ;;
+    '--until')
+        return
+        ;;
+    esac
 }
 
 _gate_policy() {

@@ -43,6 +43,8 @@ function __gate_parse_tokens -S
             switch $unparsed_tokens[1]
             case 'verify'
                 __gate_parse_subcommand 0 'version' 'h/help'
+            case 'export'
+                __gate_parse_subcommand 0 'format=' 'since=' 'until=' 'version' 'h/help'
             end
         case 'policy'
             __gate_parse_subcommand 0 'version' 'h/help'
@@ -161,8 +163,14 @@ complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gat
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate audit" version' -l 'version' -d 'Show the version.'
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate audit" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'gate' -n '__gate_should_offer_completions_for_positional "gate audit" -eq 1' -fa 'verify' -d 'Walk the hash chain; name the first damaged entry.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_positional "gate audit" -eq 1' -fa 'export' -d 'Export the ledger for auditors: one row per entry, stable field names (SPEC.md).'
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate audit verify" version' -l 'version' -d 'Show the version.'
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate audit verify" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate audit export" format' -l 'format' -d 'jsonl or csv.' -rfka 'jsonl csv'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate audit export" since' -l 'since' -d 'Only entries at or after this time (UTC: 2026-11-22, 2026-11-22T05:00:00Z, or Unix seconds).' -rfka ''
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate audit export" until' -l 'until' -d 'Only entries before this time (same forms).' -rfka ''
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate audit export" version' -l 'version' -d 'Show the version.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate audit export" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate policy" version' -l 'version' -d 'Show the version.'
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate policy" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'gate' -n '__gate_should_offer_completions_for_positional "gate policy" -eq 1' -fa 'check' -d 'Validate a policy: line-numbered errors (exit 78) and warnings.'

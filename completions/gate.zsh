@@ -204,12 +204,13 @@ _gate_audit() {
     command)
         local -ar subcommands=(
             'verify:Walk the hash chain; name the first damaged entry.'
+            'export:Export the ledger for auditors: one row per entry, stable field names (SPEC.md).'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        verify)
+        verify|export)
             "_gate_audit_${words[1]}" && ret=0
             ;;
         esac
@@ -222,6 +223,21 @@ _gate_audit() {
 _gate_audit_verify() {
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_gate_audit_export() {
+    local -i ret=1
+    local -ar ___format=('jsonl' 'csv')
+    local -ar arg_specs=(
+        '--format[jsonl or csv.]:format:{__gate_complete "${___format[@]}"}'
+        '--since[Only entries at or after this time (UTC\: 2026-11-22, 2026-11-22T05\:00\:00Z, or Unix seconds).]:time:'
+        '--until[Only entries before this time (same forms).]:time:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

@@ -7,7 +7,7 @@ ledger's hash chain. The test suite runs it against gate's output and against ta
 Usage:
   gate_verify.py intent-digest VECTOR_FILE        print the digest of an intent vector
   gate_verify.py token TOKEN PUBKEY [DIGEST_HEX]   verify a token under a gatepk1: key
-  gate_verify.py ledger FILE.jsonl                 verify a chain exported by `gate log --json`
+  gate_verify.py ledger FILE.jsonl                 verify a chain from `gate log --json` or `gate audit export`
 Exit status: 0 verified, 1 rejected (the reason on stderr), 2 usage.
 """
 import base64
@@ -170,11 +170,15 @@ def entry_hash(seq, time_us, kind, request_id, actor, payload, prev_hash):
 
 
 def verify_ledger_lines(lines):
-    """Each line is one `gate log --json` object; `payload_text` is the exact stored payload."""
+    """Each line is one `gate log --json` or `gate audit export` object; `payload_text` is the
+    exact stored payload. An export that starts after entry 1 (--since) is verified as a segment:
+    from its first entry's prev_hash on."""
     head, count = bytes(32), 0
-    for line in lines:
+    for i, line in enumerate(lines):
         e = json.loads(line)
         seq = e["seq"]
+        if i == 0 and seq != 1:
+            head, count = bytes.fromhex(e["prev_hash"]), seq - 1
         if seq != count + 1:
             raise Rejected("entry %d is missing (found %d)" % (count + 1, seq))
         h = entry_hash(seq, e["time_us"], e["kind"], e["request_id"], e["actor"], e["payload_text"],

@@ -51,6 +51,19 @@ extension Store {
         }
     }
 
+    /// Entries with `from <= time_us < until`, in seq order, streaming (uses the time index).
+    public func forEachLedgerEntry(fromMicros: Int64, untilMicros: Int64, _ body: (LedgerEntry) throws -> Bool) throws {
+        try wrap {
+            let s = try db.prepare("SELECT seq, time_us, kind, request_id, actor, payload, prev_hash, hash FROM ledger WHERE time_us >= ? AND time_us < ? ORDER BY seq")
+                .bind([.int(fromMicros), .int(untilMicros)])
+            while try s.step() {
+                let e = LedgerEntry(seq: s.int(0), timeMicros: s.int(1), kind: s.text(2), requestID: s.text(3), actor: s.text(4),
+                                    payload: s.text(5), prevHash: s.blob(6), hash: s.blob(7))
+                guard try body(e) else { break }
+            }
+        }
+    }
+
     public func ledgerCount() throws -> Int64 {
         try wrap { try db.scalarInt("SELECT count(*) FROM ledger") ?? 0 }
     }

@@ -102,6 +102,7 @@ public final class Store {
                   hash BLOB NOT NULL
                 );
                 CREATE INDEX ledger_request ON ledger(request_id);
+                CREATE INDEX ledger_time ON ledger(time_us);
                 CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
                   BEGIN SELECT RAISE(ABORT, 'the gate ledger is append-only'); END;
                 CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger

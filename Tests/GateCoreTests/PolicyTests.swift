@@ -155,6 +155,16 @@ enum TestKeys {
         #expect(RequestID.normalise("123456789") == nil)
     }
 
+    @Test func utcTimes() {
+        #expect(parseUTC("1970-01-01") == 0)
+        #expect(parseUTC("2026-11-22T03:49:32Z").map(formatUTC) == "2026-11-22T03:49:32Z")
+        #expect(parseUTC("2024-02-29") != nil)
+        #expect(parseUTC("1795000000") == 1_795_000_000)
+        for bad in ["", "yesterday", "2026-02-31", "2023-02-29", "2026-13-01", "2026-11-22T25:00:00Z", "2026-11-22 05:00:00", "2026-11-22T05:00:00+01:00"] {
+            #expect(parseUTC(bad) == nil, "\(bad)")
+        }
+    }
+
     @Test func jsonRoundTripAndEscaping() throws {
         let v: JSON = .object([("a", .string("x\u{1b}[2J\"\\\n\u{7f}é")), ("b", .array([.int(-3), .bool(true), .null]))])
         let text = v.serialized()

@@ -67,6 +67,37 @@ import Testing
         try reject(swapped, "is missing")
     }
 
+    @Test func exportsVerifyOnTheirOwnAndCSVIsSafeToOpen() throws {
+        let (s, _, _) = try Self.populated()
+        try s.writePolicy("allow -- echo ...\n")
+        usleep(1_100_000)
+        let cut = Int(Date().timeIntervalSince1970)
+        try s.run(["--reason", "=SUM(A1:A9)", "--", "echo", "=HYPERLINK(\"http://x\")", "a,b"])
+        let all = try s.run(["audit", "export"])
+        #expect(all.status == 0)
+        try s.write("all.jsonl", all.stdout)
+        let v = try Self.python(["ledger", s.path("all.jsonl")])
+        #expect(v.status == 0 && v.stdout.hasPrefix("ledger ok: \(all.stdout.split(separator: "\n").count) entries"), "\(v.stderr)")
+        // A window verifies as a segment, and holds only what is inside it.
+        let since = try s.run(["audit", "export", "--since", String(cut)])
+        #expect(since.stdout.split(separator: "\n").count == 2)  // the started and finished entries of the echo
+        try s.write("since.jsonl", since.stdout)
+        #expect(try Self.python(["ledger", s.path("since.jsonl")]).status == 0)
+        let until = try s.run(["audit", "export", "--until", String(cut)])
+        #expect(until.stdout.split(separator: "\n").count == all.stdout.split(separator: "\n").count - 2)
+        // Field names are the documented ones.
+        let first = try JSONSerialization.jsonObject(with: Data(all.stdout.split(separator: "\n")[0].utf8)) as? [String: Any] ?? [:]
+        for f in ["seq", "time", "kind", "request_id", "actor", "requester", "agent", "host", "argv", "intent_digest", "rule",
+                  "approver", "key_id", "exit_code", "duration_ms", "payload_text", "prev_hash", "hash"] {
+            #expect(first.keys.contains(f), "missing \(f)")
+        }
+        let csv = try s.run(["audit", "export", "--format", "csv", "--since", String(cut)]).stdout
+        #expect(csv.hasPrefix("seq,time,time_us,kind,request_id,actor,requester,agent,host,argv,"))
+        #expect(csv.contains(",\"echo '=HYPERLINK(\"\"http://x\"\")' a,b\","), "\(csv)")  // quoted, one cell
+        #expect(csv.contains(",'=SUM(A1:A9),"), "\(csv)")  // a cell a spreadsheet would run is neutralised
+        #expect(try s.run(["audit", "export", "--since", "last tuesday"]).status == 64)
+    }
+
     @Test func auditVerifyNamesTheFirstDamagedEntry() throws {
         let (s, _, _) = try Self.populated()
         let db = s.path("home/state.db")
