@@ -35,27 +35,23 @@ extension Store {
 
     /// Calls `body` for each entry in seq order, streaming (one row in memory at a time).
     public func forEachLedgerEntry(request: String? = nil, afterSeq: Int64 = 0, _ body: (LedgerEntry) throws -> Bool) throws {
-        try wrap {
-            let s: Statement
-            let cols = "seq, time_us, kind, request_id, actor, payload, prev_hash, hash"
-            if let request {
-                s = try db.prepare("SELECT \(cols) FROM ledger WHERE request_id = ? AND seq > ? ORDER BY seq").bind([.text(request), .int(afterSeq)])
-            } else {
-                s = try db.prepare("SELECT \(cols) FROM ledger WHERE seq > ? ORDER BY seq").bind([.int(afterSeq)])
-            }
-            while try s.step() {
-                let e = LedgerEntry(seq: s.int(0), timeMicros: s.int(1), kind: s.text(2), requestID: s.text(3), actor: s.text(4),
-                                    payload: s.text(5), prevHash: s.blob(6), hash: s.blob(7))
-                guard try body(e) else { break }
-            }
+        if let request {
+            try streamLedger("request_id = ? AND seq > ?", [.text(request), .int(afterSeq)], body)
+        } else {
+            try streamLedger("seq > ?", [.int(afterSeq)], body)
         }
     }
 
     /// Entries with `from <= time_us < until`, in seq order, streaming (uses the time index).
     public func forEachLedgerEntry(fromMicros: Int64, untilMicros: Int64, _ body: (LedgerEntry) throws -> Bool) throws {
+        try streamLedger("time_us >= ? AND time_us < ?", [.int(fromMicros), .int(untilMicros)], body)
+    }
+
+    /// The one place ledger rows are read and turned into entries.
+    private func streamLedger(_ condition: String, _ values: [Statement.Value], _ body: (LedgerEntry) throws -> Bool) throws {
         try wrap {
-            let s = try db.prepare("SELECT seq, time_us, kind, request_id, actor, payload, prev_hash, hash FROM ledger WHERE time_us >= ? AND time_us < ? ORDER BY seq")
-                .bind([.int(fromMicros), .int(untilMicros)])
+            let s = try db.prepare("SELECT seq, time_us, kind, request_id, actor, payload, prev_hash, hash FROM ledger WHERE \(condition) ORDER BY seq")
+                .bind(values)
             while try s.step() {
                 let e = LedgerEntry(seq: s.int(0), timeMicros: s.int(1), kind: s.text(2), requestID: s.text(3), actor: s.text(4),
                                     payload: s.text(5), prevHash: s.blob(6), hash: s.blob(7))
