@@ -79,8 +79,6 @@ struct ApprovalWait {
         }
         var now = check
         now.now = System.nowSeconds()
-        now.approvalTTL = record.approvalTTL
-        now.requestID = record.id.compact
         switch now.evaluate(tokens) {
         case .pending:
             return nil

@@ -80,6 +80,7 @@ public struct RunFlow {
                 try store.insert(record)
                 try store.appendLedger(.requested, request: runID.compact, actor: identity.actor, payload: LedgerPayload.requested(record))
             }
+            check.requestID = runID.compact  // waiting on this request: tokens must name it
             return try ApprovalWait(flow: self, record: record, check: check, policy: policy, waiter: waiter).run()
         }
     }
