@@ -4,9 +4,9 @@ import GateWire
 /// `gate audit export`: one row per ledger entry with stable, documented field names (SPEC.md §7),
 /// the chain fields included so an export can be verified on its own.
 public enum Export {
-    public static let fields = ["seq", "time", "time_us", "kind", "request_id", "actor", "requester", "agent", "host", "argv",
-                                "intent_digest", "rule", "reason", "approver", "key_id", "code", "message", "exit_code", "signal",
-                                "duration_ms", "payload_text", "prev_hash", "hash"]
+    /// The field names in order, read off `row` itself so the CSV header cannot drift from it.
+    public static let fields: [String] = row(LedgerEntry(seq: 0, timeMicros: 0, kind: "", requestID: "", actor: "", payload: "{}",
+                                                         prevHash: [], hash: [])).map(\.0)
 
     public static func row(_ e: LedgerEntry) -> [(String, JSON)] {
         let p = (try? JSON.parse(e.payload)) ?? .null
