@@ -7,7 +7,11 @@ ledger's hash chain. The test suite runs it against gate's output and against ta
 Usage:
   gate_verify.py intent-digest VECTOR_FILE        print the digest of an intent vector
   gate_verify.py token TOKEN PUBKEY [DIGEST_HEX]   verify a token under a gatepk1: key
-  gate_verify.py ledger FILE.jsonl                 verify a chain from `gate log --json` or `gate audit export`
+  gate_verify.py ledger FILE.jsonl [CHECKPOINT PUBKEY]
+                                                   verify a chain from `gate log --json` or `gate audit export`,
+                                                   and that it holds what a signed checkpoint covers
+  gate_verify.py checkpoint CHECKPOINT PUBKEY      verify a checkpoint's signature under the ledger key
+  gate_verify.py evidence BUNDLE.json              verify an evidence bundle from `gate audit evidence`
 Exit status: 0 verified, 1 rejected (the reason on stderr), 2 usage.
 """
 import base64
@@ -169,7 +173,7 @@ def entry_hash(seq, time_us, kind, request_id, actor, payload, prev_hash):
                       + string(payload) + prev_hash)
 
 
-def verify_ledger_lines(lines):
+def verify_ledger_lines(lines, on_entry=None):
     """Each line is one `gate log --json` or `gate audit export` object; `payload_text` is the
     exact stored payload. An export that starts after entry 1 (--since) is verified as a segment:
     from its first entry's prev_hash on."""
@@ -188,7 +192,83 @@ def verify_ledger_lines(lines):
         if e["prev_hash"] != head.hex():
             raise Rejected("entry %d does not link to the entry before it" % seq)
         head, count = h, seq
+        if on_entry:
+            on_entry(e, h)
     return count, head
+
+
+# --- SPEC §6.2: checkpoints ------------------------------------------------------------------
+def canonical_number(text, what):
+    if not text.isdigit() or not text.isascii() or (text != "0" and text.startswith("0")) or int(text) >= 2**63:
+        raise Rejected("checkpoint %s is not a canonical number" % what)
+    return int(text)
+
+
+def parse_checkpoint(text):
+    if "\r" in text:
+        raise Rejected("a checkpoint's lines end in LF, not CRLF")
+    lines = text.split("\n")
+    if len(lines) != 7 or lines[6] != "":
+        raise Rejected("a checkpoint is six lines, each ending in a newline")
+    if lines[0] != "gate checkpoint v1":
+        raise Rejected("not a gate checkpoint")
+    fields = {}
+    for i, name in enumerate(["ledger", "size", "head", "time", "sig"], start=1):
+        if not lines[i].startswith(name + " "):
+            raise Rejected("checkpoint line %d: expected %r" % (i + 1, name))
+        fields[name] = lines[i][len(name) + 1:]
+    ledger = fields["ledger"]
+    if len(ledger) != 16 or any(c not in "0123456789ABCDEF" for c in ledger):
+        raise Rejected("checkpoint ledger id is not 16 uppercase hex digits")
+    head = fields["head"]
+    if len(head) != 64 or any(c not in "0123456789abcdef" for c in head):
+        raise Rejected("checkpoint head is not 64 lowercase hex digits")
+    sig = fields["sig"].split(" ")
+    if len(sig) != 3 or sig[0] != "Ed" or len(sig[1]) != 16 or any(c not in "0123456789ABCDEF" for c in sig[1]):
+        raise Rejected("checkpoint signature line is malformed")
+    signature = b64url_decode(sig[2])
+    if len(signature) != 64:
+        raise Rejected("checkpoint signature must be 64 bytes")
+    signed = "\n".join(lines[:5]) + "\n"
+    return dict(ledger=ledger, size=canonical_number(fields["size"], "size"), head=bytes.fromhex(head),
+                time_us=canonical_number(fields["time"], "time"), key_id=bytes.fromhex(sig[1]), signature=signature,
+                signed=signed.encode("utf-8"))
+
+
+def verify_checkpoint(text, public_key_line, ledger_id=None):
+    c = parse_checkpoint(text)
+    kid, pk = parse_public_key(public_key_line)
+    if ledger_id is not None and c["ledger"] != ledger_id:
+        raise Rejected("checkpoint belongs to ledger %s, not %s" % (c["ledger"], ledger_id))
+    if c["key_id"] != kid:  # key id first, before any cryptography
+        raise Rejected("checkpoint is signed by key %s, not %s" % (c["key_id"].hex().upper(), kid.hex().upper()))
+    try:
+        Ed25519PublicKey.from_public_bytes(pk).verify(c["signature"], c["signed"])
+    except InvalidSignature:
+        raise Rejected("checkpoint signature does not verify")
+    return c
+
+
+def sign_checkpoint(seed, ledger, size, head, time_us):
+    key = Ed25519PrivateKey.from_private_bytes(seed)
+    body = "gate checkpoint v1\nledger %s\nsize %d\nhead %s\ntime %d\n" % (ledger, size, head.hex(), time_us)
+    kid = key_id(key.public_key().public_bytes_raw())
+    return body + "sig Ed %s %s\n" % (kid.hex().upper(), b64url_encode(key.sign(body.encode())))
+
+
+def verify_ledger_with_checkpoint(lines, checkpoint_text, public_key_line):
+    """The chain verifies, and its entry at the checkpoint's size has the signed head."""
+    c = verify_checkpoint(checkpoint_text, public_key_line)
+    hashes = {}
+    def keep(e, h):
+        if e["seq"] == c["size"]:
+            hashes["at"] = h
+    count, head = verify_ledger_lines(lines, on_entry=keep)
+    if count < c["size"]:
+        raise Rejected("the ledger ends at entry %d but the checkpoint covers %d: entries were removed" % (count, c["size"]))
+    if hashes.get("at") != c["head"]:
+        raise Rejected("entry %d does not have the head the checkpoint signed: history rewritten" % c["size"])
+    return count, head, c
 
 
 # --- vectors ---------------------------------------------------------------------------------
@@ -224,6 +304,15 @@ def main(argv):
         elif len(argv) == 2 and argv[0] == "ledger":
             count, head = verify_ledger_lines([l for l in open(argv[1], encoding="utf-8") if l.strip()])
             print("ledger ok: %d entries, head %s" % (count, head.hex()))
+        elif len(argv) == 4 and argv[0] == "ledger":
+            lines = [l for l in open(argv[1], encoding="utf-8") if l.strip()]
+            count, head, c = verify_ledger_with_checkpoint(lines, open(argv[2], encoding="utf-8").read(), argv[3])
+            print("ledger ok: %d entries, head %s; checkpoint of ledger %s at %d verified" % (count, head.hex(), c["ledger"], c["size"]))
+        elif len(argv) == 3 and argv[0] == "checkpoint":
+            c = verify_checkpoint(open(argv[1], encoding="utf-8").read(), argv[2])
+            print("ok: checkpoint of ledger %s, %d entries, head %s" % (c["ledger"], c["size"], c["head"].hex()))
+        elif len(argv) == 2 and argv[0] == "evidence":
+            print(verify_evidence(json.load(open(argv[1], encoding="utf-8"))))
         else:
             print(__doc__, file=sys.stderr)
             return 2

@@ -36,20 +36,79 @@ struct LogCommand: ParsableCommand {
 
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "audit", abstract: "Check and export the audit ledger.",
-                                                    subcommands: [AuditVerifyCommand.self, AuditExportCommand.self])
+                                                    subcommands: [AuditVerifyCommand.self, AuditCheckpointCommand.self, AuditKeyCommand.self, AuditExportCommand.self])
 }
 
 struct AuditVerifyCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "verify", abstract: "Walk the hash chain; name the first damaged entry.")
+    static let configuration = CommandConfiguration(
+        commandName: "verify", abstract: "Walk the hash chain and the signed checkpoints; name the first damage.",
+        discussion: """
+            Detects edited, removed and reordered entries (the chain), a removed tail or a rewritten history \
+            (against the newest checkpoint, and any --checkpoint copies kept elsewhere), and forged checkpoints. \
+            The newest checkpoint's signature is always verified; the older ones are checked for ledger, key \
+            and head (the chain makes them redundant), or fully with --all-signatures.
+            """)
+
+    @Option(help: ArgumentHelp("The ledger key you expect (gatepk1:…); refuses a ledger signed by another.", valueName: "public-key")) var key: String?
+    @Option(help: ArgumentHelp("A checkpoint kept elsewhere (from 'gate audit checkpoint' or syslog); repeatable.", valueName: "file")) var checkpoint: [String] = []
+    @Flag(help: "Verify the signature of every checkpoint, not only the newest.") var allSignatures = false
+
+    func run() throws {
+        let pinned: PublicKey?
+        do { pinned = try key.map { try PublicKey(text: $0) } } catch let e as WireError {
+            throw GateFailure.usage("--key is not a gate public key: \(e.description)")
+        }
+        var external: [SignedCheckpoint] = []
+        for path in checkpoint {
+            let text: String
+            do { text = try Files.readText(path, limit: 4096) } catch let e as FileError {
+                throw GateFailure.usage("cannot read checkpoint \(e)")
+            }
+            do { external.append(try SignedCheckpoint(parsing: text)) } catch let e as WireError {
+                throw GateFailure(ExitCode.dataError, "\(path) is not a gate checkpoint: \(e.description)")
+            }
+        }
+        let store = try Store.open(try GateEnvironment.current())
+        let report = try store.audit(pinnedKey: pinned, external: external, allSignatures: allSignatures)
+        if let damage = report.damage {
+            throw GateFailure(ExitCode.dataError, "ledger damaged at entry \(damage.seq): \(damage)", hint: damage.hint(verified: report.entries))
+        }
+        var out = "ledger ok: \(report.entries) entries, head \(Hex.encode(report.head))\n"
+        out += "ledger id \(report.ledgerID), key \(report.key.map { "\($0.id) (\($0.text))" } ?? "none yet")\n"
+        if let newest = report.newest {
+            out += "checkpoints: \(report.checkpoints) match the chain (\(report.signaturesVerified) signature\(report.signaturesVerified == 1 ? "" : "s") verified); "
+            out += "newest covers entries 1–\(newest.body.size), signed \(formatUTC(UInt64(newest.body.timeMicros / 1_000_000)))\n"
+        } else {
+            out += "checkpoints: none, so a removed tail could not be detected\n"
+        }
+        if report.uncovered > 0 {
+            out += "not yet covered by a checkpoint: entries \(report.entries - report.uncovered + 1)–\(report.entries)\n"
+        }
+        System.write(1, out)
+    }
+}
+
+struct AuditKeyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "key", abstract: "Print the ledger's public key (record it; pass it to 'audit verify --key').")
 
     func run() throws {
         let store = try Store.open(try GateEnvironment.current())
-        let report = try store.verifyLedger()
-        if let damage = report.damage {
-            throw GateFailure(ExitCode.dataError, "ledger damaged at entry \(damage.seq): \(damage)",
-                              hint: "entries 1–\(report.entries) verify; keep the database for investigation")
+        guard let key = try store.recordedLedgerKey() else {
+            throw GateFailure(ExitCode.unavailable, "this ledger has no key yet", hint: "it is made with the first checkpoint: 'gate audit checkpoint'")
         }
-        System.write(1, "ledger ok: \(report.entries) entries, head \(Hex.encode(report.head))\n")
+        System.write(1, key.text + "\n")
+    }
+}
+
+struct AuditCheckpointCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkpoint", abstract: "Sign a checkpoint of the ledger now and print it (keep a copy elsewhere).",
+        discussion: "Prints the newest checkpoint if it already covers every entry. Keep the output off the host (a ticket, a bucket, an auditor's mail): 'gate audit verify --checkpoint FILE' then proves the ledger still holds everything it covered.")
+
+    func run() throws {
+        let store = try Store.open(try GateEnvironment.current())
+        System.write(1, try store.checkpointNow().text)
     }
 }
 

@@ -69,7 +69,7 @@ public struct ChainVerifier: Sendable {
 
         public var description: String {
             switch self {
-            case .edited(let s): return "entry \(s) does not match its hash (edited)"
+            case .edited(let s): return "entry \(s) does not match its hash (edited, or moved from another position)"
             case .gap(let e, let f): return "entry \(e) is missing (next entry is \(f)): entries were deleted or reordered"
             case .brokenLink(let s): return "entry \(s) does not link to the entry before it (entries deleted, inserted or reordered)"
             }

@@ -24,6 +24,7 @@ extension Store {
             .int(entry.seq), .int(entry.timeMicros), .text(entry.kind), .text(entry.requestID), .text(entry.actor),
             .text(entry.payload), .blob(entry.prevHash), .blob(entry.hash),
         ])
+        try checkpointIfDue(after: entry, kind: kind)
         return entry
     }
 
@@ -62,21 +63,5 @@ extension Store {
 
     public func ledgerCount() throws -> Int64 {
         try wrap { try db.scalarInt("SELECT count(*) FROM ledger") ?? 0 }
-    }
-
-    public struct VerifyReport: Sendable {
-        public var entries: Int64
-        public var head: [UInt8]
-        public var damage: ChainVerifier.Damage?
-    }
-
-    public func verifyLedger() throws -> VerifyReport {
-        var verifier = ChainVerifier()
-        var damage: ChainVerifier.Damage?
-        try forEachLedgerEntry { entry in
-            damage = verifier.add(entry)
-            return damage == nil
-        }
-        return VerifyReport(entries: verifier.count, head: verifier.head, damage: damage)
     }
 }

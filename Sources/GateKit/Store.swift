@@ -1,4 +1,5 @@
 import GateCore
+import GateCrypto
 import GateSQLite
 import GateWire
 import Glibc
@@ -7,9 +8,17 @@ import Glibc
 /// in one SQLite database (WAL, synchronous=FULL) under `$GATE_HOME`, shared by the requester and
 /// approvers on the host. Requests and tokens are working state; the ledger is the record.
 public final class Store {
-    public static let schemaVersion: Int64 = 1
+    /// 1: requests, tokens, used tokens, ledger. 2: adds `meta` (ledger id, ledger key) and
+    /// `checkpoints`; a version-1 database is upgraded in place.
+    public static let schemaVersion: Int64 = 2
     let db: Database
     public let path: String
+    /// The state directory (holds `ledger.key`).
+    public let home: String
+    // Checkpoint signing state for this process (Checkpoints.swift).
+    var ledgerKeyCache: SigningIdentity?
+    var ledgerKeyIsOthers = false
+    var checkpointProblem: String?
 
     public static func open(_ env: GateEnvironment) throws -> Store {
         do {
@@ -22,6 +31,7 @@ public final class Store {
 
     init(path: String) throws {
         self.path = path
+        self.home = Paths.parent(of: path)
         do {
             db = try Database(path: path)
             db.setBusyTimeout(milliseconds: 10_000)
@@ -30,6 +40,8 @@ public final class Store {
             let version = try db.scalarInt("PRAGMA user_version") ?? 0
             if version == 0 {
                 try createSchema()
+            } else if version == 1 {
+                try upgrade()
             } else if version != Self.schemaVersion {
                 throw GateFailure(ExitCode.config, "state database \(path) has schema version \(version); this gate understands \(Self.schemaVersion)",
                                   hint: "use the gate release that created it")
@@ -109,8 +121,8 @@ public final class Store {
                   BEGIN SELECT RAISE(ABORT, 'the gate ledger is append-only'); END;
                 CREATE TRIGGER used_tokens_no_delete BEFORE DELETE ON used_tokens
                   BEGIN SELECT RAISE(ABORT, 'used tokens are never forgotten'); END;
-                PRAGMA user_version = 1;
                 """)
+            try createVersion2Tables()
         }
         var attempt = 0
         while true {
@@ -122,6 +134,40 @@ public final class Store {
                 usleep(20_000)
             }
         }
+    }
+
+    private func upgrade() throws {
+        try db.immediateTransaction {
+            guard (try db.scalarInt("PRAGMA user_version") ?? 0) == 1 else { return }
+            try createVersion2Tables()
+        }
+    }
+
+    /// The ledger's identity and its signed checkpoints (SPEC.md §6.2). Both are append-only.
+    private func createVersion2Tables() throws {
+        try db.execute("""
+            CREATE TABLE meta(
+              name TEXT PRIMARY KEY,
+              value TEXT NOT NULL
+            );
+            CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta
+              BEGIN SELECT RAISE(ABORT, 'the ledger identity never changes'); END;
+            CREATE TRIGGER meta_no_delete BEFORE DELETE ON meta
+              BEGIN SELECT RAISE(ABORT, 'the ledger identity never changes'); END;
+            CREATE TABLE checkpoints(
+              size INTEGER PRIMARY KEY,
+              time_us INTEGER NOT NULL,
+              key_id TEXT NOT NULL,
+              text TEXT NOT NULL
+            );
+            CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints
+              BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+            CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
+              BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+            """)
+        let ledgerID = Hex.encode(SecureRandom.bytes(CheckpointBody.ledgerIDLength), uppercase: true)
+        try db.prepare("INSERT INTO meta(name, value) VALUES ('ledger_id', ?)").run([.text(ledgerID)])
+        try db.execute("PRAGMA user_version = 2")
     }
 
     /// Runs `body` as one write transaction (the write lock is taken first).

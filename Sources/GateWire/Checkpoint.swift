@@ -1,0 +1,100 @@
+/// A signed statement about a ledger (SPEC.md §6.2): "ledger L had SIZE entries and its newest
+/// entry's hash was HEAD at TIME". The hash chain makes HEAD a commitment to every earlier entry,
+/// so one valid checkpoint vouches for the whole prefix; a copy kept elsewhere (the server, syslog,
+/// an auditor's file) shows a removed tail or a rewritten history.
+///
+/// Text form, six lines, in this order, each ending in "\n"; the first five are what is signed:
+///
+///     gate checkpoint v1
+///     ledger 5F0C2A9B7D41E3C8
+///     size 1234
+///     head 9e1b…(64 lowercase hex)
+///     time 1795320000123456
+///     sig Ed 3A5C…(key id) <base64url 64-byte signature>
+public struct CheckpointBody: Equatable, Sendable {
+    public static let header = "gate checkpoint v1"
+    public static let ledgerIDLength = 8
+
+    /// 8 random bytes naming the ledger (made with the database), 16 uppercase hex digits.
+    public var ledgerID: String
+    public var size: Int64
+    public var head: [UInt8]
+    public var timeMicros: Int64
+
+    public init(ledgerID: String, size: Int64, head: [UInt8], timeMicros: Int64) {
+        precondition(head.count == 32 && size >= 0 && timeMicros >= 0)
+        self.ledgerID = ledgerID
+        self.size = size
+        self.head = head
+        self.timeMicros = timeMicros
+    }
+
+    /// The exact bytes the ledger key signs.
+    public var signedText: String {
+        "\(Self.header)\nledger \(ledgerID)\nsize \(size)\nhead \(Hex.encode(head))\ntime \(timeMicros)\n"
+    }
+
+    public static func isLedgerID(_ s: String) -> Bool {
+        s.utf8.count == 2 * ledgerIDLength && s.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x46).contains($0) }
+    }
+}
+
+public struct SignedCheckpoint: Equatable, Sendable {
+    public var body: CheckpointBody
+    public var keyID: KeyID
+    public var signature: [UInt8]
+
+    public init(body: CheckpointBody, keyID: KeyID, signature: [UInt8]) {
+        precondition(signature.count == 64)
+        self.body = body
+        self.keyID = keyID
+        self.signature = signature
+    }
+
+    public var text: String {
+        body.signedText + "sig Ed \(keyID) \(Base64URL.encode(signature))\n"
+    }
+
+    /// Strict: exactly the six lines above, canonical numbers and hex, one final newline, nothing
+    /// else. Any other spelling is refused, so one checkpoint has one text.
+    public init(parsing text: String) throws {
+        // Split bytes, not Characters: Swift reads "\r\n" as one Character.
+        guard !text.utf8.contains(13) else { throw WireError("a checkpoint's lines end in LF, not CRLF") }
+        var lines = text.utf8.split(separator: 10, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        guard lines.count == 7, lines.removeLast() == "" else {
+            throw WireError("a checkpoint is six lines, each ending in a newline")
+        }
+        guard lines[0] == CheckpointBody.header else {
+            throw WireError("not a gate checkpoint (first line must be '\(CheckpointBody.header)')")
+        }
+        func value(_ index: Int, _ name: String) throws -> String {
+            let prefix = name + " "
+            guard lines[index].hasPrefix(prefix) else { throw WireError("line \(index + 1): expected '\(name) …'") }
+            return String(lines[index].dropFirst(prefix.count))
+        }
+        let ledger = try value(1, "ledger")
+        guard CheckpointBody.isLedgerID(ledger) else { throw WireError("line 2: ledger id is not 16 uppercase hex digits") }
+        guard let size = Self.canonicalNumber(try value(2, "size")) else { throw WireError("line 3: size is not a canonical number") }
+        let headText = try value(3, "head")
+        guard headText.utf8.count == 64, let head = try? Hex.decode(headText), Hex.encode(head) == headText else {
+            throw WireError("line 4: head is not 64 lowercase hex digits")
+        }
+        guard let time = Self.canonicalNumber(try value(4, "time")) else { throw WireError("line 5: time is not a canonical number") }
+        let sig = try value(5, "sig").split(separator: " ", omittingEmptySubsequences: false)
+        guard sig.count == 3, sig[0] == "Ed" else { throw WireError("line 6: expected 'sig Ed KEYID SIGNATURE'") }
+        guard let keyID = KeyID(hex: String(sig[1])), keyID.description == sig[1] else {
+            throw WireError("line 6: key id is not 16 uppercase hex digits")
+        }
+        guard let signature = try? Base64URL.decode(sig[2]), signature.count == 64 else {
+            throw WireError("line 6: signature is not 64 bytes of base64url")
+        }
+        self.init(body: CheckpointBody(ledgerID: ledger, size: size, head: head, timeMicros: time), keyID: keyID, signature: signature)
+    }
+
+    /// Decimal digits, no sign, no leading zero (except "0"), within Int64.
+    static func canonicalNumber(_ s: String) -> Int64? {
+        guard !s.isEmpty, s.utf8.allSatisfy({ (0x30...0x39).contains($0) }), s == "0" || !s.hasPrefix("0"),
+              let n = Int64(s) else { return nil }
+        return n
+    }
+}
