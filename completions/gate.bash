@@ -329,18 +329,44 @@ _gate_audit() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    verify|export)
+    verify|checkpoint|key|export)
         # Offer subcommand argument completions
         "_gate_audit_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'verify export' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'verify checkpoint key export' -- "${cur}"))
         ;;
     esac
 }
 
 _gate_audit_verify() {
+    repeating_flags=()
+    non_repeating_flags=(--all-signatures --version -h --help)
+    repeating_options=(--checkpoint)
+    non_repeating_options=(--key)
+    __gate_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--key')
+        return
+        ;;
+    '--checkpoint')
+        return
+        ;;
+    esac
+}
+
+_gate_audit_checkpoint() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __gate_offer_flags_options 0
+}
+
+_gate_audit_key() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()

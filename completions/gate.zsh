@@ -203,14 +203,16 @@ _gate_audit() {
     case "${state}" in
     command)
         local -ar subcommands=(
-            'verify:Walk the hash chain; name the first damaged entry.'
+            'verify:Walk the hash chain and the signed checkpoints; name the first damage.'
+            'checkpoint:Sign a checkpoint of the ledger now and print it (keep a copy elsewhere).'
+            'key:Print the ledger'\''s public key (record it; pass it to '\''audit verify --key'\'').'
             'export:Export the ledger for auditors: one row per entry, stable field names (SPEC.md).'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        verify|export)
+        verify|checkpoint|key|export)
             "_gate_audit_${words[1]}" && ret=0
             ;;
         esac
@@ -221,6 +223,31 @@ _gate_audit() {
 }
 
 _gate_audit_verify() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--key[The ledger key you expect (gatepk1\:…); refuses a ledger signed by another.]:public-key:'
+        '*--checkpoint[A checkpoint kept elsewhere (from '\''gate audit checkpoint'\'' or syslog); repeatable.]:file:'
+        '--all-signatures[Verify the signature of every checkpoint, not only the newest.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_gate_audit_checkpoint() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_gate_audit_key() {
     local -i ret=1
     local -ar arg_specs=(
         '--version[Show the version.]'
