@@ -11,12 +11,14 @@ Usage:
                                                    verify a chain from `gate log --json` or `gate audit export`,
                                                    and that it holds what a signed checkpoint covers
   gate_verify.py checkpoint CHECKPOINT PUBKEY      verify a checkpoint's signature under the ledger key
-  gate_verify.py evidence BUNDLE.json              verify an evidence bundle from `gate audit evidence`
+  gate_verify.py evidence BUNDLE.json [PUBKEY]     verify an evidence bundle from `gate audit evidence`,
+                                                   optionally pinning the ledger key
 Exit status: 0 verified, 1 rejected (the reason on stderr), 2 usage.
 """
 import base64
 import hashlib
 import json
+import shlex
 import struct
 import sys
 
@@ -177,9 +179,12 @@ def verify_ledger_lines(lines, on_entry=None):
     """Each line is one `gate log --json` or `gate audit export` object; `payload_text` is the
     exact stored payload. An export that starts after entry 1 (--since) is verified as a segment:
     from its first entry's prev_hash on."""
+    return verify_entries((json.loads(line) for line in lines), on_entry)
+
+
+def verify_entries(entries, on_entry=None):
     head, count = bytes(32), 0
-    for i, line in enumerate(lines):
-        e = json.loads(line)
+    for i, e in enumerate(entries):
         seq = e["seq"]
         if i == 0 and seq != 1:
             head, count = bytes.fromhex(e["prev_hash"]), seq - 1
@@ -271,6 +276,81 @@ def verify_ledger_with_checkpoint(lines, checkpoint_text, public_key_line):
     return count, head, c
 
 
+# --- SPEC §8: evidence bundles -------------------------------------------------------------
+SKEW = 300  # seconds of clock difference tolerated around a token's validity (SPEC §5)
+
+
+def verify_evidence(b, pinned_key=None):
+    """Proves one run from the bundle alone: the chain segment ends at a checkpoint signed by the
+    ledger key; the run's intent digest is recomputed from its recorded fields; every token
+    verifies under its approver's key, for that digest and that run, and was valid at the start."""
+    if b.get("format") != "gate-evidence-v1":
+        raise Rejected("not a gate-evidence-v1 bundle")
+    run = b["run"]
+    if pinned_key is not None and parse_public_key(b["ledger_key"]) != parse_public_key(pinned_key):
+        raise Rejected("the bundle's ledger key is not the pinned ledger key")
+    c = verify_checkpoint(b["checkpoint"], b["ledger_key"], b["ledger_id"])
+    entries = b["entries"]
+    if not entries:
+        raise Rejected("the bundle has no entries")
+    count, head = verify_entries(entries)
+    if count != c["size"] or head != c["head"]:
+        raise Rejected("the chain segment does not end at the head the checkpoint signed")
+    own = [e for e in entries if e["request_id"] == run]
+    if not own or own[0] is not entries[0]:
+        raise Rejected("the segment does not start at the run's first entry")
+    starts = [e for e in own if e["kind"] in ("started", "break-glass")]
+    if len(starts) != 1:
+        raise Rejected("the run has %d start records, not one" % len(starts))
+    start = starts[0]
+    p = json.loads(start["payload_text"])
+    digest = intent_digest(argv=p["argv"], executable=p["executable"], executable_digest=bytes.fromhex(p["executable_digest"]),
+                           cwd=p["cwd"], user=p["user"], uid=p["uid"], agent=p["agent"], host=p["host"])
+    if digest.hex() != p["intent_digest"]:
+        raise Rejected("the recorded intent fields do not hash to the recorded intent digest")
+    for e in own:
+        q = json.loads(e["payload_text"])
+        if "intent_digest" in q and q["intent_digest"] != p["intent_digest"]:
+            raise Rejected("entry %d is about another intent" % e["seq"])
+    keys = {}
+    for k in b["approver_keys"]:
+        kid, _ = parse_public_key(k["key"])
+        keys[kid.hex().upper()] = (k["name"], k["key"])
+    approvers = []
+    started_at = start["time_us"] // 1000000
+    for a in p.get("approvals", []):
+        if a["key_id"] not in keys:
+            raise Rejected("no public key in the bundle for key %s" % a["key_id"])
+        name, key = keys[a["key_id"]]
+        t = verify_token(a["token"], key, digest)
+        if t["decision"] != "approve" or t["request_id"] != run:
+            raise Rejected("token by %s is not an approval of run %s" % (name, run))
+        if blake2b256(t["payload"]).hex() != a["token_id"] or name != a["approver"]:
+            raise Rejected("approval by %s does not match its token" % name)
+        if not (t["issued_at"] - SKEW <= started_at <= t["expires_at"]):
+            raise Rejected("token by %s was not valid when the run started" % name)
+        if name in approvers:
+            raise Rejected("%s is counted twice" % name)
+        approvers.append(name)
+    for e in own:  # decisions recorded on the way (approvals, denials, after-reviews) verify too
+        q = json.loads(e["payload_text"])
+        if e["kind"] in ("approved", "denied", "reviewed"):
+            if q["key_id"] not in keys:
+                raise Rejected("no public key in the bundle for key %s" % q["key_id"])
+            verify_token(q["token"], keys[q["key_id"]][1], digest)
+    if "policy" in b and blake2b256(b["policy"].encode("utf-8")).hex() != p["policy_digest"]:
+        raise Rejected("the included policy is not the one the run was decided under")
+    finished = [json.loads(e["payload_text"]) for e in own if e["kind"] == "finished" and e["seq"] > start["seq"]]
+    outcome = "not finished within the bundle"
+    if finished:
+        f = finished[0]
+        outcome = ("exit %d" % f["exit_code"]) if "exit_code" in f else ("signal %d" % f["signal"]) if "signal" in f else "error"
+        outcome += " after %d ms" % f["duration_ms"]
+    how = "approved by " + ", ".join(approvers) if approvers else ("break-glass" if start["kind"] == "break-glass" else "no approval needed")
+    return "evidence ok: run %s: %s by %s@%s (%s), %s; entries %d-%d under checkpoint %d of ledger %s" % (
+        run, shlex.join(p["argv"]), p["user"], p["host"], how, outcome, entries[0]["seq"], count, c["size"], c["ledger"])
+
+
 # --- vectors ---------------------------------------------------------------------------------
 def read_vector(path):
     fields = {}
@@ -311,8 +391,8 @@ def main(argv):
         elif len(argv) == 3 and argv[0] == "checkpoint":
             c = verify_checkpoint(open(argv[1], encoding="utf-8").read(), argv[2])
             print("ok: checkpoint of ledger %s, %d entries, head %s" % (c["ledger"], c["size"], c["head"].hex()))
-        elif len(argv) == 2 and argv[0] == "evidence":
-            print(verify_evidence(json.load(open(argv[1], encoding="utf-8"))))
+        elif len(argv) in (2, 3) and argv[0] == "evidence":
+            print(verify_evidence(json.load(open(argv[1], encoding="utf-8")), argv[2] if len(argv) == 3 else None))
         else:
             print(__doc__, file=sys.stderr)
             return 2

@@ -2,6 +2,7 @@ import ArgumentParser
 import GateCore
 import GateKit
 import GateWire
+import Glibc
 
 struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "log", abstract: "Show the audit ledger: who asked, who decided, what ran.")
@@ -36,7 +37,7 @@ struct LogCommand: ParsableCommand {
 
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "audit", abstract: "Check and export the audit ledger.",
-                                                    subcommands: [AuditVerifyCommand.self, AuditCheckpointCommand.self, AuditKeyCommand.self, AuditExportCommand.self])
+                                                    subcommands: [AuditVerifyCommand.self, AuditCheckpointCommand.self, AuditKeyCommand.self, AuditExportCommand.self, AuditEvidenceCommand.self])
 }
 
 struct AuditVerifyCommand: ParsableCommand {
@@ -85,6 +86,30 @@ struct AuditVerifyCommand: ParsableCommand {
             out += "not yet covered by a checkpoint: entries \(report.entries - report.uncovered + 1)–\(report.entries)\n"
         }
         System.write(1, out)
+    }
+}
+
+struct AuditEvidenceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evidence", abstract: "Write one self-contained file that proves one run (SPEC.md §8).",
+        discussion: "The bundle holds the run's ledger entries and the chain up to the next signed checkpoint, that checkpoint, the ledger key, every approval token and the approvers' public keys. tools/gate_verify.py evidence FILE verifies it without gate.")
+
+    @Argument(help: ArgumentHelp("The run's request id (from 'gate log').", valueName: "run-id")) var runID: String
+    @Option(help: ArgumentHelp("Where to write the bundle (a new file; '-' for standard output).", valueName: "file")) var out: String
+
+    func run() throws {
+        guard let id = RequestID.normalise(runID).flatMap(RequestID.init) else {
+            throw GateFailure.usage("'\(runID)' is not a run id", hint: "run ids look like 7K3F-Q2XZ; see 'gate log'")
+        }
+        let env = try GateEnvironment.current()
+        let store = try Store.open(env)
+        let policy = try? PolicyLoader.load(env.policyPath)
+        let text = try Evidence.bundle(store: store, run: id, policy: policy).serialized(pretty: true) + "\n"
+        if out == "-" { System.write(1, text); return }
+        do { try Files.createExclusive(out, contents: text, mode: 0o644) } catch let e as FileError {
+            throw GateFailure.usage("cannot write \(e)", hint: e.code == EEXIST ? "choose a new file name; evidence is never overwritten" : nil)
+        }
+        System.write(2, "gate: wrote evidence for run \(id) to \(out)\n")
     }
 }
 

@@ -167,7 +167,10 @@ public struct RunFlow {
             ("policy_digest", .string(Hex.encode(policy.digest))),
             ("approvals", .array(approvals.map { a in
                 .object([("approver", .string(a.approver)), ("key_id", .string(a.token.payload.keyID.description)),
-                         ("token_id", .string(Hex.encode(TokenSigning.useID(of: a.token))))])
+                         ("token_id", .string(Hex.encode(TokenSigning.useID(of: a.token)))),
+                         // The token itself, so the record of a run proves its approvals on its own
+                         // (a pre-issued --token appears nowhere else). Used, bound: not a secret.
+                         ("token", .string(a.token.text))])
             })),
         ])
         do {

@@ -147,3 +147,104 @@ import Testing
         #expect(try s.run(["audit", "verify"]).stdout.contains("not yet covered by a checkpoint"))
     }
 }
+
+/// Evidence bundles: one file proves one run, checked by the independent verifier only.
+@Suite(.timeLimit(.minutes(2))) struct EvidenceBundleTests {
+    static func bundle(_ s: Sandbox, _ run: String, _ name: String = "ev.json") throws -> [String: Any] {
+        let r = try s.run(["audit", "evidence", run, "--out", s.path(name)])
+        #expect(r.status == 0, "\(r.stderr)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: s.path(name)))
+        return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+    }
+
+    static func verify(_ s: Sandbox, _ object: [String: Any]) throws -> Sandbox.Output {
+        let data = try JSONSerialization.data(withJSONObject: object)
+        try s.write("check.json", String(decoding: data, as: UTF8.self))
+        return try EvidenceTests.python(["evidence", s.path("check.json")])
+    }
+
+    @Test func eachKindOfRunHasEvidenceThatVerifiesWithoutGate() throws {
+        let (s, _, _) = try EvidenceTests.populated()
+        // The runs in the populated ledger: an allowed `true`, an approved `sh -c 'echo ok'` via a
+        // pre-issued token, and a refusal.
+        let runs = try s.ledger().filter { ($0["kind"] as? String) == "started" }.compactMap { $0["request_id"] as? String }
+        #expect(runs.count == 2)
+        for (i, run) in runs.enumerated() {
+            let b = try Self.bundle(s, run, "ev\(i).json")
+            let v = try EvidenceTests.python(["evidence", s.path("ev\(i).json")])
+            #expect(v.status == 0, "\(v.stderr)")
+            #expect(v.stdout.contains("evidence ok: run \(run):") && v.stdout.contains("exit 0"), "\(v.stdout)")
+            #expect((b["policy"] as? String)?.contains("approver bob") == true)
+        }
+        #expect(try EvidenceTests.python(["evidence", s.path("ev1.json")]).stdout.contains("(approved by bob)"))
+        // Evidence is never overwritten; unknown runs and bad ids are clear errors.
+        let again = try s.run(["audit", "evidence", runs[0], "--out", s.path("ev0.json")])
+        #expect(again.status == 64 && again.stderr.contains("evidence is never overwritten"), "\(again.stderr)")
+        #expect(try s.run(["audit", "evidence", "ZZZZZZZZ", "--out", s.path("x.json")]).stderr.contains("no ledger entries for run"))
+        #expect(try s.run(["audit", "evidence", "not-an-id!", "--out", s.path("x.json")]).status == 64)
+    }
+
+    @Test func aRequestApprovedWhileWaitingHasEvidenceIncludingTheApproval() throws {
+        let s = try Sandbox()
+        let bob = try s.keygen("bob")
+        try s.writePolicy("approver bob user=bob key=\(bob)\ndefault require 1\n")
+        let requester = try s.start(["--", "sh", "-c", "exit 3"])
+        let id = try s.waitForPending()
+        #expect(try s.run(["approve", id, "--key", s.path("bob.key")]).status == 0)
+        #expect(requester.finish().status == 3)
+        _ = try Self.bundle(s, id)
+        let v = try EvidenceTests.python(["evidence", s.path("ev.json")])
+        #expect(v.status == 0 && v.stdout.contains("(approved by bob), exit 3"), "\(v.stderr)\(v.stdout)")
+    }
+
+    @Test func tamperedBundlesAreRejected() throws {
+        let (s, _, _) = try EvidenceTests.populated()
+        let run = try s.ledger().last { ($0["kind"] as? String) == "started" }?["request_id"] as? String ?? ""
+        let good = try Self.bundle(s, run)
+        #expect(try Self.verify(s, good).status == 0)
+        let entries = good["entries"] as? [[String: Any]] ?? []
+        let startIndex = entries.firstIndex { ($0["kind"] as? String) == "started" } ?? 0
+
+        func reject(_ b: [String: Any], _ reason: String) throws {
+            let r = try Self.verify(s, b)
+            #expect(r.status == 1 && r.stderr.contains(reason), "\(reason): \(r.stderr)")
+        }
+        // An edited exit status.
+        var b = good
+        var edited = entries
+        let finished = edited.firstIndex { ($0["kind"] as? String) == "finished" } ?? 0
+        edited[finished]["payload_text"] = (edited[finished]["payload_text"] as? String ?? "").replacingOccurrences(of: "\"exit_code\":0", with: "\"exit_code\":1")
+        b["entries"] = edited
+        try reject(b, "does not match its hash")
+        // A dropped entry.
+        b = good
+        b["entries"] = Array(entries.dropLast())
+        try reject(b, "does not end at the head the checkpoint signed")
+        // Another argv with the intent digest left as it was (the fields no longer hash to it).
+        b = good
+        edited = entries
+        edited[startIndex]["payload_text"] = (edited[startIndex]["payload_text"] as? String ?? "").replacingOccurrences(of: "echo ok", with: "echo pwned")
+        b["entries"] = edited
+        try reject(b, "does not match its hash")
+        // The approver's key swapped for the attacker's.
+        b = good
+        let mallory = try s.keygen("mallory")
+        b["approver_keys"] = [["name": "bob", "key": mallory]]
+        try reject(b, "no public key in the bundle for key")
+        // A checkpoint from another key, or edited.
+        b = good
+        b["checkpoint"] = (good["checkpoint"] as? String ?? "").replacingOccurrences(of: "time 1", with: "time 2")
+        try reject(b, "checkpoint signature does not verify")
+        b = good
+        b["ledger_key"] = mallory
+        try reject(b, "checkpoint is signed by key")
+        // Another policy text than the one the run was decided under.
+        b = good
+        b["policy"] = "version 1\nallow -- sh ...\n"
+        try reject(b, "not the one the run was decided under")
+        // A bundle whose ledger key is not the one the auditor pinned.
+        #expect(try EvidenceTests.python(["evidence", s.path("ev.json"), mallory]).stderr.contains("not the pinned ledger key"))
+        let key = try s.run(["audit", "key"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try EvidenceTests.python(["evidence", s.path("ev.json"), key]).status == 0)
+    }
+}
