@@ -329,13 +329,13 @@ _gate_audit() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    verify|checkpoint|key|export)
+    verify|checkpoint|key|export|evidence)
         # Offer subcommand argument completions
         "_gate_audit_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'verify checkpoint key export' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'verify checkpoint key export evidence' -- "${cur}"))
         ;;
     esac
 }
@@ -391,6 +391,21 @@ _gate_audit_export() {
         return
         ;;
     '--until')
+        return
+        ;;
+    esac
+}
+
+_gate_audit_evidence() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--out)
+    __gate_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--out')
         return
         ;;
     esac

@@ -207,12 +207,13 @@ _gate_audit() {
             'checkpoint:Sign a checkpoint of the ledger now and print it (keep a copy elsewhere).'
             'key:Print the ledger'\''s public key (record it; pass it to '\''audit verify --key'\'').'
             'export:Export the ledger for auditors: one row per entry, stable field names (SPEC.md).'
+            'evidence:Write one self-contained file that proves one run (SPEC.md §8).'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        verify|checkpoint|key|export)
+        verify|checkpoint|key|export|evidence)
             "_gate_audit_${words[1]}" && ret=0
             ;;
         esac
@@ -265,6 +266,19 @@ _gate_audit_export() {
         '--format[jsonl or csv.]:format:{__gate_complete "${___format[@]}"}'
         '--since[Only entries at or after this time (UTC\: 2026-11-22, 2026-11-22T05\:00\:00Z, or Unix seconds).]:time:'
         '--until[Only entries before this time (same forms).]:time:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_gate_audit_evidence() {
+    local -i ret=1
+    local -ar arg_specs=(
+        ':run-id:'
+        '--out[Where to write the bundle (a new file; '\''-'\'' for standard output).]:file:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

@@ -158,12 +158,9 @@ struct AuditExportCommand: ParsableCommand {
         }
         let from = try bound(since, "since", 0), to = try bound(until, "until", Int64.max)
         let store = try Store.open(try GateEnvironment.current())
-        var buffer = format == .csv ? Export.csvHeader : ""
-        try store.forEachLedgerEntry(fromMicros: from, untilMicros: to) { e in
-            buffer += format == .csv ? Export.csvLine(e) : Export.jsonLine(e)
-            if buffer.utf8.count > 1 << 16 { System.write(1, buffer); buffer = "" }
-            return true
+        let csv = format == .csv
+        try store.export(fromMicros: from, untilMicros: to, header: csv ? Array(Export.csvHeader.utf8) : [], to: 1) { e, out in
+            if csv { Export.csvLine(e, into: &out) } else { Export.jsonLine(e, into: &out) }
         }
-        System.write(1, buffer)
     }
 }

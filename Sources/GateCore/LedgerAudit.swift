@@ -68,8 +68,17 @@ public struct LedgerAudit: Sendable {
         self.allSignatures = allSignatures
     }
 
+    /// Starts the walk after entry `count` (see ChainVerifier.init(count:head:)).
+    public mutating func start(count: Int64, head: [UInt8]) {
+        chain = ChainVerifier(count: count, head: head)
+    }
+
     public mutating func add(_ entry: LedgerEntry) -> Damage? {
         chain.add(entry).map(Damage.chain)
+    }
+
+    public mutating func add(seq: Int64, storedHash: [UInt8], prevHash: [UInt8], computed: () -> [UInt8]) -> Damage? {
+        chain.add(seq: seq, storedHash: storedHash, prevHash: prevHash, computed: computed).map(Damage.chain)
     }
 
     /// Checks a checkpoint whose size the walk has reached (`size <= chain.count`; callers feed

@@ -30,16 +30,39 @@ public struct LedgerEntry: Equatable, Sendable {
     }
 
     public func computedHash() -> [UInt8] {
-        var w = ByteWriter()
-        w.fixed(Self.magic)
-        w.u64(UInt64(bitPattern: seq))
-        w.u64(UInt64(bitPattern: timeMicros))
-        w.string(kind)
-        w.string(requestID)
-        w.string(actor)
-        w.string(payload)
-        w.fixed(prevHash)
-        return BLAKE2b.hash(w.bytes)
+        var kind = kind, requestID = requestID, actor = actor, payload = payload
+        return kind.withUTF8 { k in requestID.withUTF8 { r in actor.withUTF8 { a in payload.withUTF8 { p in
+            prevHash.withUnsafeBytes { prev in
+                Self.hash(seq: seq, timeMicros: timeMicros, kind: UnsafeRawBufferPointer(k), requestID: UnsafeRawBufferPointer(r),
+                          actor: UnsafeRawBufferPointer(a), payload: UnsafeRawBufferPointer(p), prevHash: prev)
+            }
+        } } } }
+    }
+
+    /// The entry hash over raw field bytes (SPEC.md §6), streamed into BLAKE2b: the one
+    /// implementation, used for entries in memory and for rows read straight from SQLite. Pass a
+    /// `hasher` to reuse one across many entries.
+    public static func hash(seq: Int64, timeMicros: Int64, kind: UnsafeRawBufferPointer, requestID: UnsafeRawBufferPointer,
+                            actor: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, prevHash: UnsafeRawBufferPointer,
+                            hasher: BLAKE2b.Hasher? = nil) -> [UInt8] {
+        let h = hasher ?? BLAKE2b.Hasher()
+        if hasher != nil { h.restart() }
+        withUnsafeTemporaryAllocation(byteCount: 24, alignment: 8) { head in
+            magic.withUnsafeBytes { head.copyMemory(from: $0) }
+            head.storeBytes(of: UInt64(bitPattern: seq).bigEndian, toByteOffset: 8, as: UInt64.self)
+            head.storeBytes(of: UInt64(bitPattern: timeMicros).bigEndian, toByteOffset: 16, as: UInt64.self)
+            h.update(UnsafeRawBufferPointer(head))
+        }
+        func string(_ field: UnsafeRawBufferPointer) {
+            withUnsafeBytes(of: UInt32(field.count).bigEndian) { h.update($0) }
+            h.update(field)
+        }
+        string(kind)
+        string(requestID)
+        string(actor)
+        string(payload)
+        h.update(prevHash)
+        return h.finalize()
     }
 
     /// A new entry linked to `previous` (nil for the first entry), with its hash filled in.
@@ -81,12 +104,25 @@ public struct ChainVerifier: Sendable {
 
     public init() {}
 
+    /// A walk that starts after entry `count`, whose stored hash is `head` (the second half of a
+    /// ledger walked in two; the first half checks that entry).
+    public init(count: Int64, head: [UInt8]) {
+        self.count = count
+        self.head = head
+    }
+
     public mutating func add(_ e: LedgerEntry) -> Damage? {
-        guard e.seq == count + 1 else { return .gap(expected: count + 1, found: e.seq) }
-        guard e.computedHash() == e.hash else { return .edited(seq: e.seq) }
-        guard e.prevHash == head else { return .brokenLink(seq: e.seq) }
-        count = e.seq
-        head = e.hash
+        add(seq: e.seq, storedHash: e.hash, prevHash: e.prevHash) { e.computedHash() }
+    }
+
+    /// The same checks for a row whose hash the caller computes (from raw bytes); `computed` is
+    /// only called once the seq is known to be the next one.
+    public mutating func add(seq: Int64, storedHash: [UInt8], prevHash: [UInt8], computed: () -> [UInt8]) -> Damage? {
+        guard seq == count + 1 else { return .gap(expected: count + 1, found: seq) }
+        guard computed() == storedHash else { return .edited(seq: seq) }
+        guard prevHash == head else { return .brokenLink(seq: seq) }
+        count = seq
+        head = storedHash
         return nil
     }
 }

@@ -48,6 +48,12 @@ public enum BLAKE2b {
                                           base.assumingMemoryBound(to: UInt8.self), UInt64(buffer.count))
         }
 
+        /// Starts over (unkeyed), reusing the state: a million entry hashes need no million allocations.
+        public func restart() {
+            _ = crypto_generichash_init(OpaquePointer(state), nil, 0, length)
+            finished = false
+        }
+
         public func finalize() -> [UInt8] {
             precondition(!finished, "BLAKE2b hasher finalized twice")
             finished = true

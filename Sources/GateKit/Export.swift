@@ -9,54 +9,95 @@ public enum Export {
                                                          prevHash: [], hash: [])).map(\.0)
 
     public static func row(_ e: LedgerEntry) -> [(String, JSON)] {
-        let p = (try? JSON.parse(e.payload)) ?? .null
-        func str(_ k: String) -> JSON { p[k]?.stringValue.map(JSON.string) ?? .null }
-        func int(_ k: String) -> JSON { p[k]?.intValue.map(JSON.int) ?? .null }
-        let approver: JSON
-        let keyID: JSON
-        if let approvals = p["approvals"]?.arrayValue {
-            approver = .string(approvals.compactMap { $0["approver"]?.stringValue }.joined(separator: " "))
-            keyID = .string(approvals.compactMap { $0["key_id"]?.stringValue }.joined(separator: " "))
-        } else {
-            approver = str("approver")
-            keyID = str("key_id")
+        // One pass over the payload's fields (a million rows: no repeated lookups).
+        var user = JSON.null, agent = JSON.null, host = JSON.null, argv = JSON.null, digest = JSON.null
+        var rule = JSON.null, reason = JSON.null, approver = JSON.null, keyID = JSON.null, code = JSON.null
+        var message = JSON.null, exitCode = JSON.null, signal = JSON.null, duration = JSON.null
+        if case .object(let pairs)? = try? JSON.parse(e.payload) {
+            func str(_ v: JSON) -> JSON { if case .string = v { return v }; return .null }
+            func int(_ v: JSON) -> JSON { if case .int = v { return v }; return .null }
+            var approvals: [JSON]?
+            for (k, v) in pairs {
+                switch k {
+                case "user": user = str(v)
+                case "agent": agent = str(v)
+                case "host": host = str(v)
+                case "argv": argv = v
+                case "intent_digest": digest = str(v)
+                case "rule": rule = str(v)
+                case "reason": reason = str(v)
+                case "approver": approver = str(v)
+                case "key_id": keyID = str(v)
+                case "code": code = str(v)
+                case "message": message = str(v)
+                case "exit_code": exitCode = int(v)
+                case "signal": signal = int(v)
+                case "duration_ms": duration = int(v)
+                case "approvals": approvals = v.arrayValue
+                default: break
+                }
+            }
+            if let approvals {
+                approver = .string(approvals.compactMap { $0["approver"]?.stringValue }.joined(separator: " "))
+                keyID = .string(approvals.compactMap { $0["key_id"]?.stringValue }.joined(separator: " "))
+            }
         }
         return [
             ("seq", .int(e.seq)), ("time", .string(formatUTC(UInt64(max(0, e.timeMicros / 1_000_000))))), ("time_us", .int(e.timeMicros)),
             ("kind", .string(e.kind)), ("request_id", .string(e.requestID)), ("actor", .string(e.actor)),
-            ("requester", str("user")), ("agent", str("agent")), ("host", str("host")),
-            ("argv", p["argv"] ?? .null), ("intent_digest", str("intent_digest")), ("rule", str("rule")), ("reason", str("reason")),
-            ("approver", approver), ("key_id", keyID), ("code", str("code")), ("message", str("message")),
-            ("exit_code", int("exit_code")), ("signal", int("signal")), ("duration_ms", int("duration_ms")),
+            ("requester", user), ("agent", agent), ("host", host),
+            ("argv", argv), ("intent_digest", digest), ("rule", rule), ("reason", reason),
+            ("approver", approver), ("key_id", keyID), ("code", code), ("message", message),
+            ("exit_code", exitCode), ("signal", signal), ("duration_ms", duration),
             ("payload_text", .string(e.payload)), ("prev_hash", .string(Hex.encode(e.prevHash))), ("hash", .string(Hex.encode(e.hash))),
         ]
     }
 
-    public static func jsonLine(_ e: LedgerEntry) -> String { JSON.object(row(e)).serialized() + "\n" }
+    public static func jsonLine(_ e: LedgerEntry, into out: inout [UInt8]) {
+        JSON.object(row(e)).serialize(into: &out)
+        out.append(10)
+    }
 
     public static var csvHeader: String { fields.joined(separator: ",") + "\r\n" }
 
     /// RFC 4180 rows. A cell that a spreadsheet would read as a formula (leading `=`, `+`, `-`,
     /// `@`, tab or CR) is prefixed with `'`; the JSONL export keeps every value exact.
-    public static func csvLine(_ e: LedgerEntry) -> String {
-        row(e).map { _, v in
-            let text: String
+    /// RFC 4180 rows. A cell that a spreadsheet would read as a formula (leading `=`, `+`, `-`,
+    /// `@`, tab or CR) is prefixed with `'`; the JSONL export keeps every value exact.
+    public static func csvLine(_ e: LedgerEntry, into out: inout [UInt8]) {
+        for (i, (_, v)) in row(e).enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
             switch v {
-            case .null: text = ""
-            case .int(let i): text = String(i)
-            case .string(let s): text = s
-            case .array(let a): text = ShellQuote.join(a.compactMap(\.stringValue))
-            default: text = v.serialized()
+            case .null: break
+            case .int(let n): out.append(contentsOf: String(n).utf8)
+            case .string(let s): cell(s, into: &out)
+            case .array(let a): cell(ShellQuote.join(a.compactMap(\.stringValue)), into: &out)
+            default: cell(v.serialized(), into: &out)
             }
-            return cell(text)
-        }.joined(separator: ",") + "\r\n"
+        }
+        out.append(13)
+        out.append(10)
     }
 
-    static func cell(_ raw: String) -> String {
-        var s = raw
-        if let f = s.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(f) { s = "'" + s }
-        // Scalars, not Characters: "\r\n" is one Character and would match neither.
-        guard s.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
-        return "\"" + s.replacingAll("\"", with: "\"\"") + "\""
+    static func csvLine(_ e: LedgerEntry) -> String {
+        var out: [UInt8] = []
+        csvLine(e, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func cell(_ raw: String, into out: inout [UInt8]) {
+        var raw = raw
+        raw.withUTF8 { b in
+            let formula = b.first.map { [0x3d, 0x2b, 0x2d, 0x40, 9, 13].contains($0) } ?? false
+            // Bytes, not Characters: "\r\n" is one Character and would match neither.
+            let quoted = b.contains { $0 == 0x2c || $0 == 0x22 || $0 == 10 || $0 == 13 }
+            if quoted { out.append(0x22) }
+            if formula { out.append(0x27) }
+            for c in b {
+                out.append(c)
+                if c == 0x22 { out.append(0x22) }
+            }
+            if quoted { out.append(0x22) }
+        }
     }
 }

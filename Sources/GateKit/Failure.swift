@@ -5,6 +5,7 @@ public enum ExitCode {
     public static let dataError: Int32 = 65      // EX_DATAERR: a damaged ledger or state file
     public static let unavailable: Int32 = 69    // EX_UNAVAILABLE: a needed service is down
     public static let software: Int32 = 70       // EX_SOFTWARE: internal error
+    public static let ioError: Int32 = 74        // EX_IOERR: output could not be written (disk full, closed pipe)
     public static let tempFail: Int32 = 75       // EX_TEMPFAIL: approval timed out or cancelled
     public static let noPermission: Int32 = 77   // EX_NOPERM: denied or not permitted
     public static let config: Int32 = 78         // EX_CONFIG: policy, key file, state directory

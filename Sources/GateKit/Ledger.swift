@@ -43,21 +43,41 @@ extension Store {
         }
     }
 
-    /// Entries with `from <= time_us < until`, in seq order, streaming (uses the time index).
+    /// Entries with `from <= time_us < until`, in seq order, streaming.
     public func forEachLedgerEntry(fromMicros: Int64, untilMicros: Int64, _ body: (LedgerEntry) throws -> Bool) throws {
-        try streamLedger("time_us >= ? AND time_us < ?", [.int(fromMicros), .int(untilMicros)], body)
+        guard let range = try seqRange(fromMicros: fromMicros, untilMicros: untilMicros) else { return }
+        try wrap { try Self.stream(db, seq: range, fromMicros: fromMicros, untilMicros: untilMicros, body) }
+    }
+
+    /// The first and last seq of entries with `from <= time_us < until`, from the time index.
+    /// Reading the rows between in seq (rowid) order with the time filter applied needs no sort
+    /// (a million rows sorted by seq would spill to temporary files).
+    func seqRange(fromMicros: Int64, untilMicros: Int64) throws -> ClosedRange<Int64>? {
+        try wrap {
+            let s = try db.prepare("SELECT min(seq), max(seq) FROM ledger WHERE time_us >= ? AND time_us < ?")
+                .bind([.int(fromMicros), .int(untilMicros)])
+            return try s.step() && !s.isNull(0) ? s.int(0)...s.int(1) : nil
+        }
+    }
+
+    static func stream(_ db: Database, seq range: ClosedRange<Int64>, fromMicros: Int64, untilMicros: Int64,
+                       _ body: (LedgerEntry) throws -> Bool) throws {
+        try stream(db, "seq >= ? AND seq <= ? AND time_us >= ? AND time_us < ?",
+                   [.int(range.lowerBound), .int(range.upperBound), .int(fromMicros), .int(untilMicros)], body)
     }
 
     /// The one place ledger rows are read and turned into entries.
     private func streamLedger(_ condition: String, _ values: [Statement.Value], _ body: (LedgerEntry) throws -> Bool) throws {
-        try wrap {
-            let s = try db.prepare("SELECT seq, time_us, kind, request_id, actor, payload, prev_hash, hash FROM ledger WHERE \(condition) ORDER BY seq")
-                .bind(values)
-            while try s.step() {
-                let e = LedgerEntry(seq: s.int(0), timeMicros: s.int(1), kind: s.text(2), requestID: s.text(3), actor: s.text(4),
-                                    payload: s.text(5), prevHash: s.blob(6), hash: s.blob(7))
-                guard try body(e) else { break }
-            }
+        try wrap { try Self.stream(db, condition, values, body) }
+    }
+
+    private static func stream(_ db: Database, _ condition: String, _ values: [Statement.Value], _ body: (LedgerEntry) throws -> Bool) throws {
+        let s = try db.prepare("SELECT seq, time_us, kind, request_id, actor, payload, prev_hash, hash FROM ledger WHERE \(condition) ORDER BY seq")
+            .bind(values)
+        while try s.step() {
+            let e = LedgerEntry(seq: s.int(0), timeMicros: s.int(1), kind: s.text(2), requestID: s.text(3), actor: s.text(4),
+                                payload: s.text(5), prevHash: s.blob(6), hash: s.blob(7))
+            guard try body(e) else { break }
         }
     }
 

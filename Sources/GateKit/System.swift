@@ -73,13 +73,21 @@ public enum System {
 
     public static func errnoString(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
 
-    /// Writes all of `text` to a file descriptor, retrying short writes and EINTR.
+    /// Writes all of `text` to a file descriptor, retrying short writes and EINTR. Best effort:
+    /// for messages. Output that must arrive whole (exports) uses `writeAll`.
     public static func write(_ fd: Int32, _ text: String) {
-        var bytes = Array(text.utf8)
+        try? writeAll(fd, Array(text.utf8))
+    }
+
+    /// Writes all of `bytes` or throws (a full disk must not leave an auditor a silently short export).
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 { if errno == EINTR { continue }; return }
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw GateFailure(ExitCode.ioError, "cannot write the output: \(errnoString())")
+            }
             offset += n
         }
     }

@@ -14,7 +14,8 @@ public enum Base64URL {
         var i = 0
         while i + 3 <= bytes.count {
             let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], alphabet[Int(n & 63)]]
+            out.append(alphabet[Int(n >> 18 & 63)]); out.append(alphabet[Int(n >> 12 & 63)])
+            out.append(alphabet[Int(n >> 6 & 63)]); out.append(alphabet[Int(n & 63)])
             i += 3
         }
         switch bytes.count - i {
@@ -30,7 +31,10 @@ public enum Base64URL {
     }
 
     public static func decode(_ text: some StringProtocol) throws -> [UInt8] {
-        let chars = Array(text.utf8)
+        try decode(bytes: Array(text.utf8))
+    }
+
+    public static func decode<C: Collection<UInt8>>(bytes chars: C) throws -> [UInt8] {
         guard chars.count % 4 != 1 else { throw WireError("bad base64url length") }
         var out = [UInt8]()
         out.reserveCapacity(chars.count * 3 / 4)
@@ -53,14 +57,22 @@ public enum Base64URL {
 }
 
 public enum Hex {
-    private static let digits = Array("0123456789abcdef".utf8)
+    private static let lower = Array("0123456789abcdef".utf8)
+    private static let upper = Array("0123456789ABCDEF".utf8)
 
     public static func encode(_ bytes: [UInt8], uppercase: Bool = false) -> String {
         var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes { out += [digits[Int(b >> 4)], digits[Int(b & 15)]] }
-        let s = String(decoding: out, as: UTF8.self)
-        return uppercase ? s.uppercased() : s
+        encode(bytes, into: &out, uppercase: uppercase)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public static func encode(_ bytes: [UInt8], into out: inout [UInt8], uppercase: Bool = false) {
+        let digits = uppercase ? upper : lower
+        out.reserveCapacity(out.count + bytes.count * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 15)])
+        }
     }
 
     public static func decode(_ text: some StringProtocol) throws -> [UInt8] {

@@ -1,7 +1,7 @@
 /// A small JSON value with insertion-ordered objects, so gate's JSON output and ledger payloads
 /// are byte-for-byte stable. Serialisation escapes every control character; parsing is strict
 /// RFC 8259 (used by `gate log` to read payloads back and by tests).
-public indirect enum JSON: Equatable, Sendable {
+public enum JSON: Equatable, Sendable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -31,67 +31,110 @@ public indirect enum JSON: Equatable, Sendable {
     public var arrayValue: [JSON]? { if case .array(let a) = self { return a }; return nil }
 
     public func serialized(pretty: Bool = false) -> String {
-        var out = ""
-        write(to: &out, indent: pretty ? 0 : nil)
-        return out
+        var out: [UInt8] = []
+        serialize(into: &out, pretty: pretty)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    private func write(to out: inout String, indent: Int?) {
+    /// Appends the serialisation as UTF-8 bytes (the export streams a million of these).
+    public func serialize(into out: inout [UInt8], pretty: Bool = false) {
+        write(to: &out, indent: pretty ? 0 : nil)
+    }
+
+    private func write(to out: inout [UInt8], indent: Int?) {
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .int(let i): out.append(contentsOf: String(i).utf8)
         case .string(let s): JSON.quote(s, into: &out)
         case .array(let items):
-            if items.isEmpty { out += "[]"; return }
-            out += "["
+            if items.isEmpty { out.append(contentsOf: "[]".utf8); return }
+            out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
-                if i > 0 { out += "," }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 JSON.newline(&out, indent.map { $0 + 1 })
                 item.write(to: &out, indent: indent.map { $0 + 1 })
             }
             JSON.newline(&out, indent)
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case .object(let pairs):
-            if pairs.isEmpty { out += "{}"; return }
-            out += "{"
+            if pairs.isEmpty { out.append(contentsOf: "{}".utf8); return }
+            out.append(UInt8(ascii: "{"))
             for (i, (k, v)) in pairs.enumerated() {
-                if i > 0 { out += "," }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 JSON.newline(&out, indent.map { $0 + 1 })
                 JSON.quote(k, into: &out)
-                out += indent == nil ? ":" : ": "
+                out.append(UInt8(ascii: ":"))
+                if indent != nil { out.append(UInt8(ascii: " ")) }
                 v.write(to: &out, indent: indent.map { $0 + 1 })
             }
             JSON.newline(&out, indent)
-            out += "}"
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    private static func newline(_ out: inout String, _ indent: Int?) {
+    private static func newline(_ out: inout [UInt8], _ indent: Int?) {
         guard let indent else { return }
-        out += "\n" + String(repeating: "  ", count: indent)
+        out.append(10)
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * indent))
     }
 
-    private static func quote(_ s: String, into out: inout String) {
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.isTerminalControl {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
+    /// Escapes `"`, `\` and every terminal control (C0, DEL, C1, U+2028/2029; the short forms for
+    /// \n \r \t, else \u00XX), working on UTF-8 bytes and copying the runs between escapes whole.
+    private static func quote(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var s = s
+        s.withUTF8 { b in
+            var runStart = 0
+            var i = 0
+            func flush(_ end: Int) {
+                if end > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[runStart..<end])) }
             }
+            while i < b.count {
+                let c: UInt8 = b[i]
+                // Most bytes need nothing: one table lookup decides.
+                if needsLook[Int(c)] == 0 { i += 1; continue }
+                let next: UInt8 = i + 1 < b.count ? b[i + 1] : 0
+                let third: UInt8 = i + 2 < b.count ? b[i + 2] : 0
+                var width = 1
+                var scalar: UInt32? = nil   // to write as \u00XX
+                var short: UInt8 = 0        // to write as \ and this letter
+                switch c {
+                case 0x22: short = 0x22
+                case 0x5c: short = 0x5c
+                case 10: short = UInt8(ascii: "n")
+                case 13: short = UInt8(ascii: "r")
+                case 9: short = UInt8(ascii: "t")
+                case 0xc2:
+                    if next >= 0x80 && next < 0xa0 { scalar = UInt32(next); width = 2 }  // U+0080–U+009F
+                case 0xe2:
+                    if next == 0x80 && (third == 0xa8 || third == 0xa9) { scalar = third == 0xa8 ? 0x2028 : 0x2029; width = 3 }
+                default: scalar = UInt32(c)  // the other C0 controls and DEL
+                }
+                if short == 0 && scalar == nil { i += 1; continue }
+                flush(i)
+                out.append(0x5c)
+                if short != 0 {
+                    out.append(short)
+                } else if let scalar {
+                    out.append(UInt8(ascii: "u"))
+                    for shift in [12, 8, 4, 0] as [UInt32] { out.append(hexDigits[Int((scalar >> shift) & 15)]) }
+                }
+                i += width
+                runStart = i
+            }
+            flush(b.count)
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
     }
+
+    /// 1 for a byte that may start something to escape: controls, `"`, `\\`, DEL, and the lead
+    /// bytes of U+0080–U+009F (0xC2) and U+2028/2029 (0xE2).
+    private static let needsLook: [UInt8] = (0..<256).map { c in
+        c < 0x20 || c == 0x22 || c == 0x5c || c == 0x7f || c == 0xc2 || c == 0xe2 ? 1 : 0
+    }
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
 }
 
 extension JSON {
@@ -173,33 +216,34 @@ private struct JSONParser {
         return v
     }
 
+    /// Collects the string's UTF-8 bytes (escapes decoded into bytes) and validates once; a
+    /// string without escapes, the usual case, is one validated slice.
     mutating func string() throws -> String {
         i += 1
-        var out = String.UnicodeScalarView()
-        var run: [UInt8] = []
-        func flush() throws {
-            guard let s = String(validating: run, as: UTF8.self) else { throw WireError("JSON: invalid UTF-8") }
-            out.append(contentsOf: s.unicodeScalars)
-            run.removeAll()
+        let start = i
+        while i < b.count, b[i] != UInt8(ascii: "\""), b[i] != UInt8(ascii: "\\"), b[i] >= 0x20 { i += 1 }
+        if i < b.count, b[i] == UInt8(ascii: "\"") {
+            i += 1
+            return try Self.validated(b[start..<(i - 1)])
         }
+        var out = Array(b[start..<i])
         while i < b.count {
             let c = b[i]
-            if c == UInt8(ascii: "\"") { i += 1; try flush(); return String(out) }
+            if c == UInt8(ascii: "\"") { i += 1; return try Self.validated(out[...]) }
             if c < 0x20 { throw WireError("JSON: control character in string") }
-            if c != UInt8(ascii: "\\") { run.append(c); i += 1; continue }
-            try flush()
+            if c != UInt8(ascii: "\\") { out.append(c); i += 1; continue }
             i += 1
             guard i < b.count else { break }
             let e = b[i]; i += 1
             switch e {
-            case UInt8(ascii: "\""): out.append("\"")
-            case UInt8(ascii: "\\"): out.append("\\")
-            case UInt8(ascii: "/"): out.append("/")
-            case UInt8(ascii: "b"): out.append("\u{8}")
-            case UInt8(ascii: "f"): out.append("\u{c}")
-            case UInt8(ascii: "n"): out.append("\n")
-            case UInt8(ascii: "r"): out.append("\r")
-            case UInt8(ascii: "t"): out.append("\t")
+            case UInt8(ascii: "\""): out.append(UInt8(ascii: "\""))
+            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\"))
+            case UInt8(ascii: "/"): out.append(UInt8(ascii: "/"))
+            case UInt8(ascii: "b"): out.append(8)
+            case UInt8(ascii: "f"): out.append(12)
+            case UInt8(ascii: "n"): out.append(10)
+            case UInt8(ascii: "r"): out.append(13)
+            case UInt8(ascii: "t"): out.append(9)
             case UInt8(ascii: "u"):
                 var v = try hex4()
                 if v >= 0xD800 && v < 0xDC00 {
@@ -208,11 +252,18 @@ private struct JSONParser {
                     guard lo >= 0xDC00 && lo < 0xE000 else { throw WireError("JSON: bad surrogate pair") }
                     v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00)
                 }
-                guard let s = Unicode.Scalar(v) else { throw WireError("JSON: bad \\u escape") }
-                out.append(s)
+                guard let scalar = Unicode.Scalar(v) else { throw WireError("JSON: bad \\u escape") }
+                out.append(contentsOf: UTF8.encode(scalar)!)
             default: throw WireError("JSON: bad escape")
             }
         }
         throw WireError("JSON: unterminated string")
+    }
+
+    /// The parser's input is a Swift String, so it is valid UTF-8, and a slice between ASCII
+    /// delimiters (or bytes made from escapes by UTF8.encode) is too: decoding cannot repair
+    /// anything here, and skips a generic validation that costs a runtime metadata lookup.
+    private static func validated(_ bytes: ArraySlice<UInt8>) throws -> String {
+        bytes.withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
     }
 }

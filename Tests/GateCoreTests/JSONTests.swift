@@ -1,0 +1,40 @@
+import GateWire
+import Testing
+
+/// JSON is hashed as stored (ledger payloads), so its serialisation must never drift: exact
+/// golden output, and parse ∘ serialise is the identity on any string.
+@Suite struct JSONTests {
+    @Test func serialisationIsExactlyThis() {
+        let v: JSON = .object([
+            ("s", .string("a\"b\\c\nd\re\tf\u{0}g\u{1b}h\u{7f}i\u{85}j\u{9f}k\u{a0}l\u{2028}m\u{2029}né😀")),
+            ("n", .int(-42)), ("a", .array([.bool(false), .null, .array([])])), ("o", .object([])),
+        ])
+        let expected = #"{"s":"a\"b\\c\nd\re\tf\u0000g\u001bh\u007fi\u0085j\u009fk"# + "\u{a0}" +
+            #"l\u2028m\u2029né😀","n":-42,"a":[false,null,[]],"o":{}}"#
+        #expect(v.serialized() == expected)
+        #expect(JSON.object([("k", .array([.int(1)]))]).serialized(pretty: true) == "{\n  \"k\": [\n    1\n  ]\n}")
+    }
+
+    @Test func parsingDecodesEveryEscape() throws {
+        #expect(try JSON.parse(#""\u00e9\ud83d\ude00\/\b\f""#) == .string("é😀/\u{8}\u{c}"))
+        #expect(try JSON.parse(#"{"a":"plain","b":"x\"y"}"#) == .object([("a", .string("plain")), ("b", .string("x\"y"))]))
+        for bad in [#""\ud83d""#, #""\ude00""#, "\"a\u{1}\"", #""\x""#, #""abc"#, #""\u12""#] {
+            #expect(throws: WireError.self, "\(bad)") { try JSON.parse(bad) }
+        }
+    }
+
+    @Test func roundTripOnRandomStrings() throws {
+        var rng = SplitMix(seed: 0x6a73_6f6e)
+        let pool: [UInt32] = [0, 9, 10, 13, 0x1b, 0x22, 0x5c, 0x2f, 0x7f, 0x80, 0x85, 0x9f, 0xa0, 0xe9, 0x2028, 0x2029, 0xfeff, 0x1f600, 0x41, 0x7a]
+        for _ in 0..<5_000 {
+            var s = ""
+            for _ in 0..<Int(rng.next() % 24) {
+                let v = rng.next() % 3 == 0 ? UInt32(rng.next() % 0x11000) : pool[Int(rng.next() % UInt64(pool.count))]
+                if let u = Unicode.Scalar(v) { s.unicodeScalars.append(u) }
+            }
+            let text = JSON.string(s).serialized()
+            #expect(!text.unicodeScalars.contains { $0.isTerminalControl })
+            #expect(try JSON.parse(text) == .string(s))
+        }
+    }
+}
