@@ -15,7 +15,8 @@ public struct GateCommand: ParsableCommand {
             decision, refusal and run is appended to a hash-chained audit ledger.
 
             EXIT STATUS: the command's own status when it ran (128+N if it died of signal N); \
-            64 usage; 65 damaged state database or ledger; 70 internal error; 75 approval timed \
+            64 usage; 65 damaged state database or ledger; 69 no ledger key yet (audit key); 70 \
+            internal error; 74 output could not be written (a full disk during an export); 75 approval timed \
             out or cancelled; 77 denied or not permitted (policy, approver, failed verification); \
             78 configuration (policy, key file, state directory); 126 not executable; 127 not found.
 
@@ -26,8 +27,9 @@ public struct GateCommand: ParsableCommand {
             GATE_PASSPHRASE_FILE file holding a key passphrase (mode 0600) for non-interactive \
             use; NO_COLOR disables colour.
 
-            FILES: $GATE_HOME/state.db holds pending requests, tokens and the ledger (SQLite, WAL). \
-            Formats are specified in SPEC.md.
+            FILES: $GATE_HOME/state.db holds pending requests, tokens, the ledger and its signed \
+            checkpoints (SQLite, WAL); $GATE_HOME/ledger.key signs checkpoints (made on first use, \
+            0600). Formats are specified in SPEC.md.
             """,
         version: GateVersion.string,
         subcommands: [RunCommand.self, KeygenCommand.self, ListCommand.self, ShowCommand.self, ApproveCommand.self,
