@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The whole job, end to end, on the embedded default (a local SQLite state directory): builds
 # gate, makes an approver key, writes the demo policy, and walks a real request through a real
-# approval, a verified run, a refusal, the ledger and its verification. Installs what is missing.
+# approval, a verified run, a refusal, the ledger, its verification and an evidence bundle checked
+# by the independent verifier. Installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh libsodium-dev libsqlite3-dev pkg-config
+scripts/deps.sh libsodium-dev libsqlite3-dev pkg-config python3
+scripts/python-deps.sh
 export PATH="/opt/swift/usr/bin:$PATH"
 
 echo "== building gate (release, static Swift runtime)"
@@ -60,7 +62,11 @@ set +e; "$gate" -- rm -rf "$demo/nothing"; status=$?; set -e
 
 say "the audit ledger: who asked, who approved, what ran"
 run "$gate" log
-say "the hash chain is intact"
+say "the hash chain and the signed checkpoints are intact"
 run "$gate" audit verify
+say "one file proves the approved run, checked without gate by the independent verifier"
+run "$gate" audit evidence "$id" --out "$demo/evidence-$id.json"
+echo "\$ python3 tools/gate_verify.py evidence $demo/evidence-$id.json \$(gate audit key)"
+python3 tools/gate_verify.py evidence "$demo/evidence-$id.json" "$("$gate" audit key)"
 echo
-echo "demo complete: request, approval by a second key, verified run, refusals, ledger, verification"
+echo "demo complete: request, approval by a second key, verified run, refusals, ledger, checkpoints, evidence"

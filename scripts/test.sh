@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh libsodium-dev libsqlite3-dev pkg-config sqlite3 tmux python3
-python3 -c 'import cryptography' 2>/dev/null || python3 -m pip install -q cryptography
+scripts/python-deps.sh
 export PATH="/opt/swift/usr/bin:$PATH"
 swift build --build-tests
 set +e
