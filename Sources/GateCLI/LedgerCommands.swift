@@ -65,7 +65,7 @@ struct AuditVerifyCommand: ParsableCommand {
             do { text = try Files.readText(path, limit: 4096) } catch let e as FileError {
                 throw GateFailure.usage("cannot read checkpoint \(e)")
             }
-            do { external.append(try SignedCheckpoint(parsing: text)) } catch let e as WireError {
+            do { external.append(try SignedCheckpoint(parsing: Self.unfoldSyslogForm(text))) } catch let e as WireError {
                 throw GateFailure(ExitCode.dataError, "\(path) is not a gate checkpoint: \(e.description)")
             }
         }
@@ -123,6 +123,17 @@ struct AuditKeyCommand: ParsableCommand {
             throw GateFailure(ExitCode.unavailable, "this ledger has no key yet", hint: "it is made with the first checkpoint: 'gate audit checkpoint'")
         }
         System.write(1, key.text + "\n")
+    }
+}
+
+extension AuditVerifyCommand {
+    /// A checkpoint as gate's syslog line carries it (its lines joined with "|", after whatever
+    /// prefix the log adds) becomes the six-line text again; anything else is left as it is.
+    static func unfoldSyslogForm(_ text: String) -> String {
+        let marker = CheckpointBody.header + "|"
+        guard let start = text.firstRange(of: marker) else { return text }
+        let line = text[start.lowerBound...].prefix { $0 != "\n" }
+        return line.split(separator: "|", omittingEmptySubsequences: false).joined(separator: "\n") + "\n"
     }
 }
 

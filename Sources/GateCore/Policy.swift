@@ -82,6 +82,8 @@ public struct Policy: Sendable {
     public var defaultAction: Action = .deny(message: nil)
     public var defaultOptions = Options()
     public var defaultLine: Int? = nil
+    /// `syslog [FACILITY]`: also send one line per ledger event to syslog (the facility's code).
+    public var syslogFacility: Int? = nil
     /// BLAKE2b-256 of the policy file's bytes, recorded with every request.
     public var digest: [UInt8] = []
     /// The text it was parsed from (shared, not copied), for explanations.

@@ -66,6 +66,15 @@ public enum PolicyParser {
                 policy.groups[name] = members
                 policy.groupLines[name] = n
 
+            case "syslog":
+                guard policy.syslogFacility == nil else { throw fail("'syslog' is given twice") }
+                guard rest.count <= 1 else { throw fail("expected 'syslog' or 'syslog FACILITY'") }
+                let name = rest.first?.text ?? "authpriv"
+                guard let code = Self.syslogFacilities[name] else {
+                    throw fail("unknown syslog facility '\(name)' (expected auth, authpriv, daemon, user or local0–local7)")
+                }
+                policy.syslogFacility = code
+
             case "default":
                 guard !sawDefault else { throw fail("'default' is given twice") }
                 sawDefault = true
@@ -109,11 +118,18 @@ public enum PolicyParser {
                 policy.rules.append(rule)
 
             default:
-                throw fail("unknown statement '\(first.text)' (expected approver, group, default, allow, deny or require)")
+                throw fail("unknown statement '\(first.text)' (expected approver, group, default, syslog, allow, deny or require)")
             }
         }
         return policy
     }
+
+    /// syslog(3) facility codes (<syslog.h>), by name.
+    static let syslogFacilities: [String: Int] = {
+        var f = ["user": 1, "daemon": 3, "auth": 4, "authpriv": 10]
+        for n in 0...7 { f["local\(n)"] = 16 + n }
+        return f
+    }()
 
     static func isName(_ s: String) -> Bool {
         !s.isEmpty && s.utf8.allSatisfy { c in

@@ -74,7 +74,7 @@ extension Store {
         try db.prepare("INSERT OR IGNORE INTO checkpoints(size, time_us, key_id, text) VALUES (?,?,?,?)").run([
             .int(size), .int(body.timeMicros), .text(signed.keyID.description), .text(signed.text),
         ])
-        Syslog.checkpoint(signed)
+        if Syslog.facility != nil { pendingSyslog.append(Syslog.line(for: signed)) }
         return signed
     }
 

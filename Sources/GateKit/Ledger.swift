@@ -24,6 +24,7 @@ extension Store {
             .int(entry.seq), .int(entry.timeMicros), .text(entry.kind), .text(entry.requestID), .text(entry.actor),
             .text(entry.payload), .blob(entry.prevHash), .blob(entry.hash),
         ])
+        if Syslog.facility != nil { pendingSyslog.append(Syslog.line(for: entry)) }
         try checkpointIfDue(after: entry, kind: kind)
         return entry
     }

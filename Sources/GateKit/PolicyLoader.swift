@@ -20,6 +20,7 @@ public enum PolicyLoader {
         do {
             let policy = try PolicyParser.parse(text)
             keepAlive = policy
+            Syslog.facility = policy.syslogFacility
             return policy
         } catch let e as PolicyError {
             throw GateFailure.config("\(path):\(e.line): \(e.message)", hint: "gate-policy(5) describes the format")

@@ -19,6 +19,8 @@ public final class Store {
     var ledgerKeyCache: SigningIdentity?
     var ledgerKeyIsOthers = false
     var checkpointProblem: String?
+    /// Syslog lines for entries written in the open transaction, sent once it commits.
+    var pendingSyslog: [(severity: Int, text: String)] = []
 
     public static func open(_ env: GateEnvironment) throws -> Store {
         do {
@@ -172,7 +174,13 @@ public final class Store {
 
     /// Runs `body` as one write transaction (the write lock is taken first).
     public func write<T>(_ body: () throws -> T) throws -> T {
-        do { return try db.immediateTransaction(body) } catch let e as SQLiteError { throw Self.describe(e, path: path) }
+        pendingSyslog.removeAll()
+        defer { pendingSyslog.removeAll() }
+        let result: T
+        do { result = try db.immediateTransaction(body) } catch let e as SQLiteError { throw Self.describe(e, path: path) }
+        // Only what is on record is announced.
+        for line in pendingSyslog { Syslog.send(severity: line.severity, line.text) }
+        return result
     }
 
     func wrap<T>(_ body: () throws -> T) throws -> T {

@@ -71,6 +71,12 @@ public enum Views {
     }
 
     public static func logLine(_ e: LedgerEntry) -> String {
+        let request = RequestID(e.requestID)?.description ?? ShellQuote.inert(e.requestID)
+        return "\(e.seq)  \(time(e.timeMicros))  \(request)  \(e.kind.padding(9))  \(ShellQuote.inert(e.actor))  \(logDetail(e))\n"
+    }
+
+    /// What an entry says, in a few words, made inert for a terminal.
+    public static func logDetail(_ e: LedgerEntry) -> String {
         let payload = (try? JSON.parse(e.payload)) ?? .null
         var detail = ""
         switch e.kind {
@@ -94,8 +100,7 @@ public enum Views {
             detail = ShellQuote.inert(payload["why"]?.stringValue ?? "")
         default: break
         }
-        let request = RequestID(e.requestID)?.description ?? ShellQuote.inert(e.requestID)
-        return "\(e.seq)  \(time(e.timeMicros))  \(request)  \(e.kind.padding(9))  \(ShellQuote.inert(e.actor))  \(detail)\n"
+        return detail
     }
 
     public static func logJSON(_ e: LedgerEntry) -> JSON {
