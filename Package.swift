@@ -38,6 +38,6 @@ let package = Package(
         .testTarget(name: "GateCoreTests", dependencies: ["GateCore", "GateWire", "GateCrypto", "GateKit"],
                     exclude: ["Vectors"]),
         // Drives the built `gate` binary as a user would.
-        .testTarget(name: "GateE2ETests", dependencies: ["gate", "GateCore", "GateWire"]),
+        .testTarget(name: "GateE2ETests", dependencies: ["gate", "GateCore", "GateWire"], exclude: ["Fixtures"]),
     ]
 )

@@ -188,12 +188,15 @@ _gate_run() {
     repeating_flags=()
     non_repeating_flags=(--break-glass --version -h --help)
     repeating_options=(--token)
-    non_repeating_options=(--reason --timeout)
+    non_repeating_options=(--reason --ticket --timeout)
     __gate_offer_flags_options -1
 
     # Offer option value completions
     case "${prev}" in
     '--reason')
+        return
+        ;;
+    '--ticket')
         return
         ;;
     '--timeout')
@@ -236,7 +239,7 @@ _gate_list() {
 
 _gate_show() {
     repeating_flags=()
-    non_repeating_flags=(--json --version -h --help)
+    non_repeating_flags=(--json --no-pager --version -h --help)
     repeating_options=()
     non_repeating_options=()
     __gate_offer_flags_options 1

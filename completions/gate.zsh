@@ -80,6 +80,7 @@ _gate_run() {
     local -i ret=1
     local -ar arg_specs=(
         '--reason[Why you are running this; shown to approvers and recorded.]:reason:'
+        '--ticket[A change or incident ticket (e.g. CHG-1234); shown to approvers, recorded, and required where the policy says '\''ticket'\''.]:ticket:'
         '--timeout[How long to wait for a decision, e.g. 90s, 15m, 2h (default\: forever on a terminal, 30m otherwise).]:duration:'
         '*--token[A pre-issued approval token, or @FILE holding one; repeat for several (also GATE_TOKEN).]:token:'
         '--break-glass[Run now without approval where the policy permits break-glass; needs --reason and leaves an after-review item.]'
@@ -125,6 +126,7 @@ _gate_show() {
     local -ar arg_specs=(
         ':id:'
         '--json[Machine-readable output.]'
+        '--no-pager[Print long output directly instead of through $PAGER.]'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

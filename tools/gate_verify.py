@@ -305,7 +305,9 @@ def verify_evidence(b, pinned_key=None):
     start = starts[0]
     p = json.loads(start["payload_text"])
     digest = intent_digest(argv=p["argv"], executable=p["executable"], executable_digest=bytes.fromhex(p["executable_digest"]),
-                           cwd=p["cwd"], user=p["user"], uid=p["uid"], agent=p["agent"], host=p["host"])
+                           cwd=p["cwd"], user=p["user"], uid=p["uid"], agent=p["agent"], host=p["host"],
+                           bound_files=[(f["path"], bytes.fromhex(f["digest"])) for f in p.get("bound_files", [])],
+                           bound_env=[(v["name"], v["value"]) for v in p.get("bound_env", [])])
     if digest.hex() != p["intent_digest"]:
         raise Rejected("the recorded intent fields do not hash to the recorded intent digest")
     for e in own:

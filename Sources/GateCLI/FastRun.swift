@@ -1,6 +1,6 @@
 import GateKit
 
-/// The hot path, `gate [run] [--reason R] [--timeout D] [--token T]… -- CMD…`, parsed by hand.
+/// The hot path, `gate [run] [--reason R] [--ticket T] [--timeout D] [--token T]… -- CMD…`, parsed by hand.
 ///
 /// Why: argument-parser discovers a command's options through dynamic casts, and on Linux each
 /// uncached protocol-conformance lookup scans every conformance record in the binary. That cost
@@ -26,7 +26,7 @@ enum FastRun {
                 name = String(a[..<eq])
                 value = String(a[a.index(after: eq)...])
             }
-            guard name == "--reason" || name == "--timeout" || name == "--token" else { return nil }
+            guard name == "--reason" || name == "--ticket" || name == "--timeout" || name == "--token" else { return nil }
             if value == nil {
                 guard i + 1 < args.count, !args[i + 1].hasPrefix("-") else { return nil }
                 value = args[i + 1]
@@ -36,6 +36,9 @@ enum FastRun {
             case "--reason":
                 guard inv.reason.isEmpty else { return nil }
                 inv.reason = value!
+            case "--ticket":
+                guard inv.ticket.isEmpty else { return nil }
+                inv.ticket = value!
             case "--timeout":
                 guard inv.timeout == nil else { return nil }
                 inv.timeout = value

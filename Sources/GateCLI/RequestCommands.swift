@@ -26,18 +26,23 @@ struct ShowCommand: ParsableCommand {
 
     @Argument(help: "The request id, or a unique prefix of it.") var id: String
     @Flag(help: "Machine-readable output.") var json = false
+    @Flag(help: "Print long output directly instead of through $PAGER.") var noPager = false
 
     func run() throws {
         let env = try GateEnvironment.current()
         let store = try Store.open(env)
         let request = try store.findRequest(id)
         let tokens = try store.tokenTexts(for: request.id)
+        let blob = { (d: [UInt8]) in try? store.blob(d) }
         if json {
-            System.write(1, Views.requestJSON(request, tokens: tokens).serialized(pretty: true) + "\n")
+            guard case .object(let fields) = Views.requestJSON(request, tokens: tokens) else { return }
+            System.write(1, JSON.object(fields + Views.contextJSON(request, blob: { blob($0) ?? nil })).serialized(pretty: true) + "\n")
         } else {
             // The policy only names approvers here; showing a request must not fail on it.
             let policy = try? PolicyLoader.load(env.policyPath)
-            System.write(1, Views.showText(request, tokens: tokens, policy: policy))
+            let color = System.useColor(fd: 1)
+            let text = Views.showText(request, tokens: tokens, policy: policy) + Views.contextText(request, color: color) { blob($0) ?? nil }
+            if noPager { System.write(1, text) } else { Pager.show(text) }
         }
     }
 }

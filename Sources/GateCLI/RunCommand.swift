@@ -13,6 +13,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Why you are running this; shown to approvers and recorded.")
     var reason: String = ""
 
+    @Option(help: "A change or incident ticket (e.g. CHG-1234); shown to approvers, recorded, and required where the policy says 'ticket'.")
+    var ticket: String = ""
+
     @Option(help: ArgumentHelp("How long to wait for a decision, e.g. 90s, 15m, 2h (default: forever on a terminal, 30m otherwise).", valueName: "duration"))
     var timeout: String?
 
@@ -26,13 +29,14 @@ struct RunCommand: ParsableCommand {
     var command: [String] = []
 
     func run() throws {
-        try RunInvocation(reason: reason, timeout: timeout, tokens: tokens, breakGlass: breakGlass, command: command).execute()
+        try RunInvocation(reason: reason, ticket: ticket, timeout: timeout, tokens: tokens, breakGlass: breakGlass, command: command).execute()
     }
 }
 
 /// What `gate run` does, shared by the argument-parser command and the fast path in FastRun.
 struct RunInvocation {
     var reason = ""
+    var ticket = ""
     var timeout: String?
     var tokens: [String] = []
     var breakGlass = false
@@ -45,6 +49,7 @@ struct RunInvocation {
         try ArgvCheck.requireExactUTF8(count: command.count)
         var options = RunFlow.Options(argv: command)
         options.reason = reason
+        options.ticket = ticket
         options.breakGlass = breakGlass
         if let timeout {
             guard let d = GateDuration(parsing: timeout) else {

@@ -17,7 +17,7 @@ public enum TokenRefusal: Error, Equatable, Sendable, CustomStringConvertible {
         case .badSignature(let id): return "token signature does not verify under key \(id) (forged or damaged token)"
         case .otherRequest(let t, let e): return "token is for request \(t), not \(e)"
         case .intentMismatch(let t, let n):
-            return "token approves intent \(t.prefix(12))…, but this command's intent is \(n.prefix(12))… (argv, executable, cwd or a bound file differs)"
+            return "token approves intent \(t.prefix(12))…, but this command's intent is \(n.prefix(12))… (argv, executable, cwd, a bound file or a bound variable differs)"
         case .expired(let at): return "token expired at \(formatUTC(at))"
         case .issuedInFuture(let at): return "token is issued in the future (\(formatUTC(at))); check the clocks"
         case .selfApproval(let a, let u): return "token is signed by '\(a)', who is the requester '\(u)': no one approves their own request"

@@ -61,6 +61,14 @@ public struct Policy: Sendable {
         public var approvalTTL: UInt64? = nil
         /// `gate run --break-glass` is permitted where this rule matches.
         public var breakGlass = false
+        /// `ticket`: the request must carry `--ticket`.
+        public var ticketRequired = false
+        /// `context=NAME`: providers whose output is attached to the request.
+        public var contexts: [String] = []
+        /// `bind={N}` / `bind=FILE`: files hashed into the intent.
+        public var bindFiles: [BindTarget] = []
+        /// `bind-env=NAME`: variables bound into the intent.
+        public var bindEnvironment: [String] = []
     }
 
     public struct Rule: Sendable, Equatable {
@@ -84,6 +92,10 @@ public struct Policy: Sendable {
     public var defaultLine: Int? = nil
     /// `syslog [FACILITY]`: also send one line per ledger event to syslog (the facility's code).
     public var syslogFacility: Int? = nil
+    /// `context NAME … -- ARGV`, by name.
+    public var contextProviders: [String: ContextProvider] = [:]
+    /// `env NAME…`: variables captured with requests, beyond the defaults.
+    public var environmentAllowlist: [String] = []
     /// BLAKE2b-256 of the policy file's bytes, recorded with every request.
     public var digest: [UInt8] = []
     /// The text it was parsed from (shared, not copied), for explanations.

@@ -66,6 +66,21 @@ public enum PolicyParser {
                 policy.groups[name] = members
                 policy.groupLines[name] = n
 
+            case "context":
+                let provider = try parseContextProvider(rest, line: n)
+                guard policy.contextProviders[provider.name] == nil else { throw fail("context '\(provider.name)' is defined twice") }
+                policy.contextProviders[provider.name] = provider
+
+            case "env":
+                guard !rest.isEmpty else { throw fail("expected 'env NAME…' (a trailing * matches a prefix)") }
+                for w in rest {
+                    let name = w.text.hasSuffix("*") ? String(w.text.dropLast()) : w.text
+                    guard !name.isEmpty, name.utf8.allSatisfy({ ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 }) else {
+                        throw fail("'\(w.text)' is not a variable name (letters, digits and _, optionally ending in *)")
+                    }
+                    policy.environmentAllowlist.append(w.text)
+                }
+
             case "syslog":
                 guard policy.syslogFacility == nil else { throw fail("'syslog' is given twice") }
                 guard rest.count <= 1 else { throw fail("expected 'syslog' or 'syslog FACILITY'") }
@@ -115,10 +130,13 @@ public enum PolicyParser {
                 if case .allow = action, rule.options.reasonRequired {
                     throw fail("'reason' has no effect on 'allow' (nobody reviews it); use require or drop it")
                 }
+                for name in rule.options.contexts where policy.contextProviders[name] == nil {
+                    throw fail("context '\(name)' is not defined (define it with 'context \(name) -- …' above this line)")
+                }
                 policy.rules.append(rule)
 
             default:
-                throw fail("unknown statement '\(first.text)' (expected approver, group, default, syslog, allow, deny or require)")
+                throw fail("unknown statement '\(first.text)' (expected approver, group, context, env, default, syslog, allow, deny or require)")
             }
         }
         return policy
@@ -225,10 +243,11 @@ public enum PolicyParser {
             guard let eqOffset = w.withUTF8({ $0.firstIndex(of: UInt8(ascii: "=")) }) else {
                 switch w {
                 case "reason": o.reasonRequired = true
+                case "ticket": o.ticketRequired = true
                 case "break-glass": o.breakGlass = true
                 default:
                     if w.hasPrefix("env:") { throw fail("expected env:NAME=VALUE") }
-                    throw fail("unknown rule option '\(w)' (expected user=, agent=, env:NAME=, cwd=, digest=, reason, ttl=, approval-ttl= or break-glass)")
+                    throw fail("unknown rule option '\(w)' (expected user=, agent=, env:NAME=, cwd=, digest=, reason, ticket, context=, bind=, bind-env=, ttl=, approval-ttl= or break-glass)")
                 }
                 continue
             }
@@ -258,6 +277,14 @@ public enum PolicyParser {
                 }
                 guard c.executableDigest == nil else { throw fail("digest= is given twice") }
                 c.executableDigest = d
+            case "context":
+                guard !value.isEmpty else { throw fail("context= needs the name of a context provider") }
+                o.contexts.append(value)
+            case "bind":
+                o.bindFiles.append(try parseBindTarget(value, line: n))
+            case "bind-env":
+                guard !value.isEmpty, !value.contains("*") else { throw fail("bind-env= needs one variable name") }
+                o.bindEnvironment.append(value)
             case "ttl":
                 o.requestTTL = try duration()
             case "approval-ttl":
@@ -265,10 +292,61 @@ public enum PolicyParser {
             default:
                 guard key.hasPrefix("env:"), key.utf8.count > 4 else {
                     if key.hasPrefix("env:") || key == "env" { throw fail("expected env:NAME=VALUE") }
-                    throw fail("unknown rule option '\(w)' (expected user=, agent=, env:NAME=, cwd=, digest=, reason, ttl=, approval-ttl= or break-glass)")
+                    throw fail("unknown rule option '\(w)' (expected user=, agent=, env:NAME=, cwd=, digest=, reason, ticket, context=, bind=, bind-env=, ttl=, approval-ttl= or break-glass)")
                 }
                 c.environment.append((String(key.dropFirst(4)), value))
             }
         }
+    }
+
+    static func parseBindTarget(_ value: String, line n: Int) throws -> Policy.BindTarget {
+        if value.hasPrefix("{") && value.hasSuffix("}"), let i = Int(value.dropFirst().dropLast()), i >= 1 {
+            return .argument(i)
+        }
+        guard !value.isEmpty, !value.contains("{") else {
+            throw PolicyError(line: n, message: "bind= needs {N} (the file argv[N] names, N ≥ 1) or a file path")
+        }
+        return .path(value)
+    }
+
+    /// `context NAME [timeout=D] [max=SIZE] [required] -- ARGV…`
+    static func parseContextProvider(_ words: ArraySlice<Word>, line n: Int) throws -> Policy.ContextProvider {
+        func fail(_ m: String) -> PolicyError { PolicyError(line: n, message: m) }
+        guard let name = words.first?.text, isName(name), name != "--" else { throw fail("expected 'context NAME [options] -- COMMAND…'") }
+        guard let sep = words.firstIndex(where: { !$0.quoted && $0.text == "--" }), sep < words.endIndex - 1 else {
+            throw fail("context '\(name)': expected '--' and the command to run, e.g. 'context plan -- terraform show -no-color {2}'")
+        }
+        var provider = Policy.ContextProvider(name: name, argv: words[(sep + 1)...].map(\.text), line: n)
+        for w in words[(words.startIndex + 1)..<sep] {
+            let parts = w.text.split(separator: "=", maxSplits: 1).map(String.init)
+            switch (parts.first ?? "", parts.count) {
+            case ("required", 1): provider.required = true
+            case ("timeout", 2):
+                guard let d = GateDuration(parsing: parts[1]), d.seconds > 0 else { throw fail("timeout= needs a duration such as 30s or 2m") }
+                provider.timeoutSeconds = d.seconds
+            case ("max", 2):
+                guard let size = parseSize(parts[1]), size > 0, size <= 64 << 20 else { throw fail("max= needs a size up to 64M, such as 512K or 5M") }
+                provider.maxBytes = size
+            default:
+                throw fail("unknown context option '\(w.text)' (expected timeout=, max= or required)")
+            }
+        }
+        for word in provider.argv where Policy.substitute(word, Array(repeating: "", count: 1000)) == nil {
+            throw fail("context '\(name)': '\(word)' has a malformed {N} (write {{ and }} for literal braces)")
+        }
+        return provider
+    }
+
+    /// `512`, `64K`, `5M` (binary units).
+    static func parseSize(_ s: String) -> Int? {
+        let unit: Int
+        var digits = s[...]
+        switch s.last {
+        case "K", "k": unit = 1 << 10; digits = s.dropLast()
+        case "M", "m": unit = 1 << 20; digits = s.dropLast()
+        default: unit = 1
+        }
+        guard let n = Int(digits), n >= 0, n <= Int.max / unit else { return nil }
+        return n * unit
     }
 }

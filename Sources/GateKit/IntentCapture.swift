@@ -33,7 +33,7 @@ public enum IntentCapture {
 
     /// Re-captures the intent at exec time from what is there now and says what changed, in a
     /// person's words, if anything did.
-    public static func recheck(_ approved: Intent) throws -> String? {
+    public static func recheck(_ approved: Intent, home: String) throws -> String? {
         let cwd = try System.currentDirectory()
         if cwd != approved.cwd { return "the working directory changed (\(approved.cwd) → \(cwd))" }
         let digest: [UInt8]
@@ -45,7 +45,7 @@ public enum IntentCapture {
             guard let d = try? Files.digest(f.path) else { return "bound file \(f.path) can no longer be read" }
             if d != f.digest { return "bound file \(f.path) changed since it was approved" }
         }
-        for v in approved.boundEnvironment where System.env(v.name) ?? "" != v.value {
+        for v in approved.boundEnvironment where ContextCapture.currentBoundValue(v.name, home: home) != v.value {
             return "bound variable \(v.name) changed since it was approved"
         }
         return nil

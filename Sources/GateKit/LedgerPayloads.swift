@@ -15,6 +15,8 @@ public enum LedgerPayload {
             ("uid", .int(Int64(intent.uid))),
             ("agent", .string(intent.agent)),
             ("host", .string(intent.host)),
+            ("bound_files", .array(intent.boundFiles.map { .object([("path", .string($0.path)), ("digest", .string(Hex.encode($0.digest)))]) })),
+            ("bound_env", .array(intent.boundEnvironment.map { .object([("name", .string($0.name)), ("value", .string($0.value))]) })),
         ]
     }
 
@@ -24,6 +26,12 @@ public enum LedgerPayload {
             ("rule", .string(r.rule)),
             ("requires", .string(r.requirements.map(\.description).joined(separator: " and "))),
             ("policy_digest", .string(Hex.encode(r.policyDigest))),
+            ("ticket", .string(r.ticket)),
+            ("environment", r.context["environment"] ?? .array([])),
+            // Outputs by digest (the bytes are in context_blobs, shown by `gate show`).
+            ("context", .array((r.context["providers"]?.arrayValue ?? []).map { p in
+                .object(["name", "status", "exit_code", "bytes", "truncated", "digest"].compactMap { k in p[k].map { (k, $0) } })
+            })),
         ])
     }
 

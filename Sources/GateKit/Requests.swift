@@ -25,6 +25,10 @@ public struct RequestRecord: Sendable {
     public var expiresMicros: Int64? = nil
     /// The longest approval lifetime the rule accepts (`approval-ttl=`).
     public var approvalTTL: UInt64? = nil
+    /// `--ticket`, shown to approvers.
+    public var ticket = ""
+    /// The context document (ContextCapture.describe): environment and provider results.
+    public var context: JSON = .object([])
 
     public var digest: IntentDigest { IntentDigest(intent) }
 
@@ -59,15 +63,29 @@ enum RequirementsText {
 }
 
 extension Store {
-    static let requestColumns = "id, created_us, intent, reason, rule, requirements, policy_digest, status, requester_pid, updated_us, expires_us, approval_ttl"
+    static let requestColumns = "id, created_us, intent, reason, rule, requirements, policy_digest, status, requester_pid, updated_us, expires_us, approval_ttl, ticket, context"
 
     public func insert(_ r: RequestRecord) throws {
-        try db.prepare("INSERT INTO requests(\(Self.requestColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)").run([
+        try db.prepare("INSERT INTO requests(\(Self.requestColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)").run([
             .text(r.id.compact), .int(r.createdMicros), .blob(r.intent.encoded()), .text(r.reason), .text(r.rule),
             .text(RequirementsText.encode(r.requirements)), .blob(r.policyDigest), .text(r.status.rawValue),
             .int(Int64(r.requesterPID)), .int(r.updatedMicros), r.expiresMicros.map { .int($0) } ?? .null,
-            r.approvalTTL.map { .int(Int64($0)) } ?? .null,
+            r.approvalTTL.map { .int(Int64($0)) } ?? .null, .text(r.ticket), .text(r.context.serialized()),
         ])
+    }
+
+    /// Stores provider outputs once each (a second request with the same plan adds nothing).
+    public func storeBlobs(_ blobs: [(digest: [UInt8], data: [UInt8])]) throws {
+        for b in blobs {
+            try db.prepare("INSERT OR IGNORE INTO context_blobs(digest, data) VALUES (?, ?)").run([.blob(b.digest), .blob(b.data)])
+        }
+    }
+
+    public func blob(_ digest: [UInt8]) throws -> [UInt8]? {
+        try wrap {
+            let s = try db.prepare("SELECT data FROM context_blobs WHERE digest = ?").bind([.blob(digest)])
+            return try s.step() ? s.blob(0) : nil
+        }
     }
 
     public func setStatus(_ id: RequestID, _ status: RequestStatus) throws {
@@ -90,6 +108,8 @@ extension Store {
         r.updatedMicros = s.int(9)
         r.expiresMicros = s.isNull(10) ? nil : s.int(10)
         r.approvalTTL = s.isNull(11) ? nil : UInt64(max(0, s.int(11)))
+        r.ticket = s.text(12)
+        r.context = (try? JSON.parse(s.text(13))) ?? .object([])
         return r
     }
 

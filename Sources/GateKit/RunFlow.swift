@@ -10,6 +10,7 @@ public struct RunFlow {
     public struct Options: Sendable {
         public var argv: [String]
         public var reason: String = ""
+        public var ticket: String = ""
         /// nil: wait forever (on a terminal) — the CLI picks the default.
         public var timeoutSeconds: UInt64?
         /// Pre-issued tokens (`--token`, `GATE_TOKEN`), as given.
@@ -37,13 +38,14 @@ public struct RunFlow {
     /// Runs the flow; returns the exit status for gate (the child's, when it ran).
     public func run() throws -> Int32 {
         let policy: Policy
-        let intent: Intent
+        let captured: Intent
         do {
             policy = try PolicyLoader.load(environment.policyPath)
-            intent = try IntentCapture.capture(argv: options.argv, identity: identity)
+            captured = try IntentCapture.capture(argv: options.argv, identity: identity)
         } catch let f as GateFailure {
             throw refuse(f, code: f.exitCode == ExitCode.config ? "config" : "not-runnable")
         }
+        let intent = captured
         let digest = IntentDigest(intent)
         let decision = policy.decide(MatchContext(intent: intent, environment: { System.env($0) }))
 
@@ -61,11 +63,28 @@ public struct RunFlow {
                 throw refuse(.denied("the policy (\(decision.rule)) requires a reason for this command", hint: "gate --reason \"why\" -- …"),
                              code: "reason-required", intent: intent, digest: digest)
             }
+            if decision.options.ticketRequired && options.ticket.trimmingASCIIWhitespace().isEmpty {
+                throw refuse(.denied("the policy (\(decision.rule)) requires a ticket for this command", hint: "gate --ticket CHG-1234 -- …"),
+                             code: "ticket-required", intent: intent, digest: digest)
+            }
+            // The rule's bound files and variables become part of what is approved.
+            let intent: Intent
+            do { intent = try ContextCapture.bind(captured, options: decision.options, home: environment.home) } catch let f as GateFailure {
+                throw refuse(f, code: f.exitCode == ExitCode.config ? "config" : "bind-failed", intent: captured, digest: digest)
+            }
+            let digest = IntentDigest(intent)
             var check = ApprovalCheck(policy: policy, requirements: requirements, requesterUser: intent.user,
                                       requestID: nil, intentDigest: digest, now: System.nowSeconds())
             check.approvalTTL = decision.options.approvalTTL
             if !options.tokens.isEmpty {
                 return try runWithGivenTokens(check, intent: intent, rule: decision.rule, policy: policy)
+            }
+            let described: (context: JSON, blobs: [(digest: [UInt8], data: [UInt8])])
+            do {
+                described = try ContextCapture.describe(intent, options: decision.options, policy: policy, ticket: options.ticket,
+                                                        home: environment.home)
+            } catch let f as GateFailure {
+                throw refuse(f, code: f.exitCode == ExitCode.config ? "config" : "context-failed", intent: intent, digest: digest)
             }
             let now = System.nowMicros()
             var record = RequestRecord(id: runID, createdMicros: now, intent: intent, reason: options.reason,
@@ -73,10 +92,13 @@ public struct RunFlow {
                                        status: .pending, requesterPID: getpid())
             record.expiresMicros = decision.options.requestTTL.map { now + Int64($0) * 1_000_000 }
             record.approvalTTL = decision.options.approvalTTL
+            record.ticket = options.ticket
+            record.context = described.context
             // Catch Ctrl-C before the request exists, so an interrupt at any moment from here on
             // withdraws it and is recorded (instead of killing gate and leaving it pending).
             let waiter = try Waiter(watching: environment.home)
             try store.write {
+                try store.storeBlobs(described.blobs)
                 try store.insert(record)
                 try store.appendLedger(.requested, request: runID.compact, actor: identity.actor, payload: LedgerPayload.requested(record))
             }
@@ -158,7 +180,7 @@ public struct RunFlow {
         }
         // With approvals, what runs must still be what was approved: re-hash now. An allowed
         // command was captured microseconds ago; hashing it twice would prove nothing more.
-        if !approvals.isEmpty, let change = try IntentCapture.recheck(intent) {
+        if !approvals.isEmpty, let change = try IntentCapture.recheck(intent, home: environment.home) {
             throw refuse(.denied("refusing to run: \(change)"), code: "intent-changed", intent: intent, digest: digest, request: request)
         }
         let payload: JSON = .object(LedgerPayload.intentFields(intent, digest: digest) + [

@@ -99,6 +99,18 @@ public enum Spawner {
         return .signaled(low)
     }
 
+    /// gate's environment as (name, value) pairs, in the order the process has them.
+    public static func environmentPairs() -> [(String, String)] {
+        var out: [(String, String)] = []
+        var p = environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") { out.append((String(s[..<eq]), String(s[s.index(after: eq)...]))) }
+            p += 1
+        }
+        return out
+    }
+
     /// The child's environment: gate's own, less the token that authorised this run.
     public static func childEnvironment() -> [String] {
         var out: [String] = []

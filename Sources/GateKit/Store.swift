@@ -10,7 +10,8 @@ import Glibc
 public final class Store {
     /// 1: requests, tokens, used tokens, ledger. 2: adds `meta` (ledger id, ledger key) and
     /// `checkpoints`; a version-1 database is upgraded in place.
-    public static let schemaVersion: Int64 = 2
+    /// 3: adds the request's ticket and context, and `context_blobs` (provider outputs by digest).
+    public static let schemaVersion: Int64 = 3
     let db: Database
     public let path: String
     /// The state directory (holds `ledger.key`).
@@ -42,7 +43,7 @@ public final class Store {
             let version = try db.scalarInt("PRAGMA user_version") ?? 0
             if version == 0 {
                 try createSchema()
-            } else if version == 1 {
+            } else if version == 1 || version == 2 {
                 try upgrade()
             } else if version != Self.schemaVersion {
                 throw GateFailure(ExitCode.config, "state database \(path) has schema version \(version); this gate understands \(Self.schemaVersion)",
@@ -125,6 +126,7 @@ public final class Store {
                   BEGIN SELECT RAISE(ABORT, 'used tokens are never forgotten'); END;
                 """)
             try createVersion2Tables()
+            try createVersion3Tables()
         }
         var attempt = 0
         while true {
@@ -140,9 +142,24 @@ public final class Store {
 
     private func upgrade() throws {
         try db.immediateTransaction {
-            guard (try db.scalarInt("PRAGMA user_version") ?? 0) == 1 else { return }
-            try createVersion2Tables()
+            let version = try db.scalarInt("PRAGMA user_version") ?? 0
+            if version == 1 { try createVersion2Tables() }
+            if version <= 2 { try createVersion3Tables() }
         }
+    }
+
+    /// Context an approver sees (issue 4): outputs stored once, by digest; the request row keeps
+    /// its ticket and the context document that references them.
+    private func createVersion3Tables() throws {
+        try db.execute("""
+            ALTER TABLE requests ADD COLUMN ticket TEXT NOT NULL DEFAULT '';
+            ALTER TABLE requests ADD COLUMN context TEXT NOT NULL DEFAULT '{}';
+            CREATE TABLE context_blobs(
+              digest BLOB PRIMARY KEY,
+              data BLOB NOT NULL
+            );
+            PRAGMA user_version = 3;
+            """)
     }
 
     /// The ledger's identity and its signed checkpoints (SPEC.md §6.2). Both are append-only.

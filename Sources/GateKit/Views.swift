@@ -55,6 +55,7 @@ public enum Views {
         out += "requester   \(ShellQuote.inert(i.user)) (uid \(i.uid))\(i.agent.isEmpty ? "" : ", agent \(ShellQuote.inert(i.agent))") on \(ShellQuote.inert(i.host))\n"
         out += "requested   \(time(r.createdMicros))\n"
         out += "reason      \(r.reason.isEmpty ? "(none given)" : ShellQuote.inert(r.reason))\n"
+        if !r.ticket.isEmpty { out += "ticket      \(ShellQuote.inert(r.ticket))\n" }
         out += "rule        \(r.rule); needs \(r.requirements.map(\.description).joined(separator: " and "))\n"
         out += "intent      \(r.digest.hex)\n"
         for f in i.boundFiles { out += "bound file  \(ShellQuote.quote(f.path)) blake2b \(Hex.encode(f.digest))\n" }

@@ -1,0 +1,112 @@
+import GateCore
+import GateCrypto
+import GateWire
+
+/// What an approver sees beside the command, and what is bound into the intent (issue 4): the
+/// matched rule's bound files and variables (hashed into the intent digest), the allowlisted
+/// environment (secrets redacted), and each context provider's output (stored once, by digest).
+public enum ContextCapture {
+    /// The captured intent with the matched rule's files and variables bound into it. Done for
+    /// every run a rule requires approval for (requests and pre-issued tokens alike), so the
+    /// digest an approver signs and the one checked before exec cover the same things.
+    public static func bind(_ captured: Intent, options: Policy.Options, home: String) throws -> Intent {
+        guard !options.bindFiles.isEmpty || !options.bindEnvironment.isEmpty else { return captured }
+        // Files: hashed now, re-hashed before exec (IntentCapture.recheck).
+        var files: [Intent.BoundFile] = []
+        for target in options.bindFiles {
+            guard let named = target.path(for: captured.argv) else {
+                throw GateFailure.denied("the rule binds argument \(target) but the command has no such argument")
+            }
+            let path = Paths.absolute(named, cwd: captured.cwd)
+            guard !files.contains(where: { $0.path == path }) else { continue }
+            do { files.append(Intent.BoundFile(path: path, digest: try Files.digest(path))) } catch let e as FileError {
+                throw GateFailure.denied("cannot hash bound file \(path): \(e.message)", hint: "the rule binds it: it must exist before the request")
+            }
+        }
+        var variables: [Intent.BoundVariable] = []
+        if !options.bindEnvironment.isEmpty {
+            let redactor = try RedactionKey.load(home: home)
+            for name in Set(options.bindEnvironment).sorted() {
+                variables.append(Intent.BoundVariable(name: name, value: boundValue(name, redactor: redactor)))
+            }
+        }
+        // Through the initialiser, which puts both lists in their canonical (byte) order.
+        return Intent(argv: captured.argv, executable: captured.executable, executableDigest: captured.executableDigest,
+                      cwd: captured.cwd, user: captured.user, uid: captured.uid, agent: captured.agent, host: captured.host,
+                      boundFiles: files, boundEnvironment: variables)
+    }
+
+    /// What is stored with a request for the approver: `{"ticket", "environment": [...],
+    /// "providers": [...]}`, and the providers' outputs keyed by their BLAKE2b-256 digest.
+    public static func describe(_ intent: Intent, options: Policy.Options, policy: Policy, ticket: String,
+                                home: String) throws -> (context: JSON, blobs: [(digest: [UInt8], data: [UInt8])]) {
+        let redactor = try RedactionKey.load(home: home)
+        let captured = intent
+        // The allowlisted environment, for display; never a secret in clear.
+        var environment: [JSON] = []
+        for (name, value) in Spawner.environmentPairs() where policy.capturesVariable(name) || options.bindEnvironment.contains(name) {
+            let shown = redactor.shown(name: name, value: value)
+            environment.append(.object([("name", .string(name)), ("value", .string(shown.value)), ("redacted", .bool(shown.redacted))]))
+        }
+
+        var providers: [JSON] = []
+        var blobs: [(digest: [UInt8], data: [UInt8])] = []
+        for name in options.contexts {
+            guard let provider = policy.contextProviders[name] else { continue }
+            guard let argv = provider.expand(for: captured.argv) else {
+                throw GateFailure.denied("context '\(name)' names an argument the command does not have")
+            }
+            let r = ProviderRunner.run(argv: argv, cwd: captured.cwd, timeoutSeconds: provider.timeoutSeconds, maxBytes: provider.maxBytes)
+            let status: String
+            if let why = r.notRunnable { status = "not-runnable: \(why)" }
+            else if r.timedOut { status = "timed-out" }
+            else if r.truncated { status = "ok" }
+            else if r.exit == .exited(0) { status = "ok" }
+            else { status = "failed" }
+            if provider.required && status != "ok" {
+                throw GateFailure.denied("context '\(name)' (\(ShellQuote.join(argv))) \(r.timedOut ? "timed out after \(provider.timeoutSeconds) s" : status == "failed" ? "failed" : status); the policy requires it",
+                                         hint: String(decoding: r.stderr.prefix(400), as: UTF8.self).trimmingASCIIWhitespace().isEmpty ? nil
+                                            : "its stderr: " + String(decoding: r.stderr.prefix(400), as: UTF8.self).trimmingASCIIWhitespace())
+            }
+            let digest = BLAKE2b.hash(r.stdout)
+            if !blobs.contains(where: { $0.digest == digest }) { blobs.append((digest, r.stdout)) }
+            var fields: [(String, JSON)] = [
+                ("name", .string(name)), ("argv", .array(argv.map(JSON.string))), ("status", .string(status)),
+            ]
+            switch r.exit {
+            case .exited(let c)?: fields.append(("exit_code", .int(Int64(c))))
+            case .signaled(let s)?: fields.append(("signal", .int(Int64(s))))
+            case nil: break
+            }
+            fields += [
+                ("duration_ms", .int(r.durationMs)), ("bytes", .int(Int64(r.stdout.count))), ("truncated", .bool(r.truncated)),
+                ("limit", .int(Int64(provider.maxBytes))), ("digest", .string(Hex.encode(digest))),
+                ("stderr", .string(String(decoding: r.stderr, as: UTF8.self))),
+            ]
+            providers.append(.object(fields))
+        }
+        let context: JSON = .object([("ticket", .string(ticket)), ("environment", .array(environment)), ("providers", .array(providers))])
+        return (context, blobs)
+    }
+
+    /// A bound variable as the intent holds it: the value, or its keyed hash for a secret (unset
+    /// and empty are the same: what the command would see).
+    static func boundValue(_ name: String, redactor: Redactor) -> String {
+        redactor.shown(name: name, value: System.env(name) ?? "").value
+    }
+
+    /// Re-derives the bound variables from the environment now, for the check before exec.
+    public static func currentBoundValue(_ name: String, home: String) -> String? {
+        guard let redactor = try? RedactionKey.load(home: home) else { return nil }
+        return boundValue(name, redactor: redactor)
+    }
+}
+
+extension Policy.BindTarget: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .argument(let n): return "{\(n)}"
+        case .path(let p): return p
+        }
+    }
+}
