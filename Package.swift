@@ -2,9 +2,10 @@
 import PackageDescription
 
 // Module map of the product (one concept per target):
-//   CSodium, CSQLite  system libraries, each imported by exactly one wrapper
+//   CSodium, CSQLite, CZlib  system libraries, each imported by exactly one wrapper
 //   GateCrypto        typed libsodium API (BLAKE2b, Ed25519, secretbox, Argon2id, random)
 //   GateSQLite        typed SQLite API (Database, Statement)
+//   GateCompression   zlib deflate for stored context (provider outputs)
 //   GateWire          wire formats: canonical encoding, tokens, key lines. No I/O, no keys.
 //   GateCore          pure core: intent, digest, token signing/verification, policy, decisions
 //   GateKit           the effects: state store, ledger, process spawning, terminal, files
@@ -24,11 +25,14 @@ let package = Package(
                        providers: [.apt(["libsodium-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
         .target(name: "GateCrypto", dependencies: ["CSodium"]),
+        .target(name: "GateCompression", dependencies: ["CZlib"]),
         .target(name: "GateSQLite", dependencies: ["CSQLite"]),
         .target(name: "GateWire"),
         .target(name: "GateCore", dependencies: ["GateWire", "GateCrypto"]),
-        .target(name: "GateKit", dependencies: ["GateCore", "GateCrypto", "GateWire", "GateSQLite"]),
+        .target(name: "GateKit", dependencies: ["GateCore", "GateCrypto", "GateWire", "GateSQLite", "GateCompression"]),
         .target(name: "GateCLI", dependencies: [
             "GateKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -4,11 +4,12 @@
 #   creation: from just before `gate -- true PLAN` is started to the time_us of its `requested`
 #             ledger entry (taken after the provider ran, `cat PLAN` of 5 MB of plan-like lines,
 #             and its output was stored; the commit's fsync follows). Each request then times out
-#             after 1 s (--timeout 1s), which is not measured.
+#             after 1 s (--timeout 1s), which is not measured. The plan gains a line before each
+#             request, so every output is new: hashed, compressed (zlib level 1) and stored.
 #   show:     `gate show ID --no-pager` (plain, as piped) and `--json`, writing to /dev/null
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh libsodium-dev libsqlite3-dev pkg-config hyperfine
+scripts/deps.sh libsodium-dev libsqlite3-dev zlib1g-dev pkg-config hyperfine
 export PATH="/opt/swift/usr/bin:$PATH"
 swift build -c release --static-swift-stdlib --product gate >/dev/null
 gate="$PWD/.build/release/gate"
@@ -37,7 +38,8 @@ echo "provider output: $(wc -c < "$work/plan.txt") bytes, $(wc -l < "$work/plan.
 cd "$work"
 echo
 echo "== creating the request (provider run, output stored, request recorded), 20 requests"
-for _ in $(seq 20); do
+for i in $(seq 20); do
+    echo "# run $i" >> plan.txt   # a new output each time: stored and compressed anew
     t0=$(date +%s%6N)
     "$gate" --timeout 1s -- true plan.txt 2>/dev/null || true
     echo "$t0"

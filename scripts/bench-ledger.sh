@@ -6,7 +6,7 @@
 # Usage: scripts/bench-ledger.sh [N]   (default 1000000). Release build, static Swift runtime.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh libsodium-dev libsqlite3-dev pkg-config hyperfine python3 time
+scripts/deps.sh libsodium-dev libsqlite3-dev zlib1g-dev pkg-config hyperfine python3 time
 export PATH="/opt/swift/usr/bin:$PATH"
 n=${1:-1000000}
 swift build -c release --static-swift-stdlib --product gate >/dev/null

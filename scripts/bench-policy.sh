@@ -5,7 +5,7 @@
 # rule of 1,000 (every rule tried, worst case). Usage: scripts/bench-policy.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh libsodium-dev libsqlite3-dev pkg-config hyperfine python3
+scripts/deps.sh libsodium-dev libsqlite3-dev zlib1g-dev pkg-config hyperfine python3
 export PATH="/opt/swift/usr/bin:$PATH"
 swift build -c release --static-swift-stdlib --product gate >/dev/null
 gate="$PWD/.build/release/gate"

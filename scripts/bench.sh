@@ -6,7 +6,7 @@
 # Usage: scripts/bench.sh [N]. Release build with the static Swift runtime, as shipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh libsodium-dev libsqlite3-dev pkg-config hyperfine sudo python3
+scripts/deps.sh libsodium-dev libsqlite3-dev zlib1g-dev pkg-config hyperfine sudo python3
 export PATH="/opt/swift/usr/bin:$PATH"
 n=${1:-200}
 swift build -c release --static-swift-stdlib --product gate >/dev/null

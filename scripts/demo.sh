@@ -5,7 +5,7 @@
 # by the independent verifier. Installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh libsodium-dev libsqlite3-dev pkg-config python3
+scripts/deps.sh libsodium-dev libsqlite3-dev zlib1g-dev pkg-config python3
 scripts/python-deps.sh
 export PATH="/opt/swift/usr/bin:$PATH"
 

@@ -33,15 +33,14 @@ struct ShowCommand: ParsableCommand {
         let store = try Store.open(env)
         let request = try store.findRequest(id)
         let tokens = try store.tokenTexts(for: request.id)
-        let blob = { (d: [UInt8]) in try? store.blob(d) }
         if json {
             guard case .object(let fields) = Views.requestJSON(request, tokens: tokens) else { return }
-            System.write(1, JSON.object(fields + Views.contextJSON(request, blob: { blob($0) ?? nil })).serialized(pretty: true) + "\n")
+            System.write(1, JSON.object(fields + (try Views.contextJSON(request, blob: store.blob))).serialized(pretty: true) + "\n")
         } else {
             // The policy only names approvers here; showing a request must not fail on it.
             let policy = try? PolicyLoader.load(env.policyPath)
             let color = System.useColor(fd: 1)
-            let text = Views.showText(request, tokens: tokens, policy: policy) + Views.contextText(request, color: color) { blob($0) ?? nil }
+            let text = Views.showText(request, tokens: tokens, policy: policy) + (try Views.contextText(request, color: color, blob: store.blob))
             if noPager { System.write(1, text) } else { Pager.show(text) }
         }
     }

@@ -7,7 +7,7 @@ import Glibc
 /// cursor, clear the screen or fake a line of gate's own. Diff lines are coloured only on a
 /// terminal that wants colour.
 extension Views {
-    public static func contextText(_ r: RequestRecord, color: Bool, blob: ([UInt8]) -> [UInt8]?) -> String {
+    public static func contextText(_ r: RequestRecord, color: Bool, blob: ([UInt8]) throws -> [UInt8]?) throws -> String {
         var out = ""
         let env = r.context["environment"]?.arrayValue ?? []
         if !env.isEmpty {
@@ -31,7 +31,7 @@ extension Views {
             head += "]"
             out += "\n" + (color ? "\u{1b}[1m\(head)\u{1b}[0m" : head) + "\n"
             let digestHex = p["digest"]?.stringValue ?? ""
-            guard let digest = try? Hex.decode(digestHex), let bytes = blob(digest) else {
+            guard let digest = try? Hex.decode(digestHex), let bytes = try blob(digest) else {
                 out += "  (output \(digestHex) is not in this state directory)\n"
                 continue
             }
@@ -70,10 +70,10 @@ extension Views {
     }
 
     /// The context for `--json`: the stored document with each provider's output as text.
-    public static func contextJSON(_ r: RequestRecord, blob: ([UInt8]) -> [UInt8]?) -> [(String, JSON)] {
-        let providers: [JSON] = (r.context["providers"]?.arrayValue ?? []).map { p in
+    public static func contextJSON(_ r: RequestRecord, blob: ([UInt8]) throws -> [UInt8]?) throws -> [(String, JSON)] {
+        let providers: [JSON] = try (r.context["providers"]?.arrayValue ?? []).map { p in
             guard case .object(var fields) = p else { return p }
-            if let d = p["digest"]?.stringValue.flatMap({ try? Hex.decode($0) }), let bytes = blob(d) {
+            if let d = p["digest"]?.stringValue.flatMap({ try? Hex.decode($0) }), let bytes = try blob(d) {
                 fields.append(("output", .string(String(decoding: bytes, as: UTF8.self))))
             }
             return .object(fields)

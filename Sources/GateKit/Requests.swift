@@ -1,3 +1,5 @@
+import GateCrypto
+import GateCompression
 import GateCore
 import GateSQLite
 import GateWire
@@ -74,17 +76,42 @@ extension Store {
         ])
     }
 
-    /// Stores provider outputs once each (a second request with the same plan adds nothing).
+    static let compressAbove = 64 << 10
+
+    /// Stores provider outputs once each (a second request with the same plan adds nothing),
+    /// compressed when large. Call inside `write`.
     public func storeBlobs(_ blobs: [(digest: [UInt8], data: [UInt8])]) throws {
         for b in blobs {
-            try db.prepare("INSERT OR IGNORE INTO context_blobs(digest, data) VALUES (?, ?)").run([.blob(b.digest), .blob(b.data)])
+            let exists = try db.prepare("SELECT 1 FROM context_blobs WHERE digest = ?").bind([.blob(b.digest)])
+            if try exists.step() { continue }
+            var encoding = "raw", data = b.data
+            if b.data.count > Self.compressAbove, let packed = try? Deflate.compress(b.data), packed.count < b.data.count {
+                encoding = "zlib"
+                data = packed
+            }
+            try db.prepare("INSERT INTO context_blobs(digest, encoding, size, data) VALUES (?, ?, ?, ?)")
+                .run([.blob(b.digest), .text(encoding), .int(Int64(b.data.count)), .blob(data)])
         }
     }
 
+    /// A stored output, checked against its digest (a damaged or altered blob is not shown).
     public func blob(_ digest: [UInt8]) throws -> [UInt8]? {
         try wrap {
-            let s = try db.prepare("SELECT data FROM context_blobs WHERE digest = ?").bind([.blob(digest)])
-            return try s.step() ? s.blob(0) : nil
+            let s = try db.prepare("SELECT encoding, size, data FROM context_blobs WHERE digest = ?").bind([.blob(digest)])
+            guard try s.step() else { return nil }
+            let data: [UInt8]
+            switch s.text(0) {
+            case "raw": data = s.blob(2)
+            case "zlib":
+                do { data = try Deflate.decompress(s.blob(2), size: Int(s.int(1))) } catch {
+                    throw GateFailure(ExitCode.dataError, "stored context \(Hex.encode(digest).prefix(12))… is damaged: \(error)")
+                }
+            default: throw GateFailure(ExitCode.dataError, "stored context \(Hex.encode(digest).prefix(12))… has an unknown encoding")
+            }
+            guard BLAKE2b.hash(data) == digest else {
+                throw GateFailure(ExitCode.dataError, "stored context \(Hex.encode(digest).prefix(12))… does not match its digest (altered)")
+            }
+            return data
         }
     }
 

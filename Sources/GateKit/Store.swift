@@ -154,8 +154,11 @@ public final class Store {
         try db.execute("""
             ALTER TABLE requests ADD COLUMN ticket TEXT NOT NULL DEFAULT '';
             ALTER TABLE requests ADD COLUMN context TEXT NOT NULL DEFAULT '{}';
+            -- encoding: 'raw', or 'zlib' (RFC 1950) for outputs over 64 KiB; size: the original length.
             CREATE TABLE context_blobs(
               digest BLOB PRIMARY KEY,
+              encoding TEXT NOT NULL,
+              size INTEGER NOT NULL,
               data BLOB NOT NULL
             );
             PRAGMA user_version = 3;

@@ -143,6 +143,35 @@ import Testing
         #expect(noTicket.status == 77 && noTicket.stderr.contains("requires a ticket"), "\(noTicket.stderr)")
     }
 
+    @Test func largeOutputIsStoredCompressedOnceAndCheckedWhenShown() throws {
+        let s = try Sandbox()
+        try FileManager.default.createDirectory(atPath: s.path("work"), withIntermediateDirectories: true)
+        let bob = try s.keygen("bob")
+        try s.writePolicy("""
+            approver bob user=bob key=\(bob)
+            context big -- sh -c "seq 1 40000"
+            require 1 context=big -- echo big
+            """)
+        var ids: [String] = []
+        for _ in 0..<2 {
+            let (requester, id) = try Self.request(s, [:], ["echo", "big"])
+            #expect(try s.run(["deny", id, "--key", s.path("bob.key"), "--reason", "measured"]).status == 0)
+            _ = requester.finish()
+            ids.append(id)
+        }
+        let db = s.path("home/state.db")
+        let rows = try Spawned.run(["sqlite3", db, "SELECT encoding, size, length(data) FROM context_blobs"]).stdout
+        let fields = rows.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|")
+        #expect(fields.count == 3 && fields[0] == "zlib" && fields[1] == "228894", "one blob for two requests, compressed: \(rows)")
+        #expect((Int(fields.last ?? "") ?? .max) < 228894 / 2)
+        let show = try s.run(["show", ids[1], "--no-pager"]).stdout
+        #expect(show.contains("\n1\n2\n3\n") && show.contains("\n40000\n"), "the output comes back whole")
+        // An altered stored output is reported, not shown.
+        try EvidenceTests.sqlite(db, "UPDATE context_blobs SET encoding = 'raw', data = CAST('1' AS BLOB), size = 1")
+        let altered = try s.run(["show", ids[1], "--no-pager"])
+        #expect(altered.status == 65 && altered.stderr.contains("does not match its digest (altered)"), "\(altered.stderr)")
+    }
+
     @Test func contextPolicyErrorsNameTheirLine() throws {
         let s = try Sandbox()
         let bob = try s.keygen("bob")
