@@ -69,3 +69,41 @@ import Testing
         #expect(try s.lastEntry().kind == "cancelled")
     }
 }
+
+/// `gate show` in a real terminal: diff lines coloured, hostile output inert, colour off with
+/// NO_COLOR, and long output through $PAGER.
+@Suite(.timeLimit(.minutes(2))) struct ShowTerminalTests {
+    @Test func diffsAreColouredOnATerminalAndLongOutputGoesThroughThePager() throws {
+        let (s, env) = try ContextTests.terraformSandbox(extraPolicy: """
+            context long -- seq 1 100
+            require 1 context=plan context=long -- terraform apply *
+            """)
+        let (requester, id) = try ContextTests.request(s, env, ["terraform", "apply", "tfplan"])
+        defer { _ = try? s.run(["deny", id, "--key", s.path("bob.key"), "--reason", "test over"]); _ = requester.finish() }
+        let t = try TerminalTests.Tmux(s)
+        let gate = Sandbox.binary
+        // Long output (the 100-line provider) goes through $PAGER, run by sh as git does.
+        try t.type("unset NO_COLOR; clear; PAGER='echo PAGER-RAN; tail -n 3' \(gate) show \(id)")
+        let paged = try t.waitFor("PAGER-RAN")
+        #expect(paged.contains("PAGER-RAN\n98\n99\n100"), "\(paged)")
+        // On the terminal, removed lines are red and added ones green (tmux re-renders the
+        // colours it was sent as its own SGR sequences); hostile output stays inert.
+        try t.type("clear; \(gate) show \(id) --no-pager; echo shown-$((1+1))")
+        _ = try t.waitFor("shown-2")
+        let live = try t.tmux(["capture-pane", "-t", "t", "-p", "-e", "-S", "-300"])
+        #expect(live.contains("\u{1b}[31m  - resource \"aws_db_instance\""), "no red removal line:\n\(live)")
+        #expect(live.contains("\u{1b}[32m  + resource \"aws_s3_bucket\""), "no green addition line")
+        #expect(live.contains("\\x1b[2J\\x1b]0;pwned\\x07"), "hostile output not shown inert")
+        // Piped: no colour codes at all.
+        try t.type("clear; \(gate) show \(id) --no-pager | grep -c $'\\e\\[3[123]m'; echo piped-$((1+1))")
+        let piped = try t.waitFor("piped-2")
+        #expect(piped.contains("0\npiped-2"), "piped output has colour codes:\n\(piped)")
+        // NO_COLOR turns it off on a terminal too.
+        try t.type("clear")
+        try t.tmux(["clear-history", "-t", "t"])
+        try t.type("NO_COLOR=1 \(gate) show \(id) --no-pager; echo nocolor-$((1+1))")
+        _ = try t.waitFor("nocolor-2")
+        let noColor = try t.tmux(["capture-pane", "-t", "t", "-p", "-e", "-S", "-300"])
+        #expect(noColor.contains("  - resource \"aws_db_instance\"") && !noColor.contains("\u{1b}[31m  -"), "NO_COLOR ignored")
+    }
+}
