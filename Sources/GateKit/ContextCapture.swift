@@ -71,7 +71,8 @@ public enum ContextCapture {
             let digest = BLAKE2b.hash(r.stdout)
             if !blobs.contains(where: { $0.digest == digest }) { blobs.append((digest, r.stdout)) }
             var fields: [(String, JSON)] = [
-                ("name", .string(name)), ("argv", .array(argv.map(JSON.string))), ("status", .string(status)),
+                ("name", .string(name)), ("argv", .array(argv.map(JSON.string))), ("executable", .string(r.executable)),
+                ("status", .string(status)),
             ]
             switch r.exit {
             case .exited(let c)?: fields.append(("exit_code", .int(Int64(c))))

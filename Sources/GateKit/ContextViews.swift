@@ -30,6 +30,11 @@ extension Views {
             if p["truncated"] == .bool(true) { head += ", TRUNCATED at \(p["limit"]?.intValue ?? 0) bytes" }
             head += "]"
             out += "\n" + (color ? "\u{1b}[1m\(head)\u{1b}[0m" : head) + "\n"
+            // A bare name was resolved through the requester's PATH: say which file ran, and
+            // whether it is the command's own executable (whose digest is bound).
+            if let exe = p["executable"]?.stringValue, !exe.isEmpty, !(argv.first ?? "").hasPrefix("/") {
+                out += "  (ran \(ShellQuote.quote(exe))\(exe == r.intent.executable ? ", the command's own executable" : ""))\n"
+            }
             let digestHex = p["digest"]?.stringValue ?? ""
             guard let digest = try? Hex.decode(digestHex), let bytes = try blob(digest) else {
                 out += "  (output \(digestHex) is not in this state directory)\n"

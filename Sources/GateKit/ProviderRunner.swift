@@ -13,6 +13,8 @@ enum ProviderRunner {
         var truncated = false
         var notRunnable: String?
         var durationMs: Int64 = 0
+        /// What argv[0] resolved to (through the requester's PATH: shown to the approver).
+        var executable = ""
     }
 
     static let stderrCap = 16 << 10
@@ -20,7 +22,10 @@ enum ProviderRunner {
     static func run(argv: [String], cwd: String, timeoutSeconds: UInt64, maxBytes: Int) -> Result {
         var result = Result()
         let path: String
-        do { path = try ExecutableResolver.resolve(argv[0], cwd: cwd) } catch let f as GateFailure {
+        do {
+            path = try ExecutableResolver.resolve(argv[0], cwd: cwd)
+            result.executable = path
+        } catch let f as GateFailure {
             result.notRunnable = f.message
             return result
         } catch {

@@ -37,6 +37,7 @@ import Testing
         #expect(show.stdout.contains("  - resource \"aws_db_instance\" \"main\" {"))
         #expect(show.stdout.contains("bound file  ") && show.stdout.contains("/work/tfplan blake2b "))
         #expect(show.stdout.contains("bound env   AWS_PROFILE=prod"))
+        #expect(show.stdout.contains("/bin/terraform, the command's own executable)"), "\(show.stdout)")
         // The hostile escape sequences in the provider's output arrive inert.
         #expect(!show.stdout.contains("\u{1b}") && show.stdout.contains("\\x1b[2J\\x1b]0;pwned\\x07(plan plan-v1)"), "\(show.stdout)")
         // Piped (NO_COLOR in the sandbox): no colour codes at all; --json has the output as text.
