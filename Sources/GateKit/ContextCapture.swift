@@ -84,6 +84,11 @@ public enum ContextCapture {
                 ("limit", .int(Int64(provider.maxBytes))), ("digest", .string(Hex.encode(digest))),
                 ("stderr", .string(String(decoding: r.stderr, as: UTF8.self))),
             ]
+            // A plan printed as JSON (terraform show -json) also gets a one-line summary.
+            if !r.truncated, r.stdout.first == UInt8(ascii: "{"),
+               let doc = try? JSON.parse(String(decoding: r.stdout, as: UTF8.self)), let summary = PlanSummary.terraform(doc) {
+                fields.append(("summary", .string(summary.description)))
+            }
             providers.append(.object(fields))
         }
         let context: JSON = .object([("ticket", .string(ticket)), ("environment", .array(environment)), ("providers", .array(providers))])

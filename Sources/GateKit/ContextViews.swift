@@ -30,6 +30,7 @@ extension Views {
             if p["truncated"] == .bool(true) { head += ", TRUNCATED at \(p["limit"]?.intValue ?? 0) bytes" }
             head += "]"
             out += "\n" + (color ? "\u{1b}[1m\(head)\u{1b}[0m" : head) + "\n"
+            if let summary = p["summary"]?.stringValue { out += "  \(ShellQuote.inert(summary))\n" }
             // A bare name was resolved through the requester's PATH: say which file ran, and
             // whether it is the command's own executable (whose digest is bound).
             if let exe = p["executable"]?.stringValue, !exe.isEmpty, !(argv.first ?? "").hasPrefix("/") {

@@ -30,7 +30,7 @@ public enum LedgerPayload {
             ("environment", r.context["environment"] ?? .array([])),
             // Outputs by digest (the bytes are in context_blobs, shown by `gate show`).
             ("context", .array((r.context["providers"]?.arrayValue ?? []).map { p in
-                .object(["name", "status", "exit_code", "bytes", "truncated", "digest"].compactMap { k in p[k].map { (k, $0) } })
+                .object(["name", "status", "exit_code", "bytes", "truncated", "digest", "summary"].compactMap { k in p[k].map { (k, $0) } })
             })),
         ])
     }

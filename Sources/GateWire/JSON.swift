@@ -5,6 +5,9 @@ public enum JSON: Equatable, Sendable {
     case null
     case bool(Bool)
     case int(Int64)
+    /// Any other JSON number (a fraction, an exponent, beyond Int64), kept as its exact text.
+    /// gate writes none; it reads them in documents from elsewhere (terraform's plan JSON).
+    case number(String)
     case string(String)
     case array([JSON])
     case object([(String, JSON)])
@@ -14,6 +17,7 @@ public enum JSON: Equatable, Sendable {
         case (.null, .null): return true
         case (.bool(let x), .bool(let y)): return x == y
         case (.int(let x), .int(let y)): return x == y
+        case (.number(let x), .number(let y)): return x == y
         case (.string(let x), .string(let y)): return x == y
         case (.array(let x), .array(let y)): return x == y
         case (.object(let x), .object(let y)): return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
@@ -46,6 +50,7 @@ public enum JSON: Equatable, Sendable {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
         case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .number(let text): out.append(contentsOf: text.utf8)
         case .string(let s): JSON.quote(s, into: &out)
         case .array(let items):
             if items.isEmpty { out.append(contentsOf: "[]".utf8); return }
@@ -198,13 +203,28 @@ private struct JSONParser {
                 throw WireError("JSON: expected ',' or '}'")
             }
         default:
+            // RFC 8259 number: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
             let start = i
+            func digits() -> Int { let from = i; while i < b.count, b[i] >= 48, b[i] <= 57 { i += 1 }; return i - from }
             if b[i] == UInt8(ascii: "-") { i += 1 }
-            while i < b.count, b[i] >= 48, b[i] <= 57 { i += 1 }
-            guard let n = Int64(String(decoding: b[start..<i], as: UTF8.self)) else {
-                throw WireError("JSON: only integers are used in gate documents")
+            let intStart = i
+            let intDigits = digits()
+            guard intDigits > 0, !(intDigits > 1 && b[intStart] == 48) else { throw WireError("JSON: bad number") }
+            var integral = true
+            if i < b.count, b[i] == UInt8(ascii: ".") {
+                i += 1
+                guard digits() > 0 else { throw WireError("JSON: bad number") }
+                integral = false
             }
-            return .int(n)
+            if i < b.count, b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") {
+                i += 1
+                if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") { i += 1 }
+                guard digits() > 0 else { throw WireError("JSON: bad number") }
+                integral = false
+            }
+            let text = String(decoding: b[start..<i], as: UTF8.self)
+            if integral, let n = Int64(text) { return .int(n) }
+            return .number(text)
         }
     }
 

@@ -1,3 +1,4 @@
+import GateCore
 import GateWire
 import Testing
 
@@ -36,5 +37,36 @@ import Testing
             #expect(!text.unicodeScalars.contains { $0.isTerminalControl })
             #expect(try JSON.parse(text) == .string(s))
         }
+    }
+}
+
+@Suite struct JSONNumberAndPlanTests {
+    @Test func numbersOtherThanIntegersAreKeptExactly() throws {
+        for text in ["0.5", "-1.25e-3", "1E+2", "12345678901234567890", "-0.0"] {
+            let v = try JSON.parse(text)
+            #expect(v == .number(text), "\(text)")
+            #expect(v.serialized() == text)
+        }
+        #expect(try JSON.parse("-42") == .int(-42))
+        for bad in ["01", "1.", "-", ".5", "1e", "+1", "0x10"] {
+            #expect(throws: WireError.self, "\(bad)") { try JSON.parse(bad) }
+        }
+    }
+
+    @Test func terraformPlanSummary() throws {
+        let plan = try JSON.parse("""
+            {"format_version":"1.2","terraform_version":"1.9.0","planned_values":{"root_module":{"resources":[{"values":{"ratio":0.75,"max":1e3}}]}},
+             "resource_changes":[
+               {"address":"aws_s3_bucket.logs","change":{"actions":["create"]}},
+               {"address":"aws_db_instance.main","change":{"actions":["delete"]}},
+               {"address":"aws_instance.web","change":{"actions":["update"]}},
+               {"address":"aws_instance.api","change":{"actions":["delete","create"]}},
+               {"address":"data.aws_ami.x","change":{"actions":["read"]}},
+               {"address":"aws_iam_role.r","change":{"actions":["no-op"]}}]}
+            """)
+        let s = try #require(PlanSummary.terraform(plan))
+        #expect(s == PlanSummary(add: 1, change: 1, destroy: 1, replace: 1))
+        #expect(s.description == "Plan: 2 to add, 1 to change, 2 to destroy (1 replaced)")
+        #expect(PlanSummary.terraform(try JSON.parse(#"{"kind":"List"}"#)) == nil)
     }
 }

@@ -17,7 +17,8 @@ import Testing
             approver bob user=bob key=\(bob)
             env AWS_* GITHUB_* DATABASE_URL
             context plan timeout=10s -- terraform show -no-color {2}
-            require 1 context=plan bind={2} bind-env=AWS_PROFILE -- terraform apply *
+            context summary -- terraform show -json {2}
+            require 1 context=plan context=summary bind={2} bind-env=AWS_PROFILE -- terraform apply *
             \(extraPolicy)
             """)
         let env = ["PATH": s.path("bin") + ":/usr/bin:/bin", "AWS_PROFILE": "prod"]
@@ -38,6 +39,8 @@ import Testing
         #expect(show.stdout.contains("bound file  ") && show.stdout.contains("/work/tfplan blake2b "))
         #expect(show.stdout.contains("bound env   AWS_PROFILE=prod"))
         #expect(show.stdout.contains("/bin/terraform, the command's own executable)"), "\(show.stdout)")
+        // The JSON plan is summarised for the approver.
+        #expect(show.stdout.contains("  Plan: 2 to add, 0 to change, 2 to destroy (1 replaced)"), "\(show.stdout)")
         // The hostile escape sequences in the provider's output arrive inert.
         #expect(!show.stdout.contains("\u{1b}") && show.stdout.contains("\\x1b[2J\\x1b]0;pwned\\x07(plan plan-v1)"), "\(show.stdout)")
         // Piped (NO_COLOR in the sandbox): no colour codes at all; --json has the output as text.
