@@ -23,6 +23,9 @@ extension Policy {
             if rule.options.breakGlass && rule.conditions.users.isEmpty {
                 out.append(.init(line: rule.line, message: "break-glass is open to every requester; consider user="))
             }
+            if case .require = rule.action {} else if !rule.options.contexts.isEmpty || !rule.options.bindFiles.isEmpty || !rule.options.bindEnvironment.isEmpty {
+                out.append(.init(line: rule.line, message: "context= and bind= only act on 'require' rules (nobody reviews the others)"))
+            }
         }
         var used = Set<String>()
         for action in rules.map(\.action) + [defaultAction] {
@@ -30,6 +33,13 @@ extension Policy {
         }
         for (name, line) in groupLines.sorted(by: { $0.value < $1.value }) where !used.contains(name) {
             out.append(.init(line: line, message: "group '\(name)' is not used by any rule"))
+        }
+        let usedContexts = Set((rules.flatMap(\.options.contexts)) + defaultOptions.contexts)
+        for p in contextProviders.values.sorted(by: { $0.line < $1.line }) where !usedContexts.contains(p.name) {
+            out.append(.init(line: p.line, message: "context '\(p.name)' is not used by any rule (add context=\(p.name) to one)"))
+        }
+        for p in contextProviders.values.sorted(by: { $0.line < $1.line }) where !(p.argv.first ?? "").hasPrefix("/") {
+            out.append(.init(line: p.line, message: "context '\(p.name)' runs '\(p.argv.first ?? "")' from the requester's PATH; an absolute path cannot be swapped"))
         }
         if !used.contains("*") {
             let grouped = Set(groups.values.flatMap { $0 })

@@ -194,3 +194,21 @@ import Testing
         }
     }
 }
+
+extension ContextTests {
+    @Test func policyCheckWarnsAboutUnusedAndPATHResolvedProviders() throws {
+        let s = try Sandbox()
+        let bob = try s.keygen("bob")
+        try s.writePolicy("""
+            approver bob user=bob key=\(bob)
+            context unused -- /usr/bin/true
+            context plan -- terraform show {2}
+            require 1 context=plan -- terraform apply *
+            allow bind={1} -- cat *
+            """)
+        let r = try s.run(["policy", "check"])
+        #expect(r.stdout.contains(":3: warning: context 'unused' is not used by any rule"), "\(r.stdout)")
+        #expect(r.stdout.contains(":4: warning: context 'plan' runs 'terraform' from the requester's PATH"), "\(r.stdout)")
+        #expect(r.stdout.contains(":6: warning: context= and bind= only act on 'require' rules"), "\(r.stdout)")
+    }
+}
