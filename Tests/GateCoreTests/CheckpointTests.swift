@@ -132,3 +132,64 @@ import Testing
         #expect(Self.audit(edited, cps, key: key.publicKey) == .chain(.edited(seq: 3)))
     }
 }
+
+/// Property-based: mutated checkpoint texts and JSON documents never crash the parsers; a
+/// mutated checkpoint that still parses re-encodes to exactly its text (one text per checkpoint)
+/// and, unless the mutation happened to leave it whole, no longer verifies.
+@Suite struct WireFuzzTests {
+    @Test func mutatedCheckpointsParseCanonicallyOrNotAtAll() throws {
+        let key = SigningIdentity(name: "ledger", signingKey: Ed25519.SigningKey(seed: Array(repeating: 7, count: 32))!)
+        let good = try CheckpointSigning.sign(CheckpointBody(ledgerID: "0123456789ABCDEF", size: 4242, head: Array(repeating: 0xab, count: 32),
+                                                             timeMicros: 1_795_000_000_000_000), with: key)
+        let alphabet = Array("gatechkpoinv1 ledgrsizhdtm\nEd0123456789ABCDEFabcdef-_+ \r|".utf8)
+        var rng = SplitMix(seed: 0xc0ffee)
+        var accepted = 0, forged = 0
+        for _ in 0..<20_000 {
+            var bytes = Array(good.text.utf8)
+            for _ in 0...(rng.next() % 3) {
+                let at = Int(rng.next() % UInt64(bytes.count))
+                switch rng.next() % 4 {
+                case 0: bytes[at] = alphabet[Int(rng.next() % UInt64(alphabet.count))]
+                case 1: bytes.insert(alphabet[Int(rng.next() % UInt64(alphabet.count))], at: at)
+                case 2: if bytes.count > 1 { bytes.remove(at: at) }
+                default: bytes[at] ^= UInt8(truncatingIfNeeded: rng.next() | 1)
+                }
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            guard let parsed = try? SignedCheckpoint(parsing: text) else { continue }
+            accepted += 1
+            #expect(parsed.text == text, "accepted a non-canonical spelling: \(text.debugDescription)")
+            if parsed != good {
+                #expect((try? CheckpointSigning.check(parsed, ledgerID: "0123456789ABCDEF", key: key.publicKey)) == nil,
+                        "a changed checkpoint verified: \(text.debugDescription)")
+                forged += 1
+            }
+        }
+        #expect(accepted > 0 && forged > 0, "the mutations never produced a parseable checkpoint: the test tests nothing")
+    }
+
+    @Test func mutatedJSONNeverCrashesTheParser() {
+        let seed = #"{"a":[1,-2,0.5,1e3,"x\"y\\z\u00e9\ud83d\ude00",true,false,null],"b":{"c":{}}}"#
+        let alphabet = Array(#"{}[]",:\-0123456789.eE+truefalsnu "#.utf8)
+        var rng = SplitMix(seed: 0x6a736f6e)
+        var parsed = 0
+        for _ in 0..<20_000 {
+            var bytes = Array(seed.utf8)
+            for _ in 0...(rng.next() % 4) {
+                let at = Int(rng.next() % UInt64(bytes.count))
+                let c = alphabet[Int(rng.next() % UInt64(alphabet.count))]
+                switch rng.next() % 3 {
+                case 0: bytes[at] = c
+                case 1: bytes.insert(c, at: at)
+                default: if bytes.count > 1 { bytes.remove(at: at) }
+                }
+            }
+            if let v = try? JSON.parse(String(decoding: bytes, as: UTF8.self)) {
+                parsed += 1
+                // What parses serialises to something that parses to the same value.
+                #expect((try? JSON.parse(v.serialized())) == v)
+            }
+        }
+        #expect(parsed > 0)
+    }
+}
