@@ -38,6 +38,42 @@ public enum PolicyParser {
             func fail(_ message: String) -> PolicyError { PolicyError(line: n, message: message) }
 
             switch first.text {
+            // Rules first: in a large policy nearly every line is one, and the cases are
+            // tried in order.
+            case "allow", "deny", "require":
+                let (action, leftover) = try parseAction(words, line: n, policy: policy)
+                guard let sep = leftover.firstIndex(where: { !$0.quoted && $0.text == "--" }) else {
+                    throw fail("expected '--' before the command pattern, e.g. '\(first.text) -- git status'")
+                }
+                var rule = Policy.Rule(line: n, action: action, executable: "", arguments: [])
+                if sep > leftover.startIndex {
+                    try parseRuleOptions(leftover[..<sep], line: n, into: &rule.conditions, &rule.options)
+                }
+                let pattern = leftover[(sep + 1)...]
+                guard let exe = pattern.first else { throw fail("missing command after '--'") }
+                rule.arguments.reserveCapacity(pattern.count - 1)
+                for i in pattern.indices.dropFirst() {
+                    let w = pattern[i]
+                    if !w.quoted && w.text == "..." {
+                        guard i == pattern.endIndex - 1 else { throw fail("'...' may only end a pattern") }
+                        rule.arguments.append(.rest)
+                    } else {
+                        rule.arguments.append(.glob(w.text))
+                    }
+                }
+                var exeText = exe.text
+                if exeText.withUTF8({ $0.first != UInt8(ascii: "/") && $0.contains(UInt8(ascii: "/")) }) {
+                    throw fail("executable '\(exe.text)' must be a bare name or an absolute path")
+                }
+                rule.executable = exe.text
+                if case .allow = action, rule.options.reasonRequired {
+                    throw fail("'reason' has no effect on 'allow' (nobody reviews it); use require or drop it")
+                }
+                for name in rule.options.contexts where policy.contextProviders[name] == nil {
+                    throw fail("context '\(name)' is not defined (define it with 'context \(name) -- …' above this line)")
+                }
+                policy.rules.append(rule)
+
             case "version":
                 guard rest.map(\.text) == ["1"] else { throw fail("unsupported policy version (this gate reads 'version 1')") }
 
@@ -100,40 +136,6 @@ public enum PolicyParser {
                 policy.defaultAction = action
                 policy.defaultOptions = options
                 policy.defaultLine = n
-
-            case "allow", "deny", "require":
-                let (action, leftover) = try parseAction(words, line: n, policy: policy)
-                guard let sep = leftover.firstIndex(where: { !$0.quoted && $0.text == "--" }) else {
-                    throw fail("expected '--' before the command pattern, e.g. '\(first.text) -- git status'")
-                }
-                var rule = Policy.Rule(line: n, action: action, executable: "", arguments: [])
-                if sep > leftover.startIndex {
-                    try parseRuleOptions(leftover[..<sep], line: n, into: &rule.conditions, &rule.options)
-                }
-                let pattern = leftover[(sep + 1)...]
-                guard let exe = pattern.first else { throw fail("missing command after '--'") }
-                rule.arguments.reserveCapacity(pattern.count - 1)
-                for i in pattern.indices.dropFirst() {
-                    let w = pattern[i]
-                    if !w.quoted && w.text == "..." {
-                        guard i == pattern.endIndex - 1 else { throw fail("'...' may only end a pattern") }
-                        rule.arguments.append(.rest)
-                    } else {
-                        rule.arguments.append(.glob(w.text))
-                    }
-                }
-                var exeText = exe.text
-                if exeText.withUTF8({ $0.first != UInt8(ascii: "/") && $0.contains(UInt8(ascii: "/")) }) {
-                    throw fail("executable '\(exe.text)' must be a bare name or an absolute path")
-                }
-                rule.executable = exe.text
-                if case .allow = action, rule.options.reasonRequired {
-                    throw fail("'reason' has no effect on 'allow' (nobody reviews it); use require or drop it")
-                }
-                for name in rule.options.contexts where policy.contextProviders[name] == nil {
-                    throw fail("context '\(name)' is not defined (define it with 'context \(name) -- …' above this line)")
-                }
-                policy.rules.append(rule)
 
             default:
                 throw fail("unknown statement '\(first.text)' (expected approver, group, context, env, default, syslog, allow, deny or require)")
