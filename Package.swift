@@ -11,14 +11,19 @@ import PackageDescription
 //   GateKit           the effects: state store, ledger, process spawning, terminal, files
 //   GateCLI           argument-parser commands over GateKit
 //   gate              the thin executable
+//   GateServer        the remote broker's HTTP app (Hummingbird 2), one builder for main and tests
+//   gate-server       its thin executable: a separate binary, because linking Hummingbird into
+//                     `gate` would cost every command ~2 ms of start-up (BENCHMARKS.md, issue 5)
 let package = Package(
     name: "gate",
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "gate", targets: ["gate"]),
+        .executable(name: "gate-server", targets: ["gate-server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium",
@@ -38,10 +43,23 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "gate", dependencies: ["GateCLI"]),
+        .target(name: "GateServer", dependencies: [
+            "GateKit",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+        .executableTarget(name: "gate-server", dependencies: [
+            "GateServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         // Vectors/ holds data files read through #filePath, not bundled resources.
         .testTarget(name: "GateCoreTests", dependencies: ["GateCore", "GateWire", "GateCrypto", "GateKit"],
                     exclude: ["Vectors"]),
         // Drives the built `gate` binary as a user would.
-        .testTarget(name: "GateE2ETests", dependencies: ["gate", "GateCore", "GateWire"], exclude: ["Fixtures"]),
+        .testTarget(name: "GateE2ETests", dependencies: ["gate", "gate-server", "GateCore", "GateWire"], exclude: ["Fixtures"]),
+        // In-process router tests of the server app.
+        .testTarget(name: "GateServerTests", dependencies: [
+            "GateServer",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
     ]
 )

@@ -5,6 +5,11 @@ public struct GateEnvironment: Sendable {
     /// `$GATE_POLICY`, default `$GATE_HOME/policy`.
     public var policyPath: String
 
+    public init(home: String, policyPath: String) {
+        self.home = home
+        self.policyPath = policyPath
+    }
+
     public static func current() throws -> GateEnvironment {
         let home: String
         if let h = System.envNonEmpty("GATE_HOME") {

@@ -1,0 +1,32 @@
+import Foundation
+import Testing
+
+/// The real `gate-server` binary on 127.0.0.1 with a port the system picks: it says where it
+/// listens, answers, and stops gracefully on SIGTERM.
+@Suite(.timeLimit(.minutes(1))) struct ServerProcessTests {
+    static let binary = URL(fileURLWithPath: Sandbox.binary).deletingLastPathComponent().appendingPathComponent("gate-server").path
+
+    @Test func serverListensAnswersAndStopsOnSIGTERM() throws {
+        let s = try Sandbox()
+        let server = try Spawned.start([Self.binary, "--listen", "127.0.0.1:0", "--state", s.path("server")], env: s.env)
+        var port: String?
+        let deadline = Date().addingTimeInterval(20)
+        while port == nil && Date() < deadline && server.isRunning {
+            let err = (try? String(contentsOfFile: server.err, encoding: .utf8)) ?? ""
+            if let m = err.firstMatch(of: #/listening on http://127\.0\.0\.1:(\d+)/#) { port = String(m.output.1) }
+            usleep(50_000)
+        }
+        guard let port else {
+            server.signal(SIGKILL)
+            Issue.record("gate-server did not say where it listens: \(server.finish().stderr)")
+            return
+        }
+        let health = try Spawned.run(["curl", "-s", "-i", "http://127.0.0.1:\(port)/v1/health"])
+        #expect(health.stdout.contains("200 OK") && health.stdout.contains("application/json"), "\(health.stdout)")
+        #expect(health.stdout.contains("{\"status\":\"ok\",\"ledger_id\":\""), "\(health.stdout)")
+        server.signal(SIGTERM)
+        let end = server.finish(timeout: 15)
+        #expect(end.status == 0, "not a graceful exit: \(end.status) \(end.stderr)")
+        #expect(try Spawned.run([Self.binary, "--listen", "nowhere", "--state", s.path("server")]).status == 64)
+    }
+}
