@@ -46,7 +46,7 @@ import Testing
         #expect(try t.screen().contains("got: typed at the terminal"))
         // The shell counts the SIGINTs it receives; the terminal delivers one, and gate must not
         // forward a second.
-        try t.type("\(Sandbox.binary) -- sh -c 'n=0; trap \"n=\\$((n+1))\" INT; echo ready; sleep 3; echo count=$n'; echo EXIT=$?")
+        try t.type("\(Sandbox.binary) -- sh -c 'n=0; trap \"n=\\$((n+1))\" INT; printf \"re%sdy\\\\n\" a; sleep 3; echo count=$n'; echo EXIT=$?")
         _ = try t.waitFor("ready")
         usleep(200_000)
         try t.key("C-c")
@@ -83,9 +83,10 @@ import Testing
         let t = try TerminalTests.Tmux(s)
         let gate = Sandbox.binary
         // Long output (the 100-line provider) goes through $PAGER, run by sh as git does.
-        try t.type("unset NO_COLOR; clear; PAGER='echo PAGER-RAN; tail -n 3' \(gate) show \(id)")
-        let paged = try t.waitFor("PAGER-RAN")
-        #expect(paged.contains("PAGER-RAN\n98\n99\n100"), "\(paged)")
+        // (Markers are computed by the shell so that the typed command line cannot match them.)
+        try t.type("unset NO_COLOR; clear; PAGER='echo PAGER-$((6*7)); tail -n 3' \(gate) show \(id)")
+        let paged = try t.waitFor("PAGER-42\n98\n99\n100")
+        #expect(paged.contains("PAGER-42\n98\n99\n100"), "\(paged)")
         // On the terminal, removed lines are red and added ones green (tmux re-renders the
         // colours it was sent as its own SGR sequences); hostile output stays inert.
         try t.type("clear; \(gate) show \(id) --no-pager; echo shown-$((1+1))")
