@@ -58,7 +58,7 @@ extension Store {
         }
     }
 
-    /// The first entry the newest checkpoint does not cover, and how many there are.
+    /// How many entries the newest checkpoint does not cover.
     public func uncoveredEntries() throws -> Int64 {
         try wrap { (try db.scalarInt("SELECT (SELECT coalesce(max(seq), 0) FROM ledger) - (SELECT coalesce(max(size), 0) FROM checkpoints)") ?? 0) }
     }
