@@ -58,11 +58,6 @@ extension Store {
         }
     }
 
-    /// How many entries the newest checkpoint does not cover.
-    public func uncoveredEntries() throws -> Int64 {
-        try wrap { (try db.scalarInt("SELECT (SELECT coalesce(max(seq), 0) FROM ledger) - (SELECT coalesce(max(size), 0) FROM checkpoints)") ?? 0) }
-    }
-
     /// Signs and stores a checkpoint, or returns nil (and says why once) when there is no usable key.
     private func signCheckpoint(size: Int64, head: [UInt8]) throws -> SignedCheckpoint? {
         guard let key = try usableLedgerKey() else { return nil }
