@@ -41,7 +41,6 @@ public enum ContextCapture {
     public static func describe(_ intent: Intent, options: Policy.Options, policy: Policy, ticket: String,
                                 home: String) throws -> (context: JSON, blobs: [(digest: [UInt8], data: [UInt8])]) {
         let redactor = try RedactionKey.load(home: home)
-        let captured = intent
         // The allowlisted environment, for display; never a secret in clear.
         var environment: [JSON] = []
         for (name, value) in Spawner.environmentPairs() where policy.capturesVariable(name) || options.bindEnvironment.contains(name) {
@@ -53,10 +52,10 @@ public enum ContextCapture {
         var blobs: [(digest: [UInt8], data: [UInt8])] = []
         for name in options.contexts {
             guard let provider = policy.contextProviders[name] else { continue }
-            guard let argv = provider.expand(for: captured.argv) else {
+            guard let argv = provider.expand(for: intent.argv) else {
                 throw GateFailure.denied("context '\(name)' names an argument the command does not have")
             }
-            let r = ProviderRunner.run(argv: argv, cwd: captured.cwd, timeoutSeconds: provider.timeoutSeconds, maxBytes: provider.maxBytes)
+            let r = ProviderRunner.run(argv: argv, cwd: intent.cwd, timeoutSeconds: provider.timeoutSeconds, maxBytes: provider.maxBytes)
             let status: String
             if let why = r.notRunnable { status = "not-runnable: \(why)" }
             else if r.timedOut { status = "timed-out" }
@@ -64,9 +63,9 @@ public enum ContextCapture {
             else if r.exit == .exited(0) { status = "ok" }
             else { status = "failed" }
             if provider.required && status != "ok" {
+                let stderr = String(decoding: r.stderr.prefix(400), as: UTF8.self).trimmingASCIIWhitespace()
                 throw GateFailure.denied("context '\(name)' (\(ShellQuote.join(argv))) \(r.timedOut ? "timed out after \(provider.timeoutSeconds) s" : status == "failed" ? "failed" : status); the policy requires it",
-                                         hint: String(decoding: r.stderr.prefix(400), as: UTF8.self).trimmingASCIIWhitespace().isEmpty ? nil
-                                            : "its stderr: " + String(decoding: r.stderr.prefix(400), as: UTF8.self).trimmingASCIIWhitespace())
+                                         hint: stderr.isEmpty ? nil : "its stderr: " + stderr)
             }
             let digest = BLAKE2b.hash(r.stdout)
             if !blobs.contains(where: { $0.digest == digest }) { blobs.append((digest, r.stdout)) }

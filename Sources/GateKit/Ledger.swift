@@ -44,12 +44,6 @@ extension Store {
         }
     }
 
-    /// Entries with `from <= time_us < until`, in seq order, streaming.
-    public func forEachLedgerEntry(fromMicros: Int64, untilMicros: Int64, _ body: (LedgerEntry) throws -> Bool) throws {
-        guard let range = try seqRange(fromMicros: fromMicros, untilMicros: untilMicros) else { return }
-        try wrap { try Self.stream(db, seq: range, fromMicros: fromMicros, untilMicros: untilMicros, body) }
-    }
-
     /// The first and last seq of entries with `from <= time_us < until`, from the time index.
     /// Reading the rows between in seq (rowid) order with the time filter applied needs no sort
     /// (a million rows sorted by seq would spill to temporary files).

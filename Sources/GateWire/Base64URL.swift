@@ -76,7 +76,10 @@ public enum Hex {
     }
 
     public static func decode(_ text: some StringProtocol) throws -> [UInt8] {
-        let chars = Array(text.utf8)
+        try decode(bytes: Array(text.utf8))
+    }
+
+    public static func decode(bytes chars: [UInt8]) throws -> [UInt8] {
         guard chars.count % 2 == 0 else { throw WireError("odd hex length") }
         func nibble(_ c: UInt8) throws -> UInt8 {
             switch c {

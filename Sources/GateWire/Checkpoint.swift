@@ -92,33 +92,19 @@ public struct SignedCheckpoint: Equatable, Sendable {
         guard let time = canonicalNumber(try value(4, "time")) else { throw WireError("line 5: time is not a canonical number") }
         let sig = try value(5, "sig").split(separator: 32, omittingEmptySubsequences: false)
         guard sig.count == 3, sig[0].elementsEqual("Ed".utf8) else { throw WireError("line 6: expected 'sig Ed KEYID SIGNATURE'") }
-        guard sig[1].count == 16, sig[1].allSatisfy(isUpperHex), let keyID = KeyID(bytes: hexBytes(sig[1])) else {
+        guard sig[1].count == 16, sig[1].allSatisfy(isUpperHex), let keyID = KeyID(bytes: (try? Hex.decode(bytes: Array(sig[1]))) ?? []) else {
             throw WireError("line 6: key id is not 16 uppercase hex digits")
         }
         guard let signature = try? Base64URL.decode(bytes: sig[2]), signature.count == 64 else {
             throw WireError("line 6: signature is not 64 bytes of base64url")
         }
         return SignedCheckpoint(body: CheckpointBody(ledgerID: String(decoding: ledger, as: UTF8.self), size: size,
-                                                     head: hexBytes(headText), timeMicros: time),
+                                                     head: try Hex.decode(bytes: Array(headText)), timeMicros: time),
                                 keyID: keyID, signature: signature)
     }
 
     private static func isUpperHex(_ c: UInt8) -> Bool { (0x30...0x39).contains(c) || (0x41...0x46).contains(c) }
     private static func isLowerHex(_ c: UInt8) -> Bool { (0x30...0x39).contains(c) || (0x61...0x66).contains(c) }
-
-    /// Hex digits already checked by one of the two predicates above.
-    private static func hexBytes<C: Collection<UInt8>>(_ digits: C) -> [UInt8] {
-        func nibble(_ c: UInt8) -> UInt8 { c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x61 + 10 }
-        var out: [UInt8] = []
-        out.reserveCapacity(digits.count / 2)
-        var i = digits.startIndex
-        while i != digits.endIndex {
-            let j = digits.index(after: i)
-            out.append(nibble(digits[i]) << 4 | nibble(digits[j]))
-            i = digits.index(after: j)
-        }
-        return out
-    }
 
     /// Decimal digits, no sign, no leading zero (except "0"), within Int64.
     static func canonicalNumber<C: Collection<UInt8>>(_ digits: C) -> Int64? {

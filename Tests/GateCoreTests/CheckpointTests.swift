@@ -57,15 +57,6 @@ import Testing
 
     static let ledgerID = "0123456789ABCDEF"
 
-    static func chain(_ n: Int) -> [LedgerEntry] {
-        var out: [LedgerEntry] = []
-        for i in 0..<n {
-            out.append(LedgerEntry.next(after: out.last.map { ($0.seq, $0.hash) }, timeMicros: Int64(1_000_000 + i), kind: "started",
-                                        requestID: "RUN\(i)", actor: "alice", payload: "{\"i\":\(i)}"))
-        }
-        return out
-    }
-
     static func checkpoint(_ entries: [LedgerEntry], size: Int, key: SigningIdentity, ledger: String = ledgerID) throws -> SignedCheckpoint {
         let head = size == 0 ? LedgerEntry.genesisHash : entries[size - 1].hash
         return try CheckpointSigning.sign(CheckpointBody(ledgerID: ledger, size: Int64(size), head: head, timeMicros: 1_795_000_000_000_000), with: key)
@@ -91,7 +82,7 @@ import Testing
 
     @Test func theWalkFindsEachKindOfDamage() throws {
         let key = SigningIdentity.generate(name: "ledger"), other = SigningIdentity.generate(name: "mallory")
-        let entries = Self.chain(12)
+        let entries = LedgerChainTests.chain(12)
         let cps = try [0, 4, 8, 12].map { try Self.checkpoint(entries, size: $0, key: key) }
         #expect(Self.audit(entries, cps, key: key.publicKey) == nil)
 
