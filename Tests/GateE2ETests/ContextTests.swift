@@ -143,6 +143,11 @@ import Testing
         let blocked = try s.run(["--", "echo", "blocked"])
         #expect(blocked.status == 77 && blocked.stderr.contains("context 'must'") && blocked.stderr.contains("timed out after 1 s"), "\(blocked.stderr)")
         #expect(try s.lastEntry().payload["code"] as? String == "context-failed")
+        // A rule that binds a file the command names refuses when the file is not there.
+        try s.writePolicy("approver bob user=bob key=\(bob)\nrequire 1 bind={1} -- cat *\nrequire 1 ticket -- echo ticketed\n")
+        let unbound = try s.run(["--", "cat", "no-such-plan"], cwd: s.path("work"))
+        #expect(unbound.status == 77 && unbound.stderr.contains("cannot hash bound file") && unbound.stderr.contains("no-such-plan"), "\(unbound.stderr)")
+        #expect(try s.lastEntry().payload["code"] as? String == "bind-failed")
         let noTicket = try s.run(["--", "echo", "ticketed"])
         #expect(noTicket.status == 77 && noTicket.stderr.contains("requires a ticket"), "\(noTicket.stderr)")
     }
