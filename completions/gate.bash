@@ -173,13 +173,13 @@ _gate() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    run|keygen|list|show|approve|deny|review|log|audit|policy|help)
+    run|keygen|list|show|approve|deny|review|log|audit|policy|serve|help)
         # Offer subcommand argument completions
         "_gate_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'run keygen list show approve deny review log audit policy help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'run keygen list show approve deny review log audit policy serve help' -- "${cur}"))
         ;;
     esac
 }
@@ -188,7 +188,7 @@ _gate_run() {
     repeating_flags=()
     non_repeating_flags=(--break-glass --version -h --help)
     repeating_options=(--token)
-    non_repeating_options=(--reason --ticket --timeout)
+    non_repeating_options=(--reason --ticket --timeout --server)
     __gate_offer_flags_options -1
 
     # Offer option value completions
@@ -203,6 +203,9 @@ _gate_run() {
         return
         ;;
     '--token')
+        return
+        ;;
+    '--server')
         return
         ;;
     esac
@@ -233,28 +236,45 @@ _gate_list() {
     repeating_flags=()
     non_repeating_flags=(--json --all --version -h --help)
     repeating_options=()
-    non_repeating_options=()
+    non_repeating_options=(--server)
     __gate_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    esac
 }
 
 _gate_show() {
     repeating_flags=()
     non_repeating_flags=(--json --no-pager --version -h --help)
     repeating_options=()
-    non_repeating_options=()
+    non_repeating_options=(--server)
     __gate_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    esac
 }
 
 _gate_approve() {
     repeating_flags=()
     non_repeating_flags=(--print-token --version -h --help)
     repeating_options=()
-    non_repeating_options=(--key --comment --ttl)
+    non_repeating_options=(--key --server --comment --ttl)
     __gate_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--key')
+        return
+        ;;
+    '--server')
         return
         ;;
     '--comment')
@@ -270,12 +290,15 @@ _gate_deny() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--key --reason)
+    non_repeating_options=(--key --server --reason)
     __gate_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--key')
+        return
+        ;;
+    '--server')
         return
         ;;
     '--reason')
@@ -288,12 +311,15 @@ _gate_review() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--key --comment)
+    non_repeating_options=(--key --server --comment)
     __gate_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--key')
+        return
+        ;;
+    '--server')
         return
         ;;
     '--comment')
@@ -461,6 +487,14 @@ _gate_policy_explain() {
         return
         ;;
     esac
+}
+
+_gate_serve() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __gate_offer_flags_options -1
 }
 
 _gate_help() {

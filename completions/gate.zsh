@@ -60,13 +60,14 @@ _gate() {
             'log:Show the audit ledger: who asked, who decided, what ran.'
             'audit:Check and export the audit ledger.'
             'policy:Check a policy, or explain what it says about a command.'
+            'serve:Run the gate server (remote approvals): gate serve --listen 127.0.0.1:8780 --state DIR.'
             'help:Show subcommand help information.'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        run|keygen|list|show|approve|deny|review|log|audit|policy|help)
+        run|keygen|list|show|approve|deny|review|log|audit|policy|serve|help)
             "_gate_${words[1]}" && ret=0
             ;;
         esac
@@ -84,6 +85,7 @@ _gate_run() {
         '--timeout[How long to wait for a decision, e.g. 90s, 15m, 2h (default\: forever on a terminal, 30m otherwise).]:duration:'
         '*--token[A pre-issued approval token, or @FILE holding one; repeat for several (also GATE_TOKEN).]:token:'
         '--break-glass[Run now without approval where the policy permits break-glass; needs --reason and leaves an after-review item.]'
+        '--server[Ask for approval through this gate server (default\: $GATE_SERVER; unset\: this host'\''s state directory).]:url:'
         '*:command:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
@@ -113,6 +115,7 @@ _gate_list() {
     local -ar arg_specs=(
         '--json[Machine-readable output.]'
         '--all[Include decided, finished and cancelled requests (newest first).]'
+        '--server[Work against this gate server (default\: $GATE_SERVER; unset\: this host'\''s state directory).]:url:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
@@ -127,6 +130,7 @@ _gate_show() {
         ':id:'
         '--json[Machine-readable output.]'
         '--no-pager[Print long output directly instead of through $PAGER.]'
+        '--server[Work against this gate server (default\: $GATE_SERVER; unset\: this host'\''s state directory).]:url:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
@@ -140,6 +144,7 @@ _gate_approve() {
     local -ar arg_specs=(
         ':id:'
         '--key[Your secret key (default\: $GATE_KEY or ~/.config/gate/key).]:file:'
+        '--server[Work against this gate server (default\: $GATE_SERVER; unset\: this host'\''s state directory).]:url:'
         '--comment[A comment recorded with the approval.]:comment:'
         '--ttl[How long the approval stays valid (default 15m).]:duration:'
         '--print-token[Print the token on standard output, for handing over offline (gate run --token).]'
@@ -156,6 +161,7 @@ _gate_deny() {
     local -ar arg_specs=(
         ':id:'
         '--key[Your secret key (default\: $GATE_KEY or ~/.config/gate/key).]:file:'
+        '--server[Work against this gate server (default\: $GATE_SERVER; unset\: this host'\''s state directory).]:url:'
         '--reason[Why; shown to the requester and recorded.]:reason:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
@@ -170,6 +176,7 @@ _gate_review() {
     local -ar arg_specs=(
         ':id:'
         '--key[Your secret key (default\: $GATE_KEY or ~/.config/gate/key).]:file:'
+        '--server[Work against this gate server (default\: $GATE_SERVER; unset\: this host'\''s state directory).]:url:'
         '--comment[What you found; recorded with the review.]:comment:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
@@ -338,6 +345,18 @@ _gate_policy_explain() {
         '--agent[Explain for this agent label (default\: $GATE_AGENT).]:agent:'
         '--json[Machine-readable output.]'
         '*:command:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_gate_serve() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '*:arguments:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

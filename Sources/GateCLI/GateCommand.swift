@@ -33,7 +33,7 @@ public struct GateCommand: ParsableCommand {
             """,
         version: GateVersion.string,
         subcommands: [RunCommand.self, KeygenCommand.self, ListCommand.self, ShowCommand.self, ApproveCommand.self,
-                      DenyCommand.self, ReviewCommand.self, LogCommand.self, AuditCommand.self, PolicyCommand.self],
+                      DenyCommand.self, ReviewCommand.self, LogCommand.self, AuditCommand.self, PolicyCommand.self, ServeCommand.self],
         defaultSubcommand: RunCommand.self
     )
 
@@ -47,7 +47,9 @@ public enum GateVersion {
 public enum GateMain {
     public static func main() -> Never {
         do {
-            if let fast = FastRun.parse(Array(CommandLine.arguments.dropFirst())) {
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            if arguments.first == "serve" { try ServerLauncher.exec(Array(arguments.dropFirst())) }
+            if let fast = FastRun.parse(arguments) {
                 try fast.execute()
             }
             var command = try GateCommand.parseAsRoot()

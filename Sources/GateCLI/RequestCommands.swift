@@ -3,13 +3,29 @@ import GateCore
 import GateKit
 import GateWire
 
+/// `--server URL`, shared by the commands that can work against a gate server.
+struct ServerOption: ParsableArguments {
+    @Option(help: ArgumentHelp("Work against this gate server (default: $GATE_SERVER; unset: this host's state directory).", valueName: "url"))
+    var server: String?
+}
+
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List pending requests.")
 
     @Flag(help: "Machine-readable output.") var json = false
     @Flag(help: "Include decided, finished and cancelled requests (newest first).") var all = false
+    @OptionGroup var remote: ServerOption
 
     func run() throws {
+        if let client = try RemoteClient.configured(remote.server) {
+            let items = try client.list(all: all)
+            if json {
+                System.write(1, JSON.array(items.map { Views.requestJSON($0.record, tokens: $0.tokens) }).serialized(pretty: true) + "\n")
+            } else {
+                System.write(1, Views.listText(items.map(\.record)))
+            }
+            return
+        }
         let store = try Store.open(try GateEnvironment.current())
         let requests = try store.requests(status: all ? [] : [.pending, .review])
         if json {
@@ -27,20 +43,29 @@ struct ShowCommand: ParsableCommand {
     @Argument(help: "The request id, or a unique prefix of it.") var id: String
     @Flag(help: "Machine-readable output.") var json = false
     @Flag(help: "Print long output directly instead of through $PAGER.") var noPager = false
+    @OptionGroup var remote: ServerOption
 
     func run() throws {
         let env = try GateEnvironment.current()
-        let store = try Store.open(env)
-        let request = try store.findRequest(id)
-        let tokens = try store.tokenTexts(for: request.id)
+        let request: RequestRecord, tokens: [String], blob: ([UInt8]) throws -> [UInt8]?
+        if let client = try RemoteClient.configured(remote.server) {
+            let fetched = try client.get(id)
+            (request, tokens) = (fetched.record, fetched.tokens)
+            blob = { fetched.blobs[$0] }
+        } else {
+            let store = try Store.open(env)
+            request = try store.findRequest(id)
+            tokens = try store.tokenTexts(for: request.id)
+            blob = store.blob
+        }
         if json {
             guard case .object(let fields) = Views.requestJSON(request, tokens: tokens) else { return }
-            System.write(1, JSON.object(fields + (try Views.contextJSON(request, blob: store.blob))).serialized(pretty: true) + "\n")
+            System.write(1, JSON.object(fields + (try Views.contextJSON(request, blob: blob))).serialized(pretty: true) + "\n")
         } else {
             // The policy only names approvers here; showing a request must not fail on it.
             let policy = try? PolicyLoader.load(env.policyPath)
             let color = System.useColor(fd: 1)
-            let text = Views.showText(request, tokens: tokens, policy: policy) + (try Views.contextText(request, color: color, blob: store.blob))
+            let text = Views.showText(request, tokens: tokens, policy: policy) + (try Views.contextText(request, color: color, blob: blob))
             if noPager { System.write(1, text) } else { Pager.show(text) }
         }
     }
@@ -49,6 +74,7 @@ struct ShowCommand: ParsableCommand {
 struct DecisionOptions: ParsableArguments {
     @Argument(help: "The request id, or a unique prefix of it.") var id: String
     @Option(help: ArgumentHelp("Your secret key (default: $GATE_KEY or ~/.config/gate/key).", valueName: "file")) var key: String?
+    @OptionGroup var remote: ServerOption
 }
 
 struct ApproveCommand: ParsableCommand {
@@ -63,6 +89,7 @@ struct ApproveCommand: ParsableCommand {
     func run() throws {
         var options = DecideFlow.Options(request: common.id, decision: .approve)
         options.keyPath = common.key
+        options.server = common.remote.server
         options.comment = comment
         guard let d = GateDuration(parsing: ttl), d.seconds <= 7 * 86400 else {
             throw GateFailure.usage("--ttl '\(ttl)' is not a duration of at most 7d", hint: "e.g. 15m, 1h")
@@ -83,6 +110,7 @@ struct DenyCommand: ParsableCommand {
     func run() throws {
         var options = DecideFlow.Options(request: common.id, decision: .deny)
         options.keyPath = common.key
+        options.server = common.remote.server
         options.comment = reason
         let result = try DecideFlow.run(options)
         Diagnostics.note("denied \(result.request.id) as \(result.approver)")

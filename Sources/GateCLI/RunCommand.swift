@@ -25,11 +25,14 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Run now without approval where the policy permits break-glass; needs --reason and leaves an after-review item.")
     var breakGlass = false
 
+    @Option(help: ArgumentHelp("Ask for approval through this gate server (default: $GATE_SERVER; unset: this host's state directory).", valueName: "url"))
+    var server: String?
+
     @Argument(parsing: .postTerminator, help: "The command and its arguments.")
     var command: [String] = []
 
     func run() throws {
-        try RunInvocation(reason: reason, ticket: ticket, timeout: timeout, tokens: tokens, breakGlass: breakGlass, command: command).execute()
+        try RunInvocation(reason: reason, ticket: ticket, timeout: timeout, tokens: tokens, breakGlass: breakGlass, server: server, command: command).execute()
     }
 }
 
@@ -40,6 +43,7 @@ struct RunInvocation {
     var timeout: String?
     var tokens: [String] = []
     var breakGlass = false
+    var server: String?
     var command: [String] = []
 
     func execute() throws -> Never {
@@ -51,6 +55,7 @@ struct RunInvocation {
         options.reason = reason
         options.ticket = ticket
         options.breakGlass = breakGlass
+        options.server = server
         if let timeout {
             guard let d = GateDuration(parsing: timeout) else {
                 throw GateFailure.usage("--timeout '\(timeout)' is not a duration", hint: "use a number and a unit: 90s, 15m, 2h")

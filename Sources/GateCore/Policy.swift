@@ -11,6 +11,14 @@ public struct Policy: Sendable {
         public var line: Int
     }
 
+    /// `requester NAME key=…`: a host, CI runner or agent allowed to create requests on a gate
+    /// server (its statements are signed with these keys). Not an approver.
+    public struct Requester: Sendable, Equatable {
+        public var name: String
+        public var keys: [PublicKey]
+        public var line: Int
+    }
+
     public struct Requirement: Sendable, Equatable, CustomStringConvertible {
         public var count: Int
         /// nil: any trusted approver.
@@ -83,6 +91,7 @@ public struct Policy: Sendable {
     }
 
     public var approvers: [Approver] = []
+    public var requesters: [Requester] = []
     public var groups: [String: [String]] = [:]
     public var groupLines: [String: Int] = [:]
     public var rules: [Rule] = []
@@ -119,6 +128,11 @@ public struct Policy: Sendable {
     }
 
     public func approver(named name: String) -> Approver? { approvers.first { $0.name == name } }
+
+    public func requester(forKey id: KeyID) -> (Requester, PublicKey)? {
+        for r in requesters { if let k = r.keys.first(where: { $0.id == id }) { return (r, k) } }
+        return nil
+    }
 
     /// Members of a requirement's group; all approvers when the requirement names none.
     public func eligibleApprovers(for requirement: Requirement) -> [String] {

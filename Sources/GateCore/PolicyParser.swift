@@ -90,6 +90,25 @@ public enum PolicyParser {
                 }
                 policy.approvers.append(approver)
 
+            case "requester":
+                guard let name = rest.first?.text, isName(name) else { throw fail("expected 'requester NAME key=gatepk1:…'") }
+                guard !policy.requesters.contains(where: { $0.name == name }) else { throw fail("requester '\(name)' is defined twice") }
+                var keys: [PublicKey] = []
+                for w in rest.dropFirst() {
+                    guard w.text.hasPrefix("key=") else { throw fail("requester '\(name)': unknown field '\(w.text)' (expected key=)") }
+                    do { keys.append(try PublicKey(text: String(w.text.dropFirst(4)))) } catch let e as WireError {
+                        throw fail("requester '\(name)': \(e.description)")
+                    }
+                }
+                guard !keys.isEmpty else { throw fail("requester '\(name)' needs at least one key=gatepk1:…") }
+                for key in keys {
+                    if let owner = keyOwners[key.id] {
+                        throw fail("key \(key.id) is listed for both '\(owner)' and '\(name)' (a key belongs to one party)")
+                    }
+                    keyOwners[key.id] = name
+                }
+                policy.requesters.append(Policy.Requester(name: name, keys: keys, line: n))
+
             case "group":
                 guard let name = rest.first?.text, isName(name) else { throw fail("expected 'group NAME MEMBER…'") }
                 guard policy.groups[name] == nil else { throw fail("group '\(name)' is defined twice") }
@@ -138,7 +157,7 @@ public enum PolicyParser {
                 policy.defaultLine = n
 
             default:
-                throw fail("unknown statement '\(first.text)' (expected approver, group, context, env, default, syslog, allow, deny or require)")
+                throw fail("unknown statement '\(first.text)' (expected approver, requester, group, context, env, default, syslog, allow, deny or require)")
             }
         }
         return policy

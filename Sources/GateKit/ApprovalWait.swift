@@ -66,7 +66,7 @@ struct ApprovalWait {
     }
 
     /// nil while still pending; the exit status once decided and (if approved) run.
-    private func evaluate(_ texts: [String], waiter: Waiter, indicator: WaitIndicator) throws -> Int32? {
+    func evaluate(_ texts: [String], waiter: Waiter, indicator: WaitIndicator) throws -> Int32? {
         guard !texts.isEmpty else { return nil }
         var tokens: [SignedToken] = []
         for text in texts {
@@ -101,7 +101,7 @@ struct ApprovalWait {
         }
     }
 
-    private func cancel(why: String, status: RequestStatus) throws {
+    func cancel(why: String, status: RequestStatus) throws {
         try flow.store.write {
             try flow.store.setStatus(record.id, status)
             try flow.store.appendLedger(.cancelled, request: record.id.compact, actor: flow.identity.actor,

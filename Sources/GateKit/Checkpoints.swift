@@ -9,7 +9,7 @@ import GateWire
 /// verify` counts the entries no checkpoint covers.
 extension Store {
     public static let checkpointInterval: Int64 = 100
-    static let sealingKinds: Set<LedgerKind> = [.finished, .refused, .cancelled, .denied, .reviewed]
+    static let sealingKinds: Set<LedgerKind> = [.requested, .approved, .finished, .refused, .cancelled, .denied, .reviewed, .checkpointCopy]
 
     public func ledgerID() throws -> String {
         guard let id = try meta("ledger_id") else { throw GateFailure(ExitCode.dataError, "state database \(path) has no ledger id") }

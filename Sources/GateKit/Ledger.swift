@@ -9,6 +9,8 @@ public enum LedgerKind: String, Sendable {
     case breakGlass = "break-glass"
     /// An approver's signed after-review of a break-glass run.
     case reviewed
+    /// On a gate server: a host's checkpoint copy (BrokerCheckpoints.swift).
+    case checkpointCopy = "checkpoint-copy"
 }
 
 extension Store {
@@ -42,6 +44,16 @@ extension Store {
         } else {
             try streamLedger("seq > ?", [.int(afterSeq)], body)
         }
+    }
+
+    /// The newest entry of one kind for one request id (through the request index).
+    public func newestLedgerEntry(kind: String, request: String) throws -> LedgerEntry? {
+        var found: LedgerEntry?
+        try streamLedger("seq = (SELECT max(seq) FROM ledger WHERE request_id = ? AND kind = ?)", [.text(request), .text(kind)]) {
+            found = $0
+            return false
+        }
+        return found
     }
 
     /// The first and last seq of entries with `from <= time_us < until`, from the time index.

@@ -18,6 +18,8 @@ public struct RunFlow {
         /// `--break-glass`: run now without approval where the policy permits it, leaving an
         /// after-review item.
         public var breakGlass = false
+        /// `--server URL` (else `$GATE_SERVER`): ask for approval through a gate server.
+        public var server: String?
         public init(argv: [String]) { self.argv = argv }
     }
 
@@ -97,13 +99,29 @@ public struct RunFlow {
             // Catch Ctrl-C before the request exists, so an interrupt at any moment from here on
             // withdraws it and is recorded (instead of killing gate and leaving it pending).
             let waiter = try Waiter(watching: environment.home)
+            var requested = LedgerPayload.requested(record)
+            var remote: (client: RemoteClient, identity: SigningIdentity)?
+            do {
+                if let client = try RemoteClient.configured(options.server) {
+                    let key = try RequesterKey.load()
+                    // The server records and relays it; approvals still come back here to be verified.
+                    _ = try client.create(record, blobs: described.blobs, as: key)
+                    remote = (client, key)
+                    if case .object(let fields) = requested { requested = .object(fields + [("server", .string(client.url))]) }
+                }
+            } catch let f as GateFailure {
+                let code = f.exitCode == ExitCode.config ? "config" : f.exitCode == ExitCode.unavailable ? "server-unavailable" : "server-refused"
+                throw refuse(f, code: code, intent: intent, digest: digest)
+            }
             try store.write {
                 try store.storeBlobs(described.blobs)
                 try store.insert(record)
-                try store.appendLedger(.requested, request: runID.compact, actor: identity.actor, payload: LedgerPayload.requested(record))
+                try store.appendLedger(.requested, request: runID.compact, actor: identity.actor, payload: requested)
             }
             check.requestID = runID.compact  // waiting on this request: tokens must name it
-            return try ApprovalWait(flow: self, record: record, check: check, policy: policy, waiter: waiter).run()
+            let wait = ApprovalWait(flow: self, record: record, check: check, policy: policy, waiter: waiter)
+            if let remote { return try RemoteWait(wait: wait, client: remote.client, identity: remote.identity).run() }
+            return try wait.run()
         }
     }
 

@@ -48,6 +48,10 @@ public final class Waiter {
         signalPipeWrite = -1
     }
 
+    /// The self-pipe's read end: readable when a signal arrived (one byte per signal, its
+    /// number). Polled by PlainHTTP during a remote wait.
+    public var interruptFD: Int32 { pipeRead }
+
     /// A signal that arrived and has not been reported yet, if any.
     public func pendingSignal() -> Int32? {
         var byte: UInt8 = 0

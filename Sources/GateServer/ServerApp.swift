@@ -2,15 +2,20 @@ import GateKit
 import GateWire
 import Hummingbird
 
-/// The remote broker's HTTP application (issue 5), built in one place for `gate-server` and for
-/// the in-process router tests. This first version only reports its health: state directory
-/// and ledger. Requests, approvals, waiting and webhooks come next (issue 5).
+/// The remote broker's HTTP application (issue 5; API in SPEC.md §9), built in one place for
+/// `gate-server` and for the in-process router tests. Routing and rendering only: the
+/// decisions are GateKit's Broker, behind the ServerState actor.
 public enum ServerApp {
     public struct Configuration: Sendable {
         public var host: String
         public var port: Int
-        /// The server's own state directory (its SQLite state and chained ledger).
+        /// The server's own state directory (its SQLite state, chained ledger and policy).
         public var stateDirectory: String
+        /// Where people and messages link to (`http://HOST:PORT` unless set), for webhooks.
+        public var publicURL: String?
+        public var webhooks: [Webhook] = []
+        /// Longest long-poll a client may ask for, in seconds.
+        public var maxWaitSeconds: Double = 60
 
         public init(host: String = "127.0.0.1", port: Int = 8780, stateDirectory: String) {
             self.host = host
@@ -19,18 +24,68 @@ public enum ServerApp {
         }
     }
 
+    /// Largest request body (a request with its context outputs), and the largest of anything else.
+    public static let maxCreateBody = 24 << 20
+    public static let maxSmallBody = 64 << 10
+
     /// `onRunning` gets the port actually bound (the configured one, or the one the system
     /// chose for port 0).
     public static func build(_ configuration: Configuration,
                              onRunning: @escaping @Sendable (Int) -> Void = { _ in }) throws -> some ApplicationProtocol {
-        let state = try ServerState(home: configuration.stateDirectory)
+        let state = try ServerState(home: configuration.stateDirectory, webhooks: configuration.webhooks,
+                                    publicURL: configuration.publicURL ?? "http://\(configuration.host):\(configuration.port)")
         let router = Router()
+        router.add(middleware: JSONErrors())
+        router.get("/v1") { _, _ in
+            json(.ok, .object([("api", .string("gate/v1")), ("health", .string("/v1/health")), ("requests", .string("/v1/requests"))]))
+        }
         router.get("/v1/health") { _, _ in try await json(.ok, state.health()) }
-        router.get("/v1") { _, _ in json(.ok, .object([("api", .string("gate/v1")), ("health", .string("/v1/health"))])) }
+        router.get("/v1/requests") { request, _ in
+            try await json(.ok, state.list(all: request.uri.queryParameters.get("all") == "1"))
+        }
+        router.post("/v1/requests") { request, _ in
+            let body = try await collect(request, upTo: maxCreateBody)
+            return try await json(.created, state.create(body))
+        }
+        router.get("/v1/requests/:id") { _, context in
+            try await json(.ok, state.get(try context.parameters.require("id")))
+        }
+        router.post("/v1/requests/:id/decisions") { request, context in
+            let body = try await collect(request, upTo: maxSmallBody)
+            return try await json(.created, state.decide(try context.parameters.require("id"), body))
+        }
+        router.post("/v1/requests/:id/cancel") { request, context in
+            let body = try await collect(request, upTo: maxSmallBody)
+            return try await json(.ok, state.cancel(try context.parameters.require("id"), body))
+        }
+        router.get("/v1/requests/:id/wait") { request, context in
+            let q = request.uri.queryParameters
+            let seen = q.get("seen").flatMap { Int($0) } ?? 0
+            let timeout = min(configuration.maxWaitSeconds, max(0, q.get("timeout").flatMap { Double($0) } ?? 25))
+            return try await json(.ok, state.wait(try context.parameters.require("id"), seen: seen, timeout: timeout))
+        }
+        router.post("/v1/checkpoints") { request, _ in
+            let body = try await collect(request, upTo: maxSmallBody)
+            return try await json(.created, state.receiveCheckpoint(body))
+        }
+        router.get("/v1/checkpoints/:ledger") { _, context in
+            try await json(.ok, state.checkpoints(ledger: try context.parameters.require("ledger")))
+        }
+        router.get("/") { _, _ in try await html(state.indexPage()) }
+        router.get("/r/:id") { _, context in try await html(state.requestPage(try context.parameters.require("id"))) }
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "gate-server"),
             onServerRunning: { channel in onRunning(channel.localAddress?.port ?? configuration.port) })
+    }
+
+    static func collect(_ request: Request, upTo limit: Int) async throws -> [UInt8] {
+        do {
+            let buffer = try await request.body.collect(upTo: limit)
+            return Array(buffer.readableBytesView)
+        } catch {
+            throw Broker.Refusal(status: 413, code: "too-large", message: "the body is larger than the \(limit >> 10) KiB this endpoint accepts")
+        }
     }
 
     /// Every response body is JSON written by gate's own serialiser (stable, escaped).
@@ -41,25 +96,33 @@ public enum ServerApp {
         return Response(status: status, headers: [.contentType: "application/json"],
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
+
+    static func html(_ page: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "text/html; charset=utf-8",
+                                           .init("Content-Security-Policy")!: "default-src 'none'; style-src 'unsafe-inline'"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
+    }
 }
 
-/// The server's store. SQLite connections are used by one thread at a time: the actor is that
-/// guarantee.
-actor ServerState {
-    let store: Store
-
-    init(home: String) throws {
-        store = try Store.open(GateEnvironment(home: home, policyPath: home + "/policy"))
+/// Refusals, failures and unknown routes become `{"error": …, "code": …}` with a 4xx/5xx
+/// status: a client never has to parse an HTML error page or an empty body.
+struct JSONErrors<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let r as Broker.Refusal {
+            return Self.error(r.status, r.code, r.message)
+        } catch let f as GateFailure {
+            return Self.error(f.exitCode == ExitCode.dataError ? 500 : 500, "server-error", f.message)
+        } catch let e as HTTPResponseError {
+            let code = Int(e.status.code)
+            return Self.error(code, code == 404 ? "not-found" : "http-\(code)", code == 404 ? "no such endpoint: \(request.method) \(request.uri.path)" : "\(e.status)")
+        } catch {
+            return Self.error(500, "server-error", "\(error)")
+        }
     }
 
-    func health() throws -> JSON {
-        let entries = try store.ledgerCount()
-        let checkpoint = try store.newestCheckpoint()
-        return .object([
-            ("status", .string("ok")),
-            ("ledger_id", .string(try store.ledgerID())),
-            ("ledger_entries", .int(entries)),
-            ("newest_checkpoint", checkpoint.map { .int($0.body.size) } ?? .null),
-        ])
+    static func error(_ status: Int, _ code: String, _ message: String) -> Response {
+        ServerApp.json(HTTPResponse.Status(code: status), .object([("error", .string(message)), ("code", .string(code))]))
     }
 }

@@ -4,25 +4,58 @@ import GateServer
 import Hummingbird
 
 /// `gate-server --listen 127.0.0.1:8780 --state DIR`: a separate executable so that `gate`
-/// itself does not pay for linking the server (BENCHMARKS.md, issue 5).
+/// itself does not pay for linking the server (BENCHMARKS.md, issue 5). `gate serve` runs it.
 @main
 struct GateServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "gate-server", abstract: "The gate broker: relays and records signed requests and approvals (work in progress: health only).")
+        commandName: "gate-server",
+        abstract: "The gate broker: relays and records signed requests and approvals (also run as 'gate serve').",
+        discussion: "The state directory holds the server's SQLite state, its chained ledger and its policy (DIR/policy), which registers requesters ('requester NAME key=…') beside approvers and rules. API: SPEC.md §9.")
 
     @Option(help: ArgumentHelp("Address to listen on.", valueName: "host:port")) var listen = "127.0.0.1:8780"
     @Option(help: ArgumentHelp("The server's state directory.", valueName: "dir")) var state: String
+    @Option(help: ArgumentHelp("The URL people reach this server at, for links in notifications (default: http://LISTEN).", valueName: "url"))
+    var publicURL: String?
+    @Option(help: ArgumentHelp("POST a JSON notification of each new request here (repeatable).", valueName: "url")) var webhook: [String] = []
+    @Option(help: ArgumentHelp("POST a Slack incoming-webhook message for each new request here (repeatable).", valueName: "url"))
+    var slackWebhook: [String] = []
+    @Option(help: ArgumentHelp("File holding the HMAC key for the X-Gate-Signature header (mode 0600).", valueName: "file"))
+    var webhookSecret: String?
 
     func run() async throws {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
             throw ValidationError("--listen needs host:port, e.g. 127.0.0.1:8780")
         }
         let host = String(listen[..<colon])
-        let app = try ServerApp.build(.init(host: host, port: port, stateDirectory: state)) { bound in
-            // One plain line for people and scripts (tests read the port from it).
-            System.write(2, "gate-server: listening on http://\(host):\(bound) (state \(state))\n")
+        var secret: [UInt8]?
+        if let path = webhookSecret {
+            do {
+                try FileSafety.checkSecretKey(path)
+                secret = Array(try Files.readText(path, limit: 4096).trimmingASCIIWhitespace().utf8)
+            } catch let f as GateFailure {
+                throw f
+            } catch {
+                throw GateFailure.config("cannot read --webhook-secret \(path): \(error)")
+            }
+            guard (secret?.count ?? 0) >= 16 else { throw GateFailure.config("--webhook-secret \(path) holds fewer than 16 bytes") }
         }
-        // SIGINT/SIGTERM end it gracefully (service-lifecycle): in-flight requests finish.
-        try await app.runService()
+        for url in webhook + slackWebhook where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            throw ValidationError("webhook '\(url)' is not an http:// or https:// URL")
+        }
+        var config = ServerApp.Configuration(host: host, port: port, stateDirectory: state)
+        config.publicURL = publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        config.webhooks = webhook.map { Webhook(kind: .json, url: $0, secret: secret) } + slackWebhook.map { Webhook(kind: .slack, url: $0, secret: secret) }
+        do {
+            let app = try ServerApp.build(config) { bound in
+                // One plain line for people and scripts (tests read the port from it).
+                System.write(2, "gate-server: listening on http://\(host):\(bound) (state \(state))\n")
+            }
+            // SIGINT/SIGTERM end it gracefully (service-lifecycle): in-flight requests finish.
+            try await app.runService()
+        } catch let f as GateFailure {
+            System.write(2, "gate-server: error: \(f.message)\n")
+            if let h = f.hint { System.write(2, "gate-server: hint: \(h)\n") }
+            throw ExitCode(f.exitCode)
+        }
     }
 }

@@ -1,0 +1,80 @@
+import GateCore
+import GateCrypto
+import GateWire
+
+/// How a request travels between the gate server and its clients (SPEC.md §9): the intent in
+/// its canonical encoding (so the digest a client signs is recomputed from exactly those bytes,
+/// never trusted from a field), the rest as plain JSON fields.
+public enum RequestTransfer {
+    public struct Malformed: Error, CustomStringConvertible {
+        public let description: String
+        init(_ d: String) { description = d }
+    }
+
+    public static func encode(_ r: RequestRecord, tokens: [String], blobs: [(digest: [UInt8], data: [UInt8])]? = nil) -> JSON {
+        var fields: [(String, JSON)] = [
+            ("id", .string(r.id.compact)),
+            ("created_us", .int(r.createdMicros)),
+            ("updated_us", .int(r.updatedMicros)),
+            ("intent", .string(Base64URL.encode(r.intent.encoded()))),
+            ("intent_digest", .string(r.digest.hex)),
+            ("reason", .string(r.reason)),
+            ("rule", .string(r.rule)),
+            ("requirements", .string(RequirementsText.encode(r.requirements))),
+            ("policy_digest", .string(Hex.encode(r.policyDigest))),
+            ("status", .string(r.status.rawValue)),
+            ("expires_us", r.expiresMicros.map { .int($0) } ?? .null),
+            ("approval_ttl", r.approvalTTL.map { .int(Int64($0)) } ?? .null),
+            ("ticket", .string(r.ticket)),
+            ("context", r.context),
+            ("tokens", .array(tokens.map(JSON.string))),
+        ]
+        if let blobs {
+            fields.append(("blobs", .array(blobs.map { .object([("digest", .string(Hex.encode($0.digest))),
+                                                                ("data", .string(Base64URL.encode($0.data)))]) })))
+        }
+        return .object(fields)
+    }
+
+    public struct Decoded {
+        public var record: RequestRecord
+        public var tokens: [String]
+        /// Context outputs by digest, each checked against its digest.
+        public var blobs: [[UInt8]: [UInt8]]
+    }
+
+    public static func decode(_ j: JSON) throws -> Decoded {
+        func string(_ k: String) throws -> String {
+            guard let s = j[k]?.stringValue else { throw Malformed("field '\(k)' is missing or not a string") }
+            return s
+        }
+        func int(_ k: String) throws -> Int64 {
+            guard let i = j[k]?.intValue else { throw Malformed("field '\(k)' is missing or not an integer") }
+            return i
+        }
+        guard let id = RequestID(try string("id")) else { throw Malformed("'id' is not a request id") }
+        let intent: Intent
+        do { intent = try Intent(decoding: try Base64URL.decode(Substring(try string("intent")))) } catch let e as WireError {
+            throw Malformed("'intent': \(e.description)")
+        }
+        guard let status = RequestStatus(rawValue: try string("status")) else { throw Malformed("unknown status") }
+        var r = RequestRecord(id: id, createdMicros: try int("created_us"), intent: intent, reason: try string("reason"),
+                              rule: try string("rule"), requirements: RequirementsText.decode(try string("requirements")),
+                              policyDigest: (try? Hex.decode(try string("policy_digest"))) ?? [], status: status, requesterPID: 0)
+        r.updatedMicros = try int("updated_us")
+        r.expiresMicros = j["expires_us"]?.intValue
+        r.approvalTTL = j["approval_ttl"]?.intValue.map { UInt64(max(0, $0)) }
+        r.ticket = try string("ticket")
+        r.context = j["context"] ?? .object([])
+        guard let tokens = j["tokens"]?.arrayValue?.compactMap(\.stringValue) else { throw Malformed("'tokens' is missing") }
+        var blobs: [[UInt8]: [UInt8]] = [:]
+        for b in j["blobs"]?.arrayValue ?? [] {
+            guard let d = b["digest"]?.stringValue.flatMap({ try? Hex.decode($0) }),
+                  let data = b["data"]?.stringValue.flatMap({ try? Base64URL.decode(Substring($0)) }) else { throw Malformed("a blob is malformed") }
+            // What the server says an output was is only shown if it is what the digest names.
+            guard BLAKE2b.hash(data) == d else { throw Malformed("a context output does not match its digest") }
+            blobs[d] = data
+        }
+        return Decoded(record: r, tokens: tokens, blobs: blobs)
+    }
+}

@@ -1,0 +1,93 @@
+import GateKit
+import GateWire
+
+/// The server's state: the Broker (SQLite, used by one task at a time: the actor is that
+/// guarantee), the requesters waiting in long-polls, and webhook delivery.
+actor ServerState {
+    let broker: Broker
+    let webhooks: WebhookSender
+    let publicURL: String
+    private var waiters: [String: [UInt64: CheckedContinuation<Void, Never>]] = [:]
+    private var nextWaiter: UInt64 = 0
+
+    init(home: String, webhooks: [Webhook], publicURL: String) throws {
+        broker = try Broker(home: home)
+        self.webhooks = WebhookSender(webhooks)
+        self.publicURL = publicURL
+    }
+
+    func health() throws -> JSON {
+        let store = broker.store
+        return .object([
+            ("status", .string("ok")),
+            ("ledger_id", .string(try store.ledgerID())),
+            ("ledger_entries", .int(try store.ledgerCount())),
+            ("newest_checkpoint", try store.newestCheckpoint().map { .int($0.body.size) } ?? .null),
+            ("waiting", .int(Int64(waiters.values.reduce(0) { $0 + $1.count }))),
+        ])
+    }
+
+    func list(all: Bool) throws -> JSON { try broker.list(all: all) }
+    func get(_ id: String) throws -> JSON { try broker.get(id).1 }
+
+    func create(_ body: [UInt8]) throws -> JSON {
+        let (record, answer) = try broker.create(body)
+        webhooks.announce(record, publicURL: publicURL)
+        return answer
+    }
+
+    func decide(_ id: String, _ body: [UInt8]) throws -> JSON {
+        let (record, answer) = try broker.decide(id, body)
+        wakeAll(record.id.compact)
+        return answer
+    }
+
+    func cancel(_ id: String, _ body: [UInt8]) throws -> JSON {
+        let answer = try broker.cancel(id, body)
+        if let id = answer["id"]?.stringValue { wakeAll(id) }
+        return answer
+    }
+
+    func receiveCheckpoint(_ body: [UInt8]) throws -> JSON { try broker.receiveCheckpoint(body) }
+    func checkpoints(ledger: String) throws -> JSON { try broker.checkpoints(ledger: ledger) }
+
+    /// Long-poll: answers at once if the request has moved past what the requester has seen
+    /// (more tokens, or no longer pending), else when a decision arrives or `timeout` passes.
+    func wait(_ idText: String, seen: Int, timeout: Double) async throws -> JSON {
+        guard let id = RequestID(idText) else { throw Broker.Refusal(status: 400, code: "bad-id", message: "'\(idText.prefix(64))' is not a request id") }
+        var snapshot = try broker.snapshot(id)
+        if snapshot.status == .pending && snapshot.tokens.count <= seen && timeout > 0 {
+            let key = nextWaiter
+            nextWaiter += 1
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                waiters[id.compact, default: [:]][key] = c
+                Task { [weak self] in
+                    try? await Task.sleep(nanoseconds: UInt64(timeout * 1e9))
+                    await self?.wake(id.compact, key)
+                }
+            }
+            snapshot = try broker.snapshot(id)
+        }
+        return Broker.snapshotJSON(id, snapshot)
+    }
+
+    private func wake(_ id: String, _ key: UInt64) {
+        guard let c = waiters[id]?.removeValue(forKey: key) else { return }
+        if waiters[id]?.isEmpty == true { waiters[id] = nil }
+        c.resume()
+    }
+
+    private func wakeAll(_ id: String) {
+        for c in (waiters.removeValue(forKey: id) ?? [:]).values { c.resume() }
+    }
+
+    func indexPage() throws -> String {
+        WebPages.index(try broker.store.requests(status: [.pending]), tokenCount: { (try? self.broker.store.tokenTexts(for: $0).count) ?? 0 })
+    }
+
+    func requestPage(_ id: String) throws -> String {
+        let (record, _) = try broker.get(id, withBlobs: false)
+        return try WebPages.request(record, tokens: try broker.store.tokenTexts(for: record.id), policy: broker.policyForDisplay(),
+                                    blob: { try self.broker.store.blob($0) })
+    }
+}

@@ -1,0 +1,80 @@
+import GateCore
+import GateKit
+import GateWire
+
+/// The server's two read-only pages: `/` (pending requests) and `/r/ID` (one request, as
+/// `gate show` prints it). Plain server-rendered HTML with no script; every piece of request
+/// text is escaped (it was made inert for a terminal first, then escaped for HTML), and the
+/// Content-Security-Policy header forbids scripts even if something slipped through.
+/// Approving stays in the approvers' hands (their keys, their terminals): the page shows the
+/// exact command to run.
+enum WebPages {
+    static func escape(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for c in s.unicodeScalars {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+
+    static let style = """
+        body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:72em;padding:0 1em;color:#1d1d1f}
+        pre{background:#f6f8fa;padding:1em;overflow-x:auto;font:13px/1.4 ui-monospace,monospace}
+        .add{color:#116329;background:#dafbe1}.del{color:#82071e;background:#ffebe9}.chg{color:#953800}
+        table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.35em .6em;border-bottom:1px solid #ddd;vertical-align:top}
+        code{font:13px ui-monospace,monospace}.cmd{font-size:15px;background:#fff8c5;padding:.6em 1em;display:block}
+        """
+
+    static func page(title: String, _ body: String) -> String {
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>\(escape(title))</title><style>\(style)</style></head>\n<body>\n\(body)</body></html>\n"
+    }
+
+    static func index(_ requests: [RequestRecord], tokenCount: (RequestID) -> Int) -> String {
+        var rows = ""
+        for r in requests {
+            let i = r.intent
+            rows += "<tr><td><a href=\"/r/\(r.id.compact)\"><code>\(escape(r.id.description))</code></a></td>"
+            rows += "<td><code>\(escape(ShellQuote.join(i.argv)))</code></td>"
+            rows += "<td>\(escape(ShellQuote.inert(i.user)))@\(escape(ShellQuote.inert(i.host)))</td>"
+            rows += "<td>\(escape(r.requirements.map(\.description).joined(separator: " and "))) (\(tokenCount(r.id)) so far)</td>"
+            rows += "<td>\(escape(formatUTC(UInt64(max(0, r.createdMicros / 1_000_000)))))</td></tr>\n"
+        }
+        let table = requests.isEmpty ? "<p>No pending requests.</p>\n"
+            : "<table><tr><th>request</th><th>command</th><th>requester</th><th>needs</th><th>requested</th></tr>\n\(rows)</table>\n"
+        return page(title: "gate: pending requests", "<h1>Pending requests</h1>\n" + table)
+    }
+
+    static func request(_ r: RequestRecord, tokens: [String], policy: Policy?, blob: ([UInt8]) throws -> [UInt8]?) throws -> String {
+        var body = "<h1>Request <code>\(escape(r.id.description))</code></h1>\n"
+        if r.status == .pending {
+            body += "<p>To approve, an approver runs:</p>\n<code class=\"cmd\">gate approve \(r.id.compact)</code>\n"
+            body += "<p>or, to deny: <code>gate deny \(r.id.compact) --reason &quot;…&quot;</code></p>\n"
+        }
+        if let via = r.context["requester"]?["name"]?.stringValue {
+            body += "<p>Sent by requester <b>\(escape(ShellQuote.inert(via)))</b> (key \(escape(r.context["requester"]?["key_id"]?.stringValue ?? "")))</p>\n"
+        }
+        body += "<pre>" + escape(Views.showText(r, tokens: tokens, policy: policy)) + "</pre>\n"
+        let context = try Views.contextText(r, color: false, blob: blob)
+        if !context.isEmpty {
+            body += "<h2>Context</h2>\n<pre>"
+            for line in context.split(separator: "\n", omittingEmptySubsequences: false) {
+                let e = escape(String(line))
+                if line.hasPrefix("+") && !line.hasPrefix("+++") { body += "<span class=\"add\">\(e)</span>\n" }
+                else if line.hasPrefix("-") && !line.hasPrefix("---") { body += "<span class=\"del\">\(e)</span>\n" }
+                else if line.hasPrefix("~") || line.hasPrefix("@@") { body += "<span class=\"chg\">\(e)</span>\n" }
+                else { body += e + "\n" }
+            }
+            body += "</pre>\n"
+        }
+        body += "<p><a href=\"/\">all pending requests</a></p>\n"
+        return page(title: "gate request \(r.id)", body)
+    }
+}

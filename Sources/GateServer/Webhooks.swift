@@ -1,0 +1,130 @@
+import AsyncHTTPClient
+import GateCore
+import GateCrypto
+import GateKit
+import GateWire
+import NIOCore
+
+/// A configured notification target (`gate-server --webhook URL` / `--slack-webhook URL`).
+public struct Webhook: Sendable {
+    public enum Kind: Sendable { case json, slack }
+    public var kind: Kind
+    public var url: String
+    /// HMAC-SHA-256 key for the `X-Gate-Signature` header; nil sends none.
+    public var secret: [UInt8]?
+    public init(kind: Kind, url: String, secret: [UInt8]?) { self.kind = kind; self.url = url; self.secret = secret }
+}
+
+/// Announces each new request to every webhook, in the background: delivery is retried with
+/// backoff (5 attempts over ~15 s), failures are logged on stderr, and nothing here ever blocks
+/// or fails a request. Payloads: SPEC.md §9.4.
+struct WebhookSender: Sendable {
+    let hooks: [Webhook]
+    /// First retry delay; doubles each time.
+    static let firstDelayMilliseconds: UInt64 = 500
+    static let attempts = 5
+
+    init(_ hooks: [Webhook]) { self.hooks = hooks }
+
+    func announce(_ r: RequestRecord, publicURL: String) {
+        guard !hooks.isEmpty else { return }
+        let generic = Self.genericPayload(r, publicURL: publicURL)
+        let slack = Self.slackPayload(r, publicURL: publicURL)
+        for hook in hooks {
+            let body = hook.kind == .slack ? slack : generic
+            Task.detached { await Self.deliver(body, to: hook, request: r.id.compact) }
+        }
+    }
+
+    static func deliver(_ value: JSON, to hook: Webhook, request: String) async {
+        var bytes: [UInt8] = []
+        value.serialize(into: &bytes)
+        var delay = firstDelayMilliseconds
+        for attempt in 1...attempts {
+            var req = HTTPClientRequest(url: hook.url)
+            req.method = .POST
+            req.headers.add(name: "Content-Type", value: "application/json")
+            req.headers.add(name: "User-Agent", value: "gate-server")
+            req.headers.add(name: "X-Gate-Event", value: "request.created")
+            if let secret = hook.secret {
+                // Stripe-style: the MAC covers the timestamp and the exact body bytes, so a
+                // receiver can reject both forgeries and replays of old deliveries.
+                let t = String(System.nowSeconds())
+                let mac = HMACSHA256.mac(key: secret, message: Array((t + ".").utf8) + bytes)
+                req.headers.add(name: "X-Gate-Signature", value: "t=\(t),v1=\(Hex.encode(mac))")
+            }
+            req.body = .bytes(ByteBuffer(bytes: bytes))
+            let problem: String
+            do {
+                let response = try await HTTPClient.shared.execute(req, timeout: .seconds(10))
+                _ = try? await response.body.collect(upTo: 64 << 10)
+                if (200..<300).contains(Int(response.status.code)) { return }
+                problem = "HTTP \(response.status.code)"
+            } catch {
+                problem = "\(error)"
+            }
+            System.write(2, "gate-server: webhook \(hook.url) for request \(request) failed (attempt \(attempt) of \(attempts)): \(problem)\n")
+            if attempt < attempts {
+                try? await Task.sleep(nanoseconds: delay * 1_000_000)
+                delay *= 2
+            }
+        }
+    }
+
+    static func facts(_ r: RequestRecord) -> (who: String, what: String, needs: String, summary: String?) {
+        let i = r.intent
+        let who = ShellQuote.inert(i.user) + (i.agent.isEmpty ? "" : " (agent \(ShellQuote.inert(i.agent)))") + " on " + ShellQuote.inert(i.host)
+        let summaries = (r.context["providers"]?.arrayValue ?? []).compactMap { $0["summary"]?.stringValue }
+        return (who, ShellQuote.join(i.argv), r.requirements.map(\.description).joined(separator: " and "),
+                summaries.isEmpty ? nil : summaries.map(ShellQuote.inert).joined(separator: "; "))
+    }
+
+    static func genericPayload(_ r: RequestRecord, publicURL: String) -> JSON {
+        let i = r.intent
+        let f = facts(r)
+        return .object([
+            ("event", .string("request.created")),
+            ("id", .string(r.id.compact)),
+            ("user", .string(i.user)), ("agent", .string(i.agent)), ("host", .string(i.host)),
+            ("argv", .array(i.argv.map(JSON.string))), ("cwd", .string(i.cwd)),
+            ("intent_digest", .string(r.digest.hex)),
+            ("rule", .string(r.rule)), ("requires", .string(f.needs)),
+            ("reason", .string(r.reason)), ("ticket", .string(r.ticket)),
+            ("plan_summary", f.summary.map(JSON.string) ?? .null),
+            ("approve_command", .string("gate approve \(r.id.compact)")),
+            ("url", .string("\(publicURL)/r/\(r.id.compact)")),
+        ])
+    }
+
+    /// Slack's incoming-webhook format: `text` (the notification line) and `blocks`. Slack
+    /// mrkdwn needs &, < and > escaped; command text goes in code spans.
+    static func slackPayload(_ r: RequestRecord, publicURL: String) -> JSON {
+        func mrkdwn(_ s: String) -> String {
+            s.replacingAll("&", "&amp;").replacingAll("<", "&lt;").replacingAll(">", "&gt;").replacingAll("`", "'")
+        }
+        let f = facts(r)
+        let url = "\(publicURL)/r/\(r.id.compact)"
+        var lines = ["*gate: approval requested* — request <\(url)|\(r.id.compact)>",
+                     "*Who:* \(mrkdwn(f.who))",
+                     "*What:* `\(mrkdwn(f.what))`",
+                     "*Rule:* \(mrkdwn(r.rule)); needs \(mrkdwn(f.needs))"]
+        if let s = f.summary { lines.append("*Plan:* \(mrkdwn(s))") }
+        if !r.reason.isEmpty { lines.append("*Reason:* \(mrkdwn(ShellQuote.inert(r.reason)))") }
+        if !r.ticket.isEmpty { lines.append("*Ticket:* \(mrkdwn(ShellQuote.inert(r.ticket)))") }
+        func section(_ text: String) -> JSON {
+            .object([("type", .string("section")), ("text", .object([("type", .string("mrkdwn")), ("text", .string(text))]))])
+        }
+        return .object([
+            ("text", .string("gate: \(f.who) requests approval for \(f.what) (\(r.id.compact))")),
+            ("blocks", .array([section(lines.joined(separator: "\n")),
+                               section("Approve: `gate approve \(r.id.compact)`  ·  <\(url)|open the request>")])),
+        ])
+    }
+}
+
+extension String {
+    fileprivate func replacingAll(_ a: String, _ b: String) -> String {
+        guard contains(a) else { return self }
+        return split(separator: a, omittingEmptySubsequences: false).joined(separator: b)
+    }
+}
