@@ -1,5 +1,6 @@
 import GateKit
 import GateWire
+import ServiceLifecycle
 
 /// The server's state: the Broker (SQLite, used by one task at a time: the actor is that
 /// guarantee), the requesters waiting in long-polls, and webhook delivery.
@@ -59,12 +60,18 @@ actor ServerState {
         if snapshot.status == .pending && snapshot.tokens.count <= seen && timeout > 0 {
             let key = nextWaiter
             nextWaiter += 1
-            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                waiters[id.compact, default: [:]][key] = c
-                Task { [weak self] in
-                    try? await Task.sleep(nanoseconds: UInt64(timeout * 1e9))
-                    await self?.wake(id.compact, key)
+            // A graceful stop answers every long-poll at once (the requesters poll again and
+            // find the restarted server) instead of holding the shutdown for the poll's length.
+            await withGracefulShutdownHandler {
+                await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                    waiters[id.compact, default: [:]][key] = c
+                    Task { [weak self] in
+                        try? await Task.sleep(nanoseconds: UInt64(timeout * 1e9))
+                        await self?.wake(id.compact, key)
+                    }
                 }
+            } onGracefulShutdown: {
+                Task { [weak self] in await self?.wake(id.compact, key) }
             }
             snapshot = try broker.snapshot(id)
         }

@@ -1,0 +1,140 @@
+import Foundation
+import GateCore
+import GateWire
+import Testing
+
+/// Remote approvals through a real gate-server on 127.0.0.1, with the requester and the
+/// approvers as separate processes with separate GATE_HOMEs (issue 5).
+@Suite(.timeLimit(.minutes(3))) struct RemoteTests {
+    @Test func approvedThroughTheServerRunsAndBothLedgersSayWhat() throws {
+        let rig = try RemoteRig()
+        let requester = try rig.request(["/bin/echo", "remote", "ok"])
+        let id = try rig.waitForPending(requester)
+        let shown = try rig.s.run(["show", id, "--no-pager"], env: rig.approverEnv("alice"))
+        #expect(shown.status == 0 && shown.stdout.contains("/bin/echo remote ok") && shown.stdout.contains("decisions   none yet"), "\(shown)")
+        let approved = try rig.approve(id, as: "alice")
+        #expect(approved.status == 0, "\(approved.stderr)")
+        let out = requester.finish()
+        #expect(out.status == 0 && out.stdout == "remote ok\n", "\(out)")
+        #expect(out.stderr.contains("request page: \(rig.url)/r/") && out.stderr.contains("gate approve \(id)"), "\(out.stderr)")
+        #expect(out.stderr.contains("approved by alice; running"), "\(out.stderr)")
+        #expect(try rig.serverLedgerKinds() == ["requested", "approved"])
+        let local = try rig.s.ledger().map { $0["kind"] as? String ?? "" }
+        #expect(local == ["requested", "started", "finished"], "\(local)")
+        // The server's ledger verifies and is sealed by its own checkpoints.
+        let verify = try rig.s.run(["audit", "verify"], env: ["GATE_HOME": rig.stateDir])
+        #expect(verify.status == 0, "\(verify)")
+    }
+
+    @Test func deniedThroughTheServerRefusesWithTheReason() throws {
+        let rig = try RemoteRig()
+        let requester = try rig.request(["/bin/echo", "never"])
+        let id = try rig.waitForPending(requester)
+        #expect(try rig.deny(id, as: "bob", reason: "not during the freeze").status == 0)
+        let out = requester.finish()
+        #expect(out.status == 77 && out.stdout.isEmpty, "\(out)")
+        #expect(out.stderr.contains("denied by bob: not during the freeze"), "\(out.stderr)")
+        #expect(try rig.serverLedgerKinds() == ["requested", "denied"])
+        // A decided request cannot be decided again, on the server either.
+        let again = try rig.approve(id, as: "alice")
+        #expect(again.status == 77 && again.stderr.contains("is denied, not pending"), "\(again.stderr)")
+    }
+
+    @Test func twoOfThreeNeedsTwoPeopleAndSelfApprovalIsRefused() throws {
+        let rig = try RemoteRig()
+        let requester = try rig.request(["/bin/printf", "%s\\n", "two"])
+        let id = try rig.waitForPending(requester)
+        #expect(try rig.approve(id, as: "alice").status == 0)
+        usleep(300_000)
+        #expect(requester.isRunning, "ran on one approval of two")
+        // The same person twice is still one person.
+        #expect(try rig.approve(id, as: "alice").status == 0)
+        usleep(300_000)
+        #expect(requester.isRunning, "ran on the same approver twice")
+        #expect(try rig.approve(id, as: "carol").status == 0)
+        let out = requester.finish()
+        #expect(out.status == 0 && out.stdout == "two\n", "\(out)")
+    }
+
+    @Test func serverRestartAndCrashWhileWaitingLoseNothing() throws {
+        let rig = try RemoteRig()
+        let requester = try rig.request(["/bin/echo", "survived"], timeout: "90s")
+        let id = try rig.waitForPending(requester)
+        // Graceful stop, then start again on the same port: the request is still pending.
+        let stopped = rig.stopServer(SIGTERM)
+        #expect(stopped?.status == 0, "\(String(describing: stopped))")
+        try rig.startServer()
+        #expect(try rig.waitForPending() == id)
+        // Killed outright while the requester waits: it says so, keeps trying, and carries on.
+        _ = rig.stopServer(SIGKILL)
+        let down = try rig.s.run(["list"], env: rig.approverEnv("alice"))
+        #expect(down.status == 69 && down.stderr.contains("cannot reach the gate server"), "\(down)")
+        usleep(1_500_000)
+        try rig.startServer()
+        #expect(try rig.waitForPending() == id)
+        #expect(try rig.approve(id, as: "bob").status == 0)
+        let out = requester.finish()
+        #expect(out.status == 0 && out.stdout == "survived\n", "\(out)")
+        #expect(out.stderr.contains("lost the gate server") && out.stderr.contains("the gate server is back"), "\(out.stderr)")
+    }
+
+    @Test func aForgedApprovalInTheServersDatabaseIsRefusedByTheRequester() throws {
+        let rig = try RemoteRig()
+        let requester = try rig.request(["/bin/echo", "must not run"])
+        let id = try rig.waitForPending(requester)
+        // Whoever controls the server writes an approval with a key of their own straight into
+        // its database, then a genuine approval arrives too: the requester refuses (fail closed).
+        let shown = try rig.s.run(["show", id, "--json", "--no-pager"], env: rig.approverEnv("alice"))
+        let j = try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any] ?? [:]
+        let digest = try Hex.decode(j["intent_digest"] as? String ?? "")
+        let mallory = SigningIdentity.generate(name: "mallory")
+        let now = UInt64(Date().timeIntervalSince1970)
+        let token = try TokenSigning.sign(TokenPayload(keyID: mallory.publicKey.id, requestID: id.replacingOccurrences(of: "-", with: ""),
+                                                       intentDigest: digest, decision: .approve, issuedAt: now, expiresAt: now + 600,
+                                                       nonce: Array(repeating: 7, count: 16), comment: ""), with: mallory)
+        let sql = "INSERT INTO tokens(request_id, token, received_us) VALUES ('\(id.replacingOccurrences(of: "-", with: ""))', '\(token.text)', 0)"
+        let inserted = try Spawned.run(["sqlite3", rig.stateDir + "/state.db", sql])
+        #expect(inserted.status == 0, "\(inserted.stderr)")
+        #expect(try rig.approve(id, as: "alice").status == 0)
+        let out = requester.finish()
+        #expect(out.status == 77 && out.stdout.isEmpty, "\(out)")
+        #expect(out.stderr.contains("which the policy does not trust"), "\(out.stderr)")
+        #expect(try rig.s.lastEntry().payload["code"] as? String == "untrusted-key")
+    }
+
+    @Test func refusalsBeforeAnyWaitAreClearAndRecorded() throws {
+        let rig = try RemoteRig()
+        // An unregistered requester key: the server refuses, gate says why (77).
+        let other = try rig.s.run(["keygen", "--name", "stranger", "--out", rig.s.path("stranger.key"), "--no-passphrase"])
+        #expect(other.status == 0)
+        let stranger = try rig.s.run(["--", "/bin/echo", "x"], env: rig.requesterEnv.merging(["GATE_REQUESTER_KEY": rig.s.path("stranger.key")]) { $1 })
+        #expect(stranger.status == 77 && stranger.stderr.contains("not a registered requester"), "\(stranger)")
+        #expect(try rig.s.lastEntry().payload["code"] as? String == "server-refused")
+        // No requester key at all: a configuration error with the command that makes one.
+        let nokey = try rig.s.run(["--", "/bin/echo", "x"], env: rig.requesterEnv.merging(["GATE_REQUESTER_KEY": rig.s.path("none.key")]) { $1 })
+        #expect(nokey.status == 78 && nokey.stderr.contains("needs a requester key") && nokey.stderr.contains("gate: hint: gate keygen"), "\(nokey)")
+        // The server down: exit 69 at once, not a hang, and the refusal is on record.
+        _ = rig.stopServer(SIGKILL)
+        let down = try rig.s.run(["--", "/bin/echo", "x"], env: rig.requesterEnv)
+        #expect(down.status == 69 && down.stderr.contains("cannot reach the gate server at \(rig.url)"), "\(down)")
+        #expect(try rig.s.lastEntry().payload["code"] as? String == "server-unavailable")
+        // https is refused with a reason rather than tried in clear.
+        let tls = try rig.s.run(["list"], env: ["GATE_SERVER": "https://gate.example"])
+        #expect(tls.status == 78 && tls.stderr.contains("plain HTTP"), "\(tls)")
+        // Allowed commands never need the server.
+        try rig.s.writePolicy("allow -- /bin/true\n")
+        #expect(try rig.s.run(["--", "/bin/true"], env: rig.requesterEnv).status == 0)
+    }
+
+    @Test func ctrlCWithdrawsTheRequestOnTheServerToo() throws {
+        let rig = try RemoteRig()
+        let requester = try rig.request(["/bin/echo", "x"])
+        let id = try rig.waitForPending(requester)
+        requester.signal(SIGINT)
+        let out = requester.finish()
+        #expect(out.status == 75 && out.stderr.contains("withdrawn"), "\(out)")
+        #expect(try rig.serverLedgerKinds() == ["requested", "cancelled"])
+        let late = try rig.approve(id, as: "alice")
+        #expect(late.status == 77 && late.stderr.contains("cancelled, not pending"), "\(late.stderr)")
+    }
+}
