@@ -62,8 +62,9 @@ let package = Package(
         .testTarget(name: "GateE2ETests", dependencies: ["gate", "gate-server", "GateCore", "GateWire"], exclude: ["Fixtures"]),
         // In-process router tests of the server app.
         .testTarget(name: "GateServerTests", dependencies: [
-            "GateServer",
+            "GateServer", "GateKit", "GateCore", "GateWire", "GateCrypto",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Hummingbird", package: "hummingbird"),
         ]),
     ]
 )

@@ -58,6 +58,16 @@ public struct RemoteClient: Sendable {
     /// Sends a signed request. The statement binds the request id, the intent digest and the
     /// exact body bytes.
     public func create(_ r: RequestRecord, blobs: [(digest: [UInt8], data: [UInt8])], as identity: SigningIdentity) throws -> JSON {
+        try call("POST", "/v1/requests", body: try Self.createBody(r, blobs: blobs, as: identity), timeoutSeconds: 60)
+    }
+
+    public func cancel(_ r: RequestRecord, as identity: SigningIdentity) throws {
+        _ = try call("POST", "/v1/requests/\(r.id.compact)/cancel", body: try Self.cancelBody(r, as: identity), timeoutSeconds: 5)
+    }
+
+    /// `{"statement", "body"}` for POST /v1/requests (SPEC.md §9.2).
+    public static func createBody(_ r: RequestRecord, blobs: [(digest: [UInt8], data: [UInt8])], as identity: SigningIdentity,
+                                  issuedAt: UInt64 = System.nowSeconds()) throws -> JSON {
         let body: JSON = .object([
             ("intent", .string(Base64URL.encode(r.intent.encoded()))),
             ("reason", .string(r.reason)), ("ticket", .string(r.ticket)), ("context", r.context),
@@ -65,14 +75,19 @@ public struct RemoteClient: Sendable {
         ])
         var bytes: [UInt8] = []
         body.serialize(into: &bytes)
-        let statement = try sign(.create, request: r.id.compact, intent: r.digest.bytes, body: bytes, as: identity)
-        return try call("POST", "/v1/requests", body: .object([("statement", .string(statement.text)), ("body", .string(Base64URL.encode(bytes)))]),
-                        timeoutSeconds: 60)
+        let statement = try sign(.create, request: r.id.compact, intent: r.digest.bytes, body: bytes, as: identity, issuedAt: issuedAt)
+        return .object([("statement", .string(statement.text)), ("body", .string(Base64URL.encode(bytes)))])
     }
 
-    public func cancel(_ r: RequestRecord, as identity: SigningIdentity) throws {
-        let statement = try sign(.cancel, request: r.id.compact, intent: r.digest.bytes, body: nil, as: identity)
-        _ = try call("POST", "/v1/requests/\(r.id.compact)/cancel", body: .object([("statement", .string(statement.text))]), timeoutSeconds: 5)
+    public static func cancelBody(_ r: RequestRecord, as identity: SigningIdentity) throws -> JSON {
+        .object([("statement", .string(try sign(.cancel, request: r.id.compact, intent: r.digest.bytes, body: nil, as: identity).text))])
+    }
+
+    public static func checkpointBody(_ checkpoint: SignedCheckpoint, ledgerKey: PublicKey, as identity: SigningIdentity) throws -> JSON {
+        var bytes: [UInt8] = []
+        JSON.object([("checkpoint", .string(checkpoint.text)), ("ledger_key", .string(ledgerKey.text))]).serialize(into: &bytes)
+        let statement = try sign(.checkpoint, request: checkpoint.body.ledgerID, intent: [UInt8](repeating: 0, count: 32), body: bytes, as: identity)
+        return .object([("statement", .string(statement.text)), ("body", .string(Base64URL.encode(bytes)))])
     }
 
     /// Long-poll for news past `seen` tokens. Throws PlainHTTP failures unchanged so the
@@ -91,17 +106,14 @@ public struct RemoteClient: Sendable {
     }
 
     public func sendCheckpoint(_ checkpoint: SignedCheckpoint, ledgerKey: PublicKey, as identity: SigningIdentity) throws -> JSON {
-        var bytes: [UInt8] = []
-        JSON.object([("checkpoint", .string(checkpoint.text)), ("ledger_key", .string(ledgerKey.text))]).serialize(into: &bytes)
-        let statement = try sign(.checkpoint, request: checkpoint.body.ledgerID, intent: [UInt8](repeating: 0, count: 32), body: bytes, as: identity)
-        return try call("POST", "/v1/checkpoints", body: .object([("statement", .string(statement.text)), ("body", .string(Base64URL.encode(bytes)))]),
-                        timeoutSeconds: 5)
+        try call("POST", "/v1/checkpoints", body: try Self.checkpointBody(checkpoint, ledgerKey: ledgerKey, as: identity), timeoutSeconds: 5)
     }
 
-    func sign(_ action: StatementPayload.Action, request: String, intent: [UInt8], body: [UInt8]?, as identity: SigningIdentity) throws -> SignedStatement {
+    static func sign(_ action: StatementPayload.Action, request: String, intent: [UInt8], body: [UInt8]?, as identity: SigningIdentity,
+                     issuedAt: UInt64 = System.nowSeconds()) throws -> SignedStatement {
         let payload = StatementPayload(keyID: identity.publicKey.id, action: action, requestID: request, intentDigest: intent,
                                        bodyDigest: body.map { BLAKE2b.hash($0) } ?? [UInt8](repeating: 0, count: 32),
-                                       issuedAt: System.nowSeconds(), nonce: SecureRandom.bytes(16))
+                                       issuedAt: issuedAt, nonce: SecureRandom.bytes(16))
         do { return try StatementSigning.sign(payload, with: identity) } catch {
             throw GateFailure.internalError("the request statement did not verify under its own key; nothing was sent")
         }

@@ -1,0 +1,198 @@
+import Foundation
+import GateCore
+import GateCrypto
+import GateKit
+import GateServer
+import GateWire
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// One in-process server with a policy that registers requester `ci1`, approvers alice (user
+/// alice) and root-owned rules, and helpers to make signed requests and tokens.
+struct RouterRig {
+    let dir: String
+    let ci1 = SigningIdentity.generate(name: "ci1")
+    let stranger = SigningIdentity.generate(name: "stranger")
+    let alice = SigningIdentity.generate(name: "alice")
+    let bob = SigningIdentity.generate(name: "bob")
+    let mallory = SigningIdentity.generate(name: "mallory")
+
+    init() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("gate-router-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let policy = """
+            version 1
+            approver alice user=alice key=\(alice.publicKey.text)
+            approver bob user=root key=\(bob.publicKey.text)
+            requester ci1 key=\(ci1.publicKey.text)
+            require 1 -- /bin/echo ...
+            allow -- /bin/true
+            deny "not here" -- /bin/rm ...
+
+            """
+        FileManager.default.createFile(atPath: dir + "/policy", contents: Data(policy.utf8), attributes: [.posixPermissions: 0o600])
+    }
+
+    func record(_ argv: [String] = ["/bin/echo", "hi"], user: String = "root") -> RequestRecord {
+        let intent = Intent(argv: argv, executable: argv[0], executableDigest: Array(repeating: 1, count: 32), cwd: "/", user: user,
+                            uid: 0, agent: "", host: "ci-host")
+        var r = RequestRecord(id: RequestID(randomBytes: SecureRandom.bytes(5)), createdMicros: 0, intent: intent, reason: "r", rule: "",
+                              requirements: [], policyDigest: [], status: .pending, requesterPID: 0)
+        r.context = .object([("environment", .array([]))])
+        return r
+    }
+
+    func token(_ r: RequestRecord, by who: SigningIdentity, decision: TokenPayload.Decision = .approve, digest: [UInt8]? = nil) throws -> JSON {
+        let now = UInt64(Date().timeIntervalSince1970)
+        let t = try TokenSigning.sign(TokenPayload(keyID: who.publicKey.id, requestID: r.id.compact, intentDigest: digest ?? r.digest.bytes,
+                                                   decision: decision, issuedAt: now, expiresAt: now + 600, nonce: SecureRandom.bytes(16),
+                                                   comment: ""), with: who)
+        return .object([("token", .string(t.text))])
+    }
+
+    static func buffer(_ j: JSON) -> ByteBuffer { ByteBuffer(string: j.serialized()) }
+}
+
+extension TestResponse {
+    var json: JSON { (try? JSON.parse(String(buffer: body))) ?? .null }
+    var text: String { String(buffer: body) }
+}
+
+@Suite struct RouterTests {
+    @Test func createGetListWaitDecide() async throws {
+        let rig = try RouterRig()
+        defer { try? FileManager.default.removeItem(atPath: rig.dir) }
+        let app = try ServerApp.build(.init(port: 0, stateDirectory: rig.dir))
+        let r = rig.record()
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/v1", method: .get) { #expect($0.status == .ok && $0.json["api"] == .string("gate/v1")) }
+            try await client.execute(uri: "/v1/requests", method: .get) { #expect($0.text == "{\"requests\":[]}\n") }
+            let body = RouterRig.buffer(try RemoteClient.createBody(r, blobs: [], as: rig.ci1))
+            try await client.execute(uri: "/v1/requests", method: .post, body: body) { response in
+                #expect(response.status == .created, "\(response.text)")
+                #expect(response.json["id"] == .string(r.id.compact) && response.json["requires"] == .string("1 approval"))
+            }
+            // The same statement again: the id exists.
+            try await client.execute(uri: "/v1/requests", method: .post, body: body) { #expect($0.status == .conflict && $0.json["code"] == .string("exists")) }
+            try await client.execute(uri: "/v1/requests", method: .get) { #expect($0.json["requests"]?.arrayValue?.count == 1) }
+            try await client.execute(uri: "/v1/requests/\(r.id.compact.prefix(4))", method: .get) { response in
+                let decoded = try RequestTransfer.decode(response.json)
+                #expect(decoded.record.intent == r.intent && decoded.record.context["requester"]?["name"] == .string("ci1"))
+            }
+            try await client.execute(uri: "/v1/requests/\(r.id.compact)/wait?seen=0&timeout=0.2", method: .get) { response in
+                #expect(response.json["status"] == .string("pending") && response.json["tokens"] == .array([]))
+            }
+            // A long-poll is answered as soon as the decision arrives.
+            async let waited = client.execute(uri: "/v1/requests/\(r.id.compact)/wait?seen=0&timeout=20", method: .get) { $0.json }
+            try await Task.sleep(nanoseconds: 200_000_000)
+            let began = Date()
+            try await client.execute(uri: "/v1/requests/\(r.id.compact)/decisions", method: .post, body: RouterRig.buffer(try rig.token(r, by: rig.alice))) { response in
+                #expect(response.status == .created && response.json["status"] == .string("approved"), "\(response.text)")
+            }
+            let answer = try await waited
+            #expect(answer["status"] == .string("approved") && answer["tokens"]?.arrayValue?.count == 1)
+            #expect(Date().timeIntervalSince(began) < 2)
+            try await client.execute(uri: "/v1/requests/\(r.id.compact)/decisions", method: .post, body: RouterRig.buffer(try rig.token(r, by: rig.alice))) {
+                #expect($0.status == .conflict && $0.json["code"] == .string("not-pending"))
+            }
+        }
+    }
+
+    @Test func everyBadCreateIsA4xxWithAReason() async throws {
+        let rig = try RouterRig()
+        defer { try? FileManager.default.removeItem(atPath: rig.dir) }
+        let app = try ServerApp.build(.init(port: 0, stateDirectory: rig.dir))
+        try await app.test(.router) { client in
+            func post(_ body: String) async throws -> (Int, String) {
+                try await client.execute(uri: "/v1/requests", method: .post, body: ByteBuffer(string: body)) { (Int($0.status.code), $0.json["code"]?.stringValue ?? $0.text) }
+            }
+            #expect(try await post("not json") == (400, "bad-body"))
+            #expect(try await post("{}") == (400, "bad-body"))
+            #expect(try await post("{\"statement\":\"gatereq1.AAAA.BBBB\",\"body\":\"\"}") == (400, "malformed-statement"))
+            let unknown = try RemoteClient.createBody(rig.record(), blobs: [], as: rig.stranger)
+            #expect(try await post(unknown.serialized()) == (403, "bad-statement"))
+            // A body other than the one signed.
+            guard case .object(var fields) = try RemoteClient.createBody(rig.record(), blobs: [], as: rig.ci1) else { return }
+            let other = try RemoteClient.createBody(rig.record(["/bin/echo", "other"]), blobs: [], as: rig.ci1)
+            fields[1] = ("body", other["body"]!)
+            #expect(try await post(JSON.object(fields).serialized()) == (403, "bad-statement"))
+            let stale = try RemoteClient.createBody(rig.record(), blobs: [], as: rig.ci1, issuedAt: UInt64(Date().timeIntervalSince1970) - 3600)
+            #expect(try await post(stale.serialized()) == (403, "bad-statement"))
+            #expect(try await post(try RemoteClient.createBody(rig.record(["/bin/rm", "-rf", "/"]), blobs: [], as: rig.ci1).serialized()) == (403, "policy-deny"))
+            #expect(try await post(try RemoteClient.createBody(rig.record(["/bin/true"]), blobs: [], as: rig.ci1).serialized()) == (422, "policy-mismatch"))
+            // A context output that is not what its digest names.
+            let blob: (digest: [UInt8], data: [UInt8]) = (BLAKE2b.hash([1, 2, 3]), [9, 9, 9])
+            #expect(try await post(try RemoteClient.createBody(rig.record(), blobs: [blob], as: rig.ci1).serialized()) == (400, "bad-context"))
+            let huge = ByteBuffer(repeating: 0x20, count: ServerApp.maxCreateBody + 1)
+            try await client.execute(uri: "/v1/requests", method: .post, body: huge) { #expect($0.status.code == 413 && $0.json["code"] == .string("too-large")) }
+            try await client.execute(uri: "/v1/requests/NOPE", method: .get) { #expect($0.status == .notFound && $0.json["code"] == .string("unknown-request")) }
+            try await client.execute(uri: "/v1/requests/!!/wait", method: .get) { #expect($0.status == .badRequest) }
+            try await client.execute(uri: "/v1/elsewhere", method: .get) { #expect($0.status == .notFound && $0.json["code"] == .string("not-found")) }
+        }
+        // Each refusal the server could attribute is in its ledger.
+        let store = try Store.open(GateEnvironment(home: rig.dir, policyPath: rig.dir + "/policy"))
+        var codes: [String] = []
+        try store.forEachLedgerEntry { e in
+            if e.kind == "refused", let p = try? JSON.parse(e.payload), let c = p["code"]?.stringValue { codes.append(c) }
+            return true
+        }
+        #expect(codes == ["bad-statement", "bad-statement", "bad-statement", "policy-deny", "policy-mismatch", "bad-context"], "\(codes)")
+    }
+
+    @Test func decisionsAreCheckedLikeTheRequesterChecksThem() async throws {
+        let rig = try RouterRig()
+        defer { try? FileManager.default.removeItem(atPath: rig.dir) }
+        let app = try ServerApp.build(.init(port: 0, stateDirectory: rig.dir))
+        let r = rig.record()
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/v1/requests", method: .post, body: RouterRig.buffer(try RemoteClient.createBody(r, blobs: [], as: rig.ci1))) {
+                #expect($0.status == .created)
+            }
+            func decide(_ body: JSON) async throws -> (Int, String) {
+                try await client.execute(uri: "/v1/requests/\(r.id.compact)/decisions", method: .post, body: RouterRig.buffer(body)) {
+                    (Int($0.status.code), $0.json["code"]?.stringValue ?? $0.text)
+                }
+            }
+            #expect(try await decide(.object([])) == (400, "bad-body"))
+            #expect(try await decide(.object([("token", .string("gate1.nope"))])) == (400, "malformed-token"))
+            #expect(try await decide(try rig.token(r, by: rig.mallory)) == (403, "untrusted-key"))
+            #expect(try await decide(try rig.token(r, by: rig.bob)) == (403, "self-approval"))
+            #expect(try await decide(try rig.token(r, by: rig.alice, digest: Array(repeating: 0, count: 32))) == (403, "intent-mismatch"))
+            // Only the requester that created it can withdraw it.
+            let foreign = try RemoteClient.cancelBody(r, as: rig.stranger)
+            try await client.execute(uri: "/v1/requests/\(r.id.compact)/cancel", method: .post, body: RouterRig.buffer(foreign)) { #expect($0.status == .forbidden) }
+            #expect(try await decide(try rig.token(r, by: rig.alice, decision: .deny)) == (201, "{\"id\":\"\(r.id.compact)\",\"approver\":\"alice\",\"status\":\"denied\"}\n"))
+            try await client.execute(uri: "/v1/requests/\(r.id.compact)/cancel", method: .post, body: RouterRig.buffer(try RemoteClient.cancelBody(r, as: rig.ci1))) {
+                #expect($0.status == .ok && $0.json["status"] == .string("denied"))
+            }
+        }
+    }
+
+    @Test func checkpointCopiesAreHeldToTheirFirstKeyAndNeverShrink() async throws {
+        let rig = try RouterRig()
+        defer { try? FileManager.default.removeItem(atPath: rig.dir) }
+        let app = try ServerApp.build(.init(port: 0, stateDirectory: rig.dir))
+        let ledgerKey = SigningIdentity.generate(name: "ledger"), otherKey = SigningIdentity.generate(name: "other")
+        @Sendable func checkpoint(_ size: Int64, head: UInt8 = 1, key: SigningIdentity? = nil) throws -> JSON {
+            let body = CheckpointBody(ledgerID: "00112233AABBCCDD", size: size, head: Array(repeating: head, count: 32), timeMicros: 1_700_000_000_000_000)
+            let signer = key ?? ledgerKey
+            return try RemoteClient.checkpointBody(try CheckpointSigning.sign(body, with: signer), ledgerKey: signer.publicKey, as: rig.ci1)
+        }
+        try await app.test(.router) { client in
+            func post(_ j: JSON) async throws -> (Int, String) {
+                try await client.execute(uri: "/v1/checkpoints", method: .post, body: RouterRig.buffer(j)) { (Int($0.status.code), $0.json["code"]?.stringValue ?? "ok") }
+            }
+            try await client.execute(uri: "/v1/checkpoints/00112233AABBCCDD", method: .get) { #expect($0.status == .notFound) }
+            #expect(try await post(try checkpoint(5)) == (201, "ok"))
+            #expect(try await post(try checkpoint(9)) == (201, "ok"))
+            #expect(try await post(try checkpoint(7)) == (409, "ledger-shrank"))
+            #expect(try await post(try checkpoint(9, head: 2)) == (409, "ledger-rewritten"))
+            #expect(try await post(try checkpoint(12, key: otherKey)) == (409, "bad-checkpoint"))
+            try await client.execute(uri: "/v1/checkpoints/00112233AABBCCDD", method: .get) { response in
+                #expect(response.json["size"] == .int(9) && response.json["from"] == .string("ci1"), "\(response.text)")
+            }
+            try await client.execute(uri: "/v1/checkpoints/nope", method: .get) { #expect($0.status == .badRequest) }
+        }
+    }
+}
