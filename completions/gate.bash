@@ -371,9 +371,9 @@ _gate_audit() {
 
 _gate_audit_verify() {
     repeating_flags=()
-    non_repeating_flags=(--all-signatures --version -h --help)
+    non_repeating_flags=(--all-signatures --from-server --version -h --help)
     repeating_options=(--checkpoint)
-    non_repeating_options=(--key)
+    non_repeating_options=(--key --server)
     __gate_offer_flags_options 0
 
     # Offer option value completions
@@ -384,6 +384,9 @@ _gate_audit_verify() {
     '--checkpoint')
         return
         ;;
+    '--server')
+        return
+        ;;
     esac
 }
 
@@ -391,8 +394,15 @@ _gate_audit_checkpoint() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=()
+    non_repeating_options=(--server)
     __gate_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    esac
 }
 
 _gate_audit_key() {

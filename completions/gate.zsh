@@ -238,6 +238,8 @@ _gate_audit_verify() {
         '--key[The ledger key you expect (gatepk1\:…); refuses a ledger signed by another.]:public-key:'
         '*--checkpoint[A checkpoint kept elsewhere (from '\''gate audit checkpoint'\'' or syslog); repeatable.]:file:'
         '--all-signatures[Verify the signature of every checkpoint, not only the newest.]'
+        '--from-server[Also check against the newest checkpoint copy the gate server holds for this ledger (and the key it holds the ledger to).]'
+        '--server[Work against this gate server (default\: $GATE_SERVER; unset\: this host'\''s state directory).]:url:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
@@ -249,6 +251,7 @@ _gate_audit_verify() {
 _gate_audit_checkpoint() {
     local -i ret=1
     local -ar arg_specs=(
+        '--server[Work against this gate server (default\: $GATE_SERVER; unset\: this host'\''s state directory).]:url:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

@@ -53,9 +53,12 @@ struct AuditVerifyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The ledger key you expect (gatepk1:…); refuses a ledger signed by another.", valueName: "public-key")) var key: String?
     @Option(help: ArgumentHelp("A checkpoint kept elsewhere (from 'gate audit checkpoint' or syslog); repeatable.", valueName: "file")) var checkpoint: [String] = []
     @Flag(help: "Verify the signature of every checkpoint, not only the newest.") var allSignatures = false
+    @Flag(help: "Also check against the newest checkpoint copy the gate server holds for this ledger (and the key it holds the ledger to).")
+    var fromServer = false
+    @OptionGroup var remote: ServerOption
 
     func run() throws {
-        let pinned: PublicKey?
+        var pinned: PublicKey?
         do { pinned = try key.map { try PublicKey(text: $0) } } catch let e as WireError {
             throw GateFailure.usage("--key is not a gate public key: \(e.description)")
         }
@@ -70,6 +73,21 @@ struct AuditVerifyCommand: ParsableCommand {
             }
         }
         let store = try Store.open(try GateEnvironment.current())
+        var serverLine = ""
+        if fromServer {
+            guard let client = try RemoteClient.configured(remote.server) else {
+                throw GateFailure.usage("--from-server needs a server", hint: "set GATE_SERVER or pass --server URL")
+            }
+            let copy = try CheckpointCopy.fetch(store: store, client: client)
+            // The server holds the ledger to the first key it saw; a ledger now signed by
+            // another key was re-keyed (and possibly rewritten) since.
+            if let pinned, pinned != copy.key {
+                throw GateFailure(ExitCode.dataError, "the gate server holds this ledger to key \(copy.key.id), not the --key given (\(pinned.id))")
+            }
+            pinned = copy.key
+            external.append(copy.checkpoint)
+            serverLine = "server copy: covers entries 1–\(copy.checkpoint.body.size), received \(formatUTC(UInt64(max(0, copy.receivedMicros / 1_000_000)))) from \(ShellQuote.inert(copy.from)); matches\n"
+        }
         let report = try store.audit(pinnedKey: pinned, external: external, allSignatures: allSignatures)
         if let damage = report.damage {
             throw GateFailure(ExitCode.dataError, "ledger damaged at entry \(damage.seq): \(damage)", hint: damage.hint(verified: report.entries))
@@ -85,7 +103,7 @@ struct AuditVerifyCommand: ParsableCommand {
         if report.uncovered > 0 {
             out += "not yet covered by a checkpoint: entries \(report.entries - report.uncovered + 1)–\(report.entries)\n"
         }
-        System.write(1, out)
+        System.write(1, out + serverLine)
     }
 }
 
@@ -140,7 +158,9 @@ extension AuditVerifyCommand {
 struct AuditCheckpointCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoint", abstract: "Sign a checkpoint of the ledger now and print it (keep a copy elsewhere).",
-        discussion: "Prints the newest checkpoint if it already covers every entry. Keep the output off the host (a ticket, a bucket, an auditor's mail): 'gate audit verify --checkpoint FILE' then proves the ledger still holds everything it covered.")
+        discussion: "Prints the newest checkpoint if it already covers every entry. Keep the output off the host (a ticket, a bucket, an auditor's mail): 'gate audit verify --checkpoint FILE' then proves the ledger still holds everything it covered. With a gate server (--server, GATE_SERVER) the checkpoint is also sent to it, signed with the requester key.")
+
+    @OptionGroup var remote: ServerOption
 
     func run() throws {
         let env = try GateEnvironment.current()
@@ -148,6 +168,10 @@ struct AuditCheckpointCommand: ParsableCommand {
         _ = try? PolicyLoader.load(env.policyPath)
         let store = try Store.open(env)
         System.write(1, try store.checkpointNow().text)
+        if let client = try RemoteClient.configured(remote.server),
+           let answer = try CheckpointCopy.send(store: store, client: client, as: try RequesterKey.load()) {
+            Diagnostics.note("copied to \(client.url) (the server now holds entries 1–\(answer["size"]?.intValue ?? 0))")
+        }
     }
 }
 

@@ -191,7 +191,8 @@ public struct RunFlow {
     /// The last step: recheck what is there now, record the start (consuming the tokens in the
     /// same transaction), spawn, record the end. Nothing runs unless the start is on record.
     func start(intent: Intent, digest: IntentDigest, request: String, rule: String, approvals: [VerifiedDecision],
-               policy: Policy, waiter: Waiter? = nil, breakGlass: RequestRecord? = nil) throws -> Int32 {
+               policy: Policy, waiter: Waiter? = nil, breakGlass: RequestRecord? = nil,
+               requesterIdentity: SigningIdentity? = nil) throws -> Int32 {
         let oldMask = Spawner.blockForwardedSignals()
         if let waiter, let sig = waiter.pendingSignal() {
             throw GateFailure(ExitCode.tempFail, "interrupted by signal \(sig) before the command started")
@@ -256,6 +257,10 @@ public struct RunFlow {
             }
         } catch {
             System.write(2, "gate: error: the command ran, but its end could not be recorded: \(error)\n")
+        }
+        // With a gate server, the run's checkpoint is copied off the host.
+        if options.server != nil || System.envNonEmpty("GATE_SERVER") != nil {
+            CheckpointCopy.sendAfterRun(store: store, server: options.server, identity: requesterIdentity)
         }
         if case .failure(let f) = outcome { throw f }
         return status

@@ -18,12 +18,35 @@ import Testing
         #expect(out.status == 0 && out.stdout == "remote ok\n", "\(out)")
         #expect(out.stderr.contains("request page: \(rig.url)/r/") && out.stderr.contains("gate approve \(id)"), "\(out.stderr)")
         #expect(out.stderr.contains("approved by alice; running"), "\(out.stderr)")
-        #expect(try rig.serverLedgerKinds() == ["requested", "approved"])
+        #expect(try rig.serverLedgerKinds() == ["requested", "approved", "checkpoint-copy"])
         let local = try rig.s.ledger().map { $0["kind"] as? String ?? "" }
         #expect(local == ["requested", "started", "finished"], "\(local)")
         // The server's ledger verifies and is sealed by its own checkpoints.
         let verify = try rig.s.run(["audit", "verify"], env: ["GATE_HOME": rig.stateDir])
         #expect(verify.status == 0, "\(verify)")
+    }
+
+    @Test func theServersCheckpointCopyRevealsATailRemovedOnTheHost() throws {
+        let rig = try RemoteRig()
+        let requester = try rig.request(["/bin/echo", "sealed"])
+        let id = try rig.waitForPending(requester)
+        #expect(try rig.approve(id, as: "alice").status == 0)
+        #expect(requester.finish().status == 0)
+        // The run's checkpoint went to the server after the run.
+        let fine = try rig.s.run(["audit", "verify", "--from-server"], env: rig.requesterEnv)
+        #expect(fine.status == 0 && fine.stdout.contains("server copy: covers entries 1–3") && fine.stdout.contains("from ci1"), "\(fine)")
+        // Someone with write access to the host's state removes the run and the checkpoints
+        // that covered it: the host's ledger alone now looks whole…
+        let sql = "DROP TRIGGER ledger_no_delete; DROP TRIGGER checkpoints_no_delete; DELETE FROM ledger WHERE seq > 1; DELETE FROM checkpoints WHERE size > 1"
+        #expect(try Spawned.run(["sqlite3", rig.s.home + "/state.db", sql]).status == 0)
+        let local = try rig.s.run(["audit", "verify"])
+        #expect(local.status == 0, "\(local)")
+        // …but not against the copy the server holds.
+        let remote = try rig.s.run(["audit", "verify", "--from-server"], env: rig.requesterEnv)
+        #expect(remote.status == 65 && remote.stderr.contains("the ledger ends at entry 1") && remote.stderr.contains("covers 3"), "\(remote)")
+        // And the host cannot make the server forget: a smaller checkpoint is refused there.
+        let shrink = try rig.s.run(["audit", "checkpoint"], env: rig.requesterEnv)
+        #expect(shrink.status == 77 && shrink.stderr.contains("entries were removed from that ledger"), "\(shrink)")
     }
 
     @Test func deniedThroughTheServerRefusesWithTheReason() throws {
