@@ -97,6 +97,9 @@ public struct PlainHTTP: Sendable {
             if n == 0 { break }
             response.append(contentsOf: chunk[0..<n])
             guard response.count <= 64 << 20 else { throw .malformed("response larger than 64 MiB") }
+            // Done when the body its Content-Length announces is here, even if the peer (a
+            // proxy) keeps the connection open despite `Connection: close`.
+            if Self.isComplete(response) { break }
         }
         return try Self.parse(response)
     }
@@ -147,6 +150,14 @@ public struct PlainHTTP: Sendable {
             }
             if fds[0].revents != 0 { return }
         }
+    }
+
+    static func isComplete(_ bytes: [UInt8]) -> Bool {
+        guard let end = bytes.firstRange(of: [13, 10, 13, 10]) else { return false }
+        let head = String(decoding: bytes[..<end.lowerBound], as: UTF8.self).lowercased()
+        guard let line = head.split(separator: "\r\n").first(where: { $0.hasPrefix("content-length:") }),
+              let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: " ")) else { return false }
+        return bytes.count - end.upperBound >= length
     }
 
     /// Status line, headers, and a body delimited by Content-Length, chunked encoding or EOF.

@@ -29,4 +29,23 @@ import Testing
         #expect(end.status == 0, "not a graceful exit: \(end.status) \(end.stderr)")
         #expect(try Spawned.run([Self.binary, "--listen", "nowhere", "--state", s.path("server")]).status == 64)
     }
+
+    /// `gate serve …` is gate-server with the same arguments (a separate executable so that gate
+    /// does not link the HTTP stack), found next to gate.
+    @Test func gateServeRunsTheServerNextToIt() throws {
+        let s = try Sandbox()
+        let server = try s.start(["serve", "--listen", "127.0.0.1:0", "--state", s.path("server")])
+        var listening = false
+        let deadline = Date().addingTimeInterval(20)
+        while !listening && Date() < deadline && server.isRunning {
+            listening = ((try? String(contentsOfFile: server.err, encoding: .utf8)) ?? "").contains("gate-server: listening on http://127.0.0.1:")
+            usleep(50_000)
+        }
+        server.signal(SIGTERM)
+        let end = server.finish(timeout: 15)
+        #expect(listening && end.status == 0, "\(end.stderr)")
+        let help = try s.run(["serve", "--help"])
+        #expect(help.status == 0 && help.stdout.contains("--webhook-secret") && help.stdout.contains("--listen"), "\(help)")
+        #expect(try s.run(["serve", "--listen", "nowhere", "--state", s.path("server")]).status == 64)
+    }
 }
