@@ -4,7 +4,7 @@
 # Python verifier against gate's output. Installs what is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh libsodium-dev libsqlite3-dev zlib1g-dev pkg-config sqlite3 tmux python3 curl chromium
+scripts/deps.sh libsodium-dev libsqlite3-dev zlib1g-dev pkg-config sqlite3 tmux python3 curl openssl chromium
 scripts/python-deps.sh
 export PATH="/opt/swift/usr/bin:$PATH"
 swift build --build-tests

@@ -15,7 +15,8 @@ public struct GateCommand: ParsableCommand {
             decision, refusal and run is appended to a hash-chained audit ledger.
 
             EXIT STATUS: the command's own status when it ran (128+N if it died of signal N); \
-            64 usage; 65 damaged state database or ledger; 69 no ledger key yet (audit key); 70 \
+            64 usage; 65 damaged state database or ledger, or a malformed answer from the gate server; 69 \
+            the gate server cannot be reached, or no ledger key yet (audit key); 70 \
             internal error; 74 output could not be written (a full disk during an export); 75 approval timed \
             out or cancelled; 77 denied or not permitted (policy, approver, failed verification); \
             78 configuration (policy, key file, state directory); 126 not executable; 127 not found.
@@ -25,7 +26,11 @@ public struct GateCommand: ParsableCommand {
             gate-policy(5)); GATE_KEY approver secret key (default ~/.config/gate/key); GATE_TOKEN \
             a pre-issued token or @FILE; GATE_AGENT label of an agent acting for the user; \
             GATE_PASSPHRASE_FILE file holding a key passphrase (mode 0600) for non-interactive \
-            use; NO_COLOR disables colour.
+            use; GATE_SERVER URL of a gate server (remote mode: requests, list, show, approve, \
+            deny and checkpoint copies go through it; also --server); GATE_REQUESTER_KEY this \
+            host's requester key for the server (default ~/.config/gate/requester.key); \
+            GATE_SERVER_CA a PEM file of certificate authorities to trust for an https gate \
+            server, besides the system's; NO_COLOR disables colour.
 
             FILES: $GATE_HOME/state.db holds pending requests, tokens, the ledger and its signed \
             checkpoints (SQLite, WAL); $GATE_HOME/ledger.key signs checkpoints (made on first use, \

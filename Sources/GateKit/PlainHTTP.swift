@@ -2,9 +2,9 @@ import Glibc
 
 /// A small blocking HTTP/1.1 client for talking to a gate server: one connection per call,
 /// `Connection: close`, explicit deadlines, and an interrupt descriptor so that a signal during
-/// a long-poll wakes the requester at once. It is written here, on plain sockets, because
-/// linking a full HTTP stack into `gate` costs every local command start-up time
-/// (BENCHMARKS.md, issue 5); the server side uses Hummingbird.
+/// a long-poll wakes the requester at once. It is written here, on plain sockets (and the
+/// system's OpenSSL, loaded only for https), because linking a full HTTP stack into `gate`
+/// costs every local command start-up time (BENCHMARKS.md, issue 5); the server uses Hummingbird.
 public struct PlainHTTP: Sendable {
     public struct Response: Sendable {
         public var status: Int
@@ -31,22 +31,21 @@ public struct PlainHTTP: Sendable {
     public let port: UInt16
     public let prefix: String
     public let base: String
+    /// https: TLS (TLSSession), certificate and host name verified.
+    public let secure: Bool
 
-    /// `http://HOST[:PORT][/PREFIX]`. Other schemes are refused with a reason.
+    /// `http[s]://HOST[:PORT][/PREFIX]`. Other schemes are refused with a reason.
     public init(url raw: String) throws {
         var url = raw
         while url.hasSuffix("/") { url.removeLast() }
-        guard url.hasPrefix("http://") else {
-            if url.hasPrefix("https://") {
-                throw GateFailure.config("gate's client speaks plain HTTP; '\(raw)' is https",
-                                         hint: "reach a TLS proxy through a local tunnel (ssh -L, stunnel), or use http:// on a trusted network (SPEC.md §9)")
-            }
-            throw GateFailure.config("'\(raw)' is not an http:// URL", hint: "GATE_SERVER=http://HOST:PORT")
+        secure = url.hasPrefix("https://")
+        guard url.hasPrefix("http://") || secure else {
+            throw GateFailure.config("'\(raw)' is not an http:// or https:// URL", hint: "GATE_SERVER=https://HOST[:PORT]")
         }
-        let rest = url.dropFirst(7)
+        let rest = url.dropFirst(secure ? 8 : 7)
         let authority = rest.prefix { $0 != "/" }
         prefix = String(rest.dropFirst(authority.count))
-        var h = Substring(authority), p: UInt16 = 80
+        var h = Substring(authority), p: UInt16 = secure ? 443 : 80
         if authority.hasPrefix("[") {  // [v6]:port
             guard let close = authority.firstIndex(of: "]") else { throw GateFailure.config("'\(raw)': unclosed [ in the host") }
             h = authority[authority.index(after: authority.startIndex)..<close]
@@ -70,36 +69,64 @@ public struct PlainHTTP: Sendable {
         let deadline = System.monotonicNanos() + UInt64(timeoutMilliseconds) * 1_000_000
         let fd = try connect(deadline: deadline, interruptFD: interruptFD)
         defer { close(fd) }
-        var head = "\(method) \(prefix)\(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUser-Agent: gate\r\nAccept: application/json\r\nConnection: close\r\n"
+        var tls: TLSSession?
+        if secure {
+            let session = try TLSSession(fd: fd, host: host)
+            tls = session
+            while true {
+                switch try session.handshake() {
+                case .done, .closed: break
+                case .wantRead: try waitFor(fd, events: Int16(POLLIN), deadline: deadline, interruptFD: interruptFD); continue
+                case .wantWrite: try waitFor(fd, events: Int16(POLLOUT), deadline: deadline, interruptFD: interruptFD); continue
+                }
+                break
+            }
+        }
+        defer { tls = nil }  // close_notify before the socket closes
+        var head = "\(method) \(prefix)\(path) HTTP/1.1\r\nHost: \(host.contains(":") ? "[\(host)]" : host):\(port)\r\nUser-Agent: gate\r\nAccept: application/json\r\nConnection: close\r\n"
         if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
         head += "\r\n"
         var out = Array(head.utf8)
         if let body { out += body }
         var sent = 0
         while sent < out.count {
-            try waitFor(fd, events: Int16(POLLOUT), deadline: deadline, interruptFD: interruptFD)
-            let n = out.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + sent, out.count - sent, Int32(MSG_NOSIGNAL)) }
-            if n < 0 {
-                if errno == EAGAIN || errno == EINTR { continue }
-                throw .unreachable("sending to \(host):\(port): \(System.errnoString())")
+            let step: TLSSession.Step
+            if let tls {
+                step = try tls.write(out, from: sent)
+            } else {
+                let n = out.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + sent, out.count - sent, Int32(MSG_NOSIGNAL)) }
+                if n < 0 && errno != EAGAIN && errno != EINTR { throw .unreachable("sending to \(host):\(port): \(System.errnoString())") }
+                step = n < 0 ? .wantWrite : .done(n)
             }
-            sent += n
+            switch step {
+            case .done(let n): sent += n
+            case .wantRead: try waitFor(fd, events: Int16(POLLIN), deadline: deadline, interruptFD: interruptFD)
+            case .wantWrite: try waitFor(fd, events: Int16(POLLOUT), deadline: deadline, interruptFD: interruptFD)
+            case .closed: throw .unreachable("\(host):\(port) closed the connection")
+            }
         }
         var response: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            try waitFor(fd, events: Int16(POLLIN), deadline: deadline, interruptFD: interruptFD)
-            let n = recv(fd, &chunk, chunk.count, 0)
-            if n < 0 {
-                if errno == EAGAIN || errno == EINTR { continue }
-                throw .unreachable("reading from \(host):\(port): \(System.errnoString())")
+        reading: while true {
+            let step: TLSSession.Step
+            if let tls {
+                step = try tls.read(into: &chunk)
+            } else {
+                let n = recv(fd, &chunk, chunk.count, 0)
+                if n < 0 && errno != EAGAIN && errno != EINTR { throw .unreachable("reading from \(host):\(port): \(System.errnoString())") }
+                step = n < 0 ? .wantRead : n == 0 ? .closed : .done(n)
             }
-            if n == 0 { break }
-            response.append(contentsOf: chunk[0..<n])
-            guard response.count <= 64 << 20 else { throw .malformed("response larger than 64 MiB") }
-            // Done when the body its Content-Length announces is here, even if the peer (a
-            // proxy) keeps the connection open despite `Connection: close`.
-            if Self.isComplete(response) { break }
+            switch step {
+            case .closed: break reading
+            case .wantRead: try waitFor(fd, events: Int16(POLLIN), deadline: deadline, interruptFD: interruptFD)
+            case .wantWrite: try waitFor(fd, events: Int16(POLLOUT), deadline: deadline, interruptFD: interruptFD)
+            case .done(let n):
+                response.append(contentsOf: chunk[0..<n])
+                guard response.count <= 64 << 20 else { throw .malformed("response larger than 64 MiB") }
+                // Done when the body its Content-Length announces is here, even if the peer (a
+                // proxy) keeps the connection open despite `Connection: close`.
+                if Self.isComplete(response) { break reading }
+            }
         }
         return try Self.parse(response)
     }

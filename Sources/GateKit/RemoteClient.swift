@@ -48,8 +48,11 @@ public struct RemoteClient: Sendable {
         switch e {
         case .interrupted(let s): return GateFailure(ExitCode.tempFail, "interrupted by signal \(s)")
         case .timedOut: return GateFailure(ExitCode.unavailable, "the gate server at \(url) did not answer in time")
-        default: return GateFailure(ExitCode.unavailable, "cannot reach the gate server at \(url): \(e)",
-                                    hint: "is gate-server running there? (GATE_SERVER / --server)")
+        default:
+            let tls = "\(e)".hasPrefix("TLS")
+            return GateFailure(ExitCode.unavailable, "cannot reach the gate server at \(url): \(e)",
+                               hint: tls ? "the certificate must name the URL's host and chain to a trusted CA (the system's, or GATE_SERVER_CA=FILE.pem)"
+                                         : "is gate-server running there? (GATE_SERVER / --server)")
         }
     }
 

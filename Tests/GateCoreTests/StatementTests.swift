@@ -112,7 +112,9 @@ import Testing
         let v6 = try PlainHTTP(url: "http://[::1]:9")
         #expect(v6.host == "::1" && v6.port == 9 && v6.prefix == "")
         #expect(try PlainHTTP(url: "http://h").port == 80)
-        for bad in ["https://gate.example", "ftp://x", "gate.internal:8780", "http://:80", "http://h:0", "http://h:99999", "http://u:p@h:1", "http://[::1"] {
+        let tls = try PlainHTTP(url: "https://gate.example")
+        #expect(tls.secure && tls.port == 443 && !u.secure)
+        for bad in ["ftp://x", "gate.internal:8780", "http://:80", "http://h:0", "http://h:99999", "http://u:p@h:1", "http://[::1"] {
             #expect(throws: GateFailure.self) { _ = try PlainHTTP(url: bad) }
         }
     }

@@ -141,9 +141,9 @@ import Testing
         let down = try rig.s.run(["--", "/bin/echo", "x"], env: rig.requesterEnv)
         #expect(down.status == 69 && down.stderr.contains("cannot reach the gate server at \(rig.url)"), "\(down)")
         #expect(try rig.s.lastEntry().payload["code"] as? String == "server-unavailable")
-        // https is refused with a reason rather than tried in clear.
-        let tls = try rig.s.run(["list"], env: ["GATE_SERVER": "https://gate.example"])
-        #expect(tls.status == 78 && tls.stderr.contains("plain HTTP"), "\(tls)")
+        // A URL gate cannot use is a configuration error, not a connection attempt.
+        let ftp = try rig.s.run(["list"], env: ["GATE_SERVER": "ftp://gate.example"])
+        #expect(ftp.status == 78 && ftp.stderr.contains("is not an http:// or https:// URL"), "\(ftp)")
         // Allowed commands never need the server.
         try rig.s.writePolicy("allow -- /bin/true\n")
         #expect(try rig.s.run(["--", "/bin/true"], env: rig.requesterEnv).status == 0)
