@@ -48,6 +48,12 @@ struct RemoteWait {
                 indicator.clear()
                 withdraw(why: "interrupted by signal \(sig)", status: .cancelled)
                 throw GateFailure(ExitCode.tempFail, "cancelled: request \(id) withdrawn")
+            } catch let f as GateFailure {
+                // The server answered but refused the wait (it does not know the request): the
+                // wait cannot go on; withdraw here, on record.
+                indicator.clear()
+                try? wait.cancel(why: f.message, status: .cancelled)
+                throw f
             } catch let e as PlainHTTP.Failure {
                 // The server is down or restarting: say so once, keep trying until the deadline.
                 let why = "\(e)"

@@ -99,6 +99,8 @@ public enum Views {
             if let d = payload["duration_ms"]?.intValue { detail += " after \(d) ms" }
         case "cancelled":
             detail = ShellQuote.inert(payload["why"]?.stringValue ?? "")
+        case "checkpoint-copy":
+            detail = "that ledger's checkpoint: entries 1–\(payload["size"]?.intValue ?? 0), head \(ShellQuote.inert(String((payload["head"]?.stringValue ?? "").prefix(12))))…"
         default: break
         }
         return detail

@@ -111,6 +111,8 @@ struct JSONErrors<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let r as Broker.Refusal {
+            // One line per refusal for the operator (the ledger has it too, where attributable).
+            if r.status != 404 { ServerLog.line("refused \(request.method) \(request.uri.path) (\(r.status) \(r.code)): \(r.message)") }
             return Self.error(r.status, r.code, r.message)
         } catch let f as GateFailure {
             return Self.error(f.exitCode == ExitCode.dataError ? 500 : 500, "server-error", f.message)

@@ -33,19 +33,24 @@ actor ServerState {
 
     func create(_ body: [UInt8]) throws -> JSON {
         let (record, answer) = try broker.create(body)
+        ServerLog.line("requested \(record.id) by \(record.context["requester"]?["name"]?.stringValue ?? "?") (\(record.intent.user)@\(record.intent.host)): \(ShellQuote.join(record.intent.argv))")
         webhooks.announce(record, publicURL: publicURL)
         return answer
     }
 
     func decide(_ id: String, _ body: [UInt8]) throws -> JSON {
         let (record, answer) = try broker.decide(id, body)
+        ServerLog.line("decision on \(record.id) by \(answer["approver"]?.stringValue ?? "?"): now \(answer["status"]?.stringValue ?? "?")")
         wakeAll(record.id.compact)
         return answer
     }
 
     func cancel(_ id: String, _ body: [UInt8]) throws -> JSON {
         let answer = try broker.cancel(id, body)
-        if let id = answer["id"]?.stringValue { wakeAll(id) }
+        if let id = answer["id"]?.stringValue {
+            ServerLog.line("withdrawn \(RequestID(id)?.description ?? id) by its requester")
+            wakeAll(id)
+        }
         return answer
     }
 
@@ -97,4 +102,10 @@ actor ServerState {
         return try WebPages.request(record, tokens: try broker.store.tokenTexts(for: record.id), policy: broker.policyForDisplay(),
                                     blob: { try self.broker.store.blob($0) })
     }
+}
+
+/// The server's operator log on stderr: one inert line per event (request text is made inert,
+/// as everywhere gate prints it).
+enum ServerLog {
+    static func line(_ text: String) { System.write(2, "gate-server: \(ShellQuote.inert(text))\n") }
 }

@@ -63,7 +63,7 @@ struct WebhookSender: Sendable {
             } catch {
                 problem = "\(error)"
             }
-            System.write(2, "gate-server: webhook \(hook.url) for request \(request) failed (attempt \(attempt) of \(attempts)): \(problem)\n")
+            ServerLog.line("webhook \(hook.url) for request \(request) failed (attempt \(attempt) of \(attempts)): \(problem)")
             if attempt < attempts {
                 try? await Task.sleep(nanoseconds: delay * 1_000_000)
                 delay *= 2

@@ -45,6 +45,10 @@ import Testing
         #expect((slack["text"] as? String ?? "").contains("requests approval for /bin/echo hooked"), "\(slack)")
         #expect(text.contains("`gate approve \(compact)`") && text.contains("<https://gate.example.com/r/\(compact)|"), "\(text)")
         #expect(text.contains("deploy &lt;b&gt;&amp;&lt;/b&gt;"), "Slack mrkdwn is not escaped: \(text)")
+        // The failed delivery is in the operator's log, one line, and did not hold the request up.
+        let serverLog = (try? String(contentsOfFile: rig.server!.err, encoding: .utf8)) ?? ""
+        #expect(serverLog.contains("gate-server: webhook http://127.0.0.1:\(port)/json for request \(compact) failed (attempt 1 of 5): HTTP 500"), "\(serverLog)")
+        #expect(serverLog.contains("gate-server: requested \(id) by ci1"), "\(serverLog)")
         #expect(try rig.approve(id, as: "alice").status == 0)
         #expect(requester.finish().status == 0)
     }
