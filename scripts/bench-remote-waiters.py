@@ -79,7 +79,7 @@ async def run(url, keys_path, pid, n):
         status, answer = await http(host, port, "GET", "/v1/requests/%s/wait?seen=0&timeout=60" % rid)
         released[rid] = (time.monotonic(), answer["status"])
     tasks = [asyncio.create_task(waiter(rid)) for rid in ids]
-    await asyncio.sleep(3)  # every long-poll connected and parked
+    await asyncio.sleep(min(3.0, 0.3 + n / 400))  # every long-poll connected and parked
     status, health = await http(host, port, "GET", "/v1/health")
     print("waiting on the server: %d; server RSS %d MB (peak so far %d MB)"
           % (health["waiting"], rss_kb(pid, "VmRSS:") // 1024, rss_kb(pid, "VmHWM:") // 1024))

@@ -16,7 +16,7 @@ scripts/python-deps.sh
 export PATH="/opt/swift/usr/bin:$PATH"
 n="${1:-200}"
 swift build -c release --static-swift-stdlib --product gate >/dev/null
-swift build -c release --product gate-server >/dev/null
+swift build -c release --static-swift-stdlib --product gate-server >/dev/null
 bin="$PWD/.build/release"
 work=$(mktemp -d /tmp/gate-bench-remote.XXXXXX)
 server_pid=""

@@ -11,7 +11,7 @@ export PATH="/opt/swift/usr/bin:$PATH"
 
 echo "== building gate and gate-server (release; the server's first build takes minutes)"
 swift build -c release --static-swift-stdlib --product gate 2>&1 | tail -n 1
-swift build -c release --product gate-server 2>&1 | tail -n 1
+swift build -c release --static-swift-stdlib --product gate-server 2>&1 | tail -n 1
 gate="$PWD/.build/release/gate"
 
 demo=$(mktemp -d /tmp/gate-demo-remote.XXXXXX)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates what is derived from the CLI definition: shell completions and man/gate.1.
+# Regenerates what is derived from the CLI definitions: shell completions, man/gate.1 and
+# man/gate-server.1.
 # Run after changing a command or option; a test fails when these are stale.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,4 +13,5 @@ rm -rf .build/plugins/GenerateManual/outputs
 swift package --allow-writing-to-package-directory generate-manual >/dev/null
 # The generation date would make every run a change; pin the page to the version instead.
 sed -e 's/^\.Dd .*/.Dd gate '"$("$bin" --version)"'/' .build/plugins/GenerateManual/outputs/gate/gate.1 > man/gate.1
-echo "generated completions/gate.{bash,zsh,fish} and man/gate.1"
+sed -e 's/^\.Dd .*/.Dd gate '"$("$bin" --version)"'/' .build/plugins/GenerateManual/outputs/gate-server/gate-server.1 > man/gate-server.1
+echo "generated completions/gate.{bash,zsh,fish}, man/gate.1 and man/gate-server.1"

@@ -115,7 +115,7 @@ struct JSONErrors<Context: RequestContext>: RouterMiddleware {
             if r.status != 404 { ServerLog.line("refused \(request.method) \(request.uri.path) (\(r.status) \(r.code)): \(r.message)") }
             return Self.error(r.status, r.code, r.message)
         } catch let f as GateFailure {
-            return Self.error(f.exitCode == ExitCode.dataError ? 500 : 500, "server-error", f.message)
+            return Self.error(500, "server-error", f.message)
         } catch let e as HTTPResponseError {
             let code = Int(e.status.code)
             return Self.error(code, code == 404 ? "not-found" : "http-\(code)", code == 404 ? "no such endpoint: \(request.method) \(request.uri.path)" : "\(e.status)")

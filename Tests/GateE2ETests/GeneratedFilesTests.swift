@@ -19,7 +19,7 @@ import Testing
 
     @Test func manPageDocumentsEveryCommandAndOption() throws {
         let man = try String(contentsOf: Self.root.appendingPathComponent("man/gate.1"), encoding: .utf8)
-        let commands = ["run", "keygen", "list", "show", "approve", "deny", "review", "log", "audit", "policy"]
+        let commands = ["run", "keygen", "list", "show", "approve", "deny", "review", "log", "audit", "policy", "serve"]
         for c in commands {
             #expect(man.contains(".It Em \(c)"), "man/gate.1 lacks '\(c)': run scripts/generate.sh")
             let help = try Self.gate(["help", c])
@@ -34,5 +34,10 @@ import Testing
         }
         #expect(man.contains("EXIT STATUS"))
         #expect(FileManager.default.fileExists(atPath: Self.root.appendingPathComponent("man/gate-policy.5").path))
+        // gate-server's page (what `gate serve` runs) lists each of its options.
+        let server = try String(contentsOf: Self.root.appendingPathComponent("man/gate-server.1"), encoding: .utf8)
+        for option in ["listen", "state", "public-url", "webhook", "slack-webhook", "webhook-secret"] {
+            #expect(server.contains("Fl -\(option)"), "man/gate-server.1 lacks --\(option): run scripts/generate.sh")
+        }
     }
 }

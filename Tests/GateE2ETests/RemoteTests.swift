@@ -149,6 +149,21 @@ import Testing
         #expect(try rig.s.run(["--", "/bin/true"], env: rig.requesterEnv).status == 0)
     }
 
+    /// SPEC §9 is enough to talk to the server: the Python implementation (on top of
+    /// tools/gate_verify.py) signs statements, intents and tokens that gate-server accepts, and
+    /// its long-polls are released by the approvals.
+    @Test func aClientWrittenFromTheSpecIsAccepted() throws {
+        let rig = try RemoteRig()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let script = root.appendingPathComponent("scripts/bench-remote-waiters.py").path
+        let keys = rig.s.path("py-keys.json")
+        // The server re-reads its policy on each request: this one registers the Python keys.
+        #expect(try Spawned.run(["python3", script, "--setup", rig.stateDir, keys]).status == 0)
+        let out = try Spawned.run(["python3", script, "--run", rig.url, keys, String(rig.server!.pid), "5"], timeout: 60)
+        #expect(out.status == 0 && out.stdout.contains("released 5 of 5 (status approved: 5)"), "\(out)")
+        #expect(try rig.serverLedgerKinds().filter { $0 == "approved" }.count == 5)
+    }
+
     @Test func ctrlCWithdrawsTheRequestOnTheServerToo() throws {
         let rig = try RemoteRig()
         let requester = try rig.request(["/bin/echo", "x"])

@@ -80,6 +80,15 @@ extension TestResponse {
                 let decoded = try RequestTransfer.decode(response.json)
                 #expect(decoded.record.intent == r.intent && decoded.record.context["requester"]?["name"] == .string("ci1"))
             }
+            // The pages: the request listed and shown, every piece of its text escaped.
+            try await client.execute(uri: "/", method: .get) { response in
+                #expect(response.status == .ok && response.headers[.contentType] == "text/html; charset=utf-8")
+                #expect(response.text.contains("href=\"/r/\(r.id.compact)\"") && response.text.contains("/bin/echo hi"), "\(response.text)")
+            }
+            try await client.execute(uri: "/r/\(r.id.compact)", method: .get) { response in
+                #expect(response.status == .ok && response.text.contains("gate approve \(r.id.compact)") && response.text.contains("Sent by requester <b>ci1</b>"))
+            }
+            try await client.execute(uri: "/r/NOPE", method: .get) { #expect($0.status == .notFound) }
             try await client.execute(uri: "/v1/requests/\(r.id.compact)/wait?seen=0&timeout=0.2", method: .get) { response in
                 #expect(response.json["status"] == .string("pending") && response.json["tokens"] == .array([]))
             }
