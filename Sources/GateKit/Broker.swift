@@ -21,8 +21,17 @@ public final class Broker {
 
     public init(home: String) throws {
         let env = GateEnvironment(home: home, policyPath: Paths.join(home, "policy"))
-        store = try Store.open(env)
         policyPath = env.policyPath
+        // A server without a usable policy would refuse everything: say so at start instead.
+        let policy: Policy
+        do { policy = try PolicyLoader.load(policyPath) } catch let f as GateFailure {
+            throw GateFailure(f.exitCode, "the server's policy: \(f.message)",
+                              hint: "DIR/policy holds the hosts' approvers and rules plus a 'requester NAME key=…' line per requester")
+        }
+        if policy.requesters.isEmpty {
+            System.write(2, "gate-server: warning: \(policyPath) registers no requester: every request will be refused (add 'requester NAME key=…')\n")
+        }
+        store = try Store.open(env)
     }
 
     func policy() throws(Refusal) -> Policy {
@@ -65,7 +74,13 @@ public final class Broker {
     // MARK: reading
 
     public func list(all: Bool) throws -> JSON {
-        let rs = try store.requests(status: all ? [] : [.pending])
+        var rs = try store.requests(status: all ? [] : [.pending])
+        // A pending request past its ttl is expired (recorded) the first time anyone looks.
+        let now = System.nowMicros()
+        if rs.contains(where: { $0.status == .pending && ($0.expiresMicros ?? .max) <= now }) {
+            for r in rs where r.status == .pending && (r.expiresMicros ?? .max) <= now { _ = try snapshot(r.id) }
+            rs = try store.requests(status: all ? [] : [.pending])
+        }
         return .object([("requests", .array(try rs.map { RequestTransfer.encode($0, tokens: try store.tokenTexts(for: $0.id)) }))])
     }
 

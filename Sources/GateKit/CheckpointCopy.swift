@@ -9,15 +9,16 @@ public enum CheckpointCopy {
     static func sendAfterRun(store: Store, server option: String?, identity: SigningIdentity?) {
         guard let client = try? RemoteClient.configured(option) else { return }
         guard let key = identity ?? RequesterKey.loadWithoutPrompt() else { return }
-        do { _ = try send(store: store, client: client, as: key) } catch {
+        // Two seconds at most: the command has already run, and its caller is waiting.
+        do { _ = try send(store: store, client: client, as: key, timeoutSeconds: 2) } catch {
             System.write(2, "gate: warning: the ledger checkpoint was not copied to the gate server: \(error)\n")
         }
     }
 
     /// Sends the newest checkpoint; returns the server's answer (nil when there is none yet).
-    public static func send(store: Store, client: RemoteClient, as identity: SigningIdentity) throws -> JSON? {
+    public static func send(store: Store, client: RemoteClient, as identity: SigningIdentity, timeoutSeconds: Double = 5) throws -> JSON? {
         guard let checkpoint = try store.newestCheckpoint(), let ledgerKey = try store.recordedLedgerKey() else { return nil }
-        return try client.sendCheckpoint(checkpoint, ledgerKey: ledgerKey, as: identity)
+        return try client.sendCheckpoint(checkpoint, ledgerKey: ledgerKey, as: identity, timeoutSeconds: timeoutSeconds)
     }
 
     /// The server's newest copy for this ledger, with the key it holds the ledger to.

@@ -108,8 +108,10 @@ public struct RemoteClient: Sendable {
         return (status, tokens.compactMap(\.stringValue))
     }
 
-    public func sendCheckpoint(_ checkpoint: SignedCheckpoint, ledgerKey: PublicKey, as identity: SigningIdentity) throws -> JSON {
-        try call("POST", "/v1/checkpoints", body: try Self.checkpointBody(checkpoint, ledgerKey: ledgerKey, as: identity), timeoutSeconds: 5)
+    public func sendCheckpoint(_ checkpoint: SignedCheckpoint, ledgerKey: PublicKey, as identity: SigningIdentity,
+                               timeoutSeconds: Double = 5) throws -> JSON {
+        try call("POST", "/v1/checkpoints", body: try Self.checkpointBody(checkpoint, ledgerKey: ledgerKey, as: identity),
+                 timeoutSeconds: timeoutSeconds)
     }
 
     static func sign(_ action: StatementPayload.Action, request: String, intent: [UInt8], body: [UInt8]?, as identity: SigningIdentity,

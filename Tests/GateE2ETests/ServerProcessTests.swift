@@ -6,8 +6,19 @@ import Testing
 @Suite(.timeLimit(.minutes(1))) struct ServerProcessTests {
     static let binary = URL(fileURLWithPath: Sandbox.binary).deletingLastPathComponent().appendingPathComponent("gate-server").path
 
+    /// A state directory with a policy that registers no requester (the server warns).
+    static func stateDirectory(_ s: Sandbox) throws -> String {
+        try FileManager.default.createDirectory(atPath: s.path("server"), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try s.write("server/policy", "version 1\n", mode: 0o600)
+        return s.path("server")
+    }
+
     @Test func serverListensAnswersAndStopsOnSIGTERM() throws {
         let s = try Sandbox()
+        // Without a policy it does not start: it would refuse everything.
+        let none = try Spawned.run([Self.binary, "--listen", "127.0.0.1:0", "--state", s.path("nothing")], env: s.env)
+        #expect(none.status == 78 && none.stderr.contains("gate-server: error: the server's policy: no policy at") && none.stderr.contains("gate-server: hint: "), "\(none)")
+        _ = try Self.stateDirectory(s)
         let server = try Spawned.start([Self.binary, "--listen", "127.0.0.1:0", "--state", s.path("server")], env: s.env)
         var port: String?
         let deadline = Date().addingTimeInterval(20)
@@ -27,6 +38,7 @@ import Testing
         server.signal(SIGTERM)
         let end = server.finish(timeout: 15)
         #expect(end.status == 0, "not a graceful exit: \(end.status) \(end.stderr)")
+        #expect(end.stderr.contains("registers no requester: every request will be refused"), "\(end.stderr)")
         #expect(try Spawned.run([Self.binary, "--listen", "nowhere", "--state", s.path("server")]).status == 64)
     }
 
@@ -34,6 +46,7 @@ import Testing
     /// does not link the HTTP stack), found next to gate.
     @Test func gateServeRunsTheServerNextToIt() throws {
         let s = try Sandbox()
+        _ = try Self.stateDirectory(s)
         let server = try s.start(["serve", "--listen", "127.0.0.1:0", "--state", s.path("server")])
         var listening = false
         let deadline = Date().addingTimeInterval(20)

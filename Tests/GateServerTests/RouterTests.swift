@@ -27,6 +27,7 @@ struct RouterRig {
             approver bob user=root key=\(bob.publicKey.text)
             requester ci1 key=\(ci1.publicKey.text)
             require 1 -- /bin/echo ...
+            require 1 ttl=1s -- /bin/sleep ...
             allow -- /bin/true
             deny "not here" -- /bin/rm ...
 
@@ -174,6 +175,25 @@ extension TestResponse {
             #expect(try await decide(try rig.token(r, by: rig.alice, decision: .deny)) == (201, "{\"id\":\"\(r.id.compact)\",\"approver\":\"alice\",\"status\":\"denied\"}\n"))
             try await client.execute(uri: "/v1/requests/\(r.id.compact)/cancel", method: .post, body: RouterRig.buffer(try RemoteClient.cancelBody(r, as: rig.ci1))) {
                 #expect($0.status == .ok && $0.json["status"] == .string("denied"))
+            }
+        }
+    }
+
+    @Test func aRequestPastItsTTLExpiresOnTheServerAndCannotBeApproved() async throws {
+        let rig = try RouterRig()
+        defer { try? FileManager.default.removeItem(atPath: rig.dir) }
+        let app = try ServerApp.build(.init(port: 0, stateDirectory: rig.dir))
+        let r = rig.record(["/bin/sleep", "1"])
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/v1/requests", method: .post, body: RouterRig.buffer(try RemoteClient.createBody(r, blobs: [], as: rig.ci1))) {
+                #expect($0.status == .created)
+            }
+            try await client.execute(uri: "/v1/requests", method: .get) { #expect($0.json["requests"]?.arrayValue?.count == 1) }
+            try await Task.sleep(nanoseconds: 1_200_000_000)
+            try await client.execute(uri: "/v1/requests", method: .get) { #expect($0.json["requests"]?.arrayValue?.count == 0, "\($0.text)") }
+            try await client.execute(uri: "/v1/requests/\(r.id.compact)", method: .get) { #expect($0.json["status"] == .string("expired")) }
+            try await client.execute(uri: "/v1/requests/\(r.id.compact)/decisions", method: .post, body: RouterRig.buffer(try rig.token(r, by: rig.alice))) {
+                #expect($0.status == .conflict && $0.json["code"] == .string("not-pending"))
             }
         }
     }
