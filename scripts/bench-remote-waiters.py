@@ -27,9 +27,8 @@ def setup(dir, keys_path):
     json.dump({"approver": approver.hex(), "requester": requester.hex()}, open(keys_path, "w"))
 
 def statement(seed, action, request_id, digest, body):
-    kid = gv.key_id(raw_public(seed))
-    payload = (b"gatereq1" + b"Ed" + kid + bytes([action]) + gv.string(request_id) + digest
-               + gv.blake2b256(body) + gv.u64(int(time.time())) + os.urandom(16))
+    payload = gv.encode_statement_payload(gv.key_id(raw_public(seed)), action, request_id, digest, gv.blake2b256(body),
+                                          int(time.time()), os.urandom(16))
     sig = Ed25519PrivateKey.from_private_bytes(seed).sign(payload)
     return "gatereq1." + gv.b64url_encode(payload) + "." + gv.b64url_encode(sig)
 

@@ -13,6 +13,9 @@ Usage:
   gate_verify.py checkpoint CHECKPOINT PUBKEY      verify a checkpoint's signature under the ledger key
   gate_verify.py evidence BUNDLE.json [PUBKEY]     verify an evidence bundle from `gate audit evidence`,
                                                    optionally pinning the ledger key
+  gate_verify.py statement STATEMENT PUBKEY [DIGEST_HEX]
+                                                   verify a requester's signed statement (SPEC §9.1), as a
+                                                   gate server's `requested` entries record it
 Exit status: 0 verified, 1 rejected (the reason on stderr), 2 usage.
 """
 import base64
@@ -167,6 +170,47 @@ def sign_token(seed, **fields):
     key = Ed25519PrivateKey.from_private_bytes(seed)
     payload = encode_token_payload(**fields)
     return "gate1." + b64url_encode(payload) + "." + b64url_encode(key.sign(payload))
+
+
+# --- SPEC §9.1: requester statements -----------------------------------------------------------
+def encode_statement_payload(kid, action, request_id, intent_digest, body_digest, issued, nonce):
+    return b"gatereq1" + b"Ed" + kid + bytes([action]) + string(request_id) + intent_digest + body_digest + u64(issued) + nonce
+
+
+def parse_statement(text):
+    if not text.startswith("gatereq1."):
+        raise Rejected("not a gatereq1 statement")
+    parts = text[len("gatereq1."):].split(".")
+    if len(parts) != 2:
+        raise Rejected("a statement has two parts")
+    p, sig = b64url_decode(parts[0]), b64url_decode(parts[1])
+    if len(sig) != 64 or p[:8] != b"gatereq1" or p[8:10] != b"Ed" or len(p) < 23:
+        raise Rejected("unknown statement version, algorithm or length")
+    kid, action = p[10:18], p[18]
+    (n,) = struct.unpack(">I", p[19:23])
+    if n > 64 or action not in (1, 2, 3):
+        raise Rejected("malformed statement")
+    rid = p[23:23 + n].decode()
+    o = 23 + n
+    digest, body, (issued,), nonce = p[o:o + 32], p[o + 32:o + 64], struct.unpack(">Q", p[o + 64:o + 72]), p[o + 72:o + 88]
+    if o + 88 != len(p) or encode_statement_payload(kid, action, rid, digest, body, issued, nonce) != p:
+        raise Rejected("statement payload is malformed or not canonical")
+    return dict(payload=p, signature=sig, key_id=kid, action={1: "create", 2: "cancel", 3: "checkpoint"}[action],
+                request_id=rid, intent_digest=digest, body_digest=body, issued_at=issued)
+
+
+def verify_statement(text, public_key_line, expected_digest=None):
+    st = parse_statement(text)
+    kid, pk = parse_public_key(public_key_line)
+    if st["key_id"] != kid:
+        raise Rejected("statement is signed by key %s, not %s" % (st["key_id"].hex().upper(), kid.hex().upper()))
+    try:
+        Ed25519PublicKey.from_public_bytes(pk).verify(st["signature"], st["payload"])
+    except InvalidSignature:
+        raise Rejected("signature does not verify")
+    if expected_digest is not None and st["intent_digest"] != expected_digest:
+        raise Rejected("statement is for another intent")
+    return st
 
 
 # --- SPEC §6: ledger -------------------------------------------------------------------------
@@ -393,6 +437,10 @@ def main(argv):
         elif len(argv) == 3 and argv[0] == "checkpoint":
             c = verify_checkpoint(open(argv[1], encoding="utf-8").read(), argv[2])
             print("ok: checkpoint of ledger %s, %d entries, head %s" % (c["ledger"], c["size"], c["head"].hex()))
+        elif len(argv) in (3, 4) and argv[0] == "statement":
+            st = verify_statement(argv[1], argv[2], bytes.fromhex(argv[3]) if len(argv) == 4 else None)
+            print("ok: %s of request %s by key %s, intent %s, issued %d" % (st["action"], st["request_id"], st["key_id"].hex().upper(),
+                                                                           st["intent_digest"].hex(), st["issued_at"]))
         elif len(argv) in (2, 3) and argv[0] == "evidence":
             print(verify_evidence(json.load(open(argv[1], encoding="utf-8")), argv[2] if len(argv) == 3 else None))
         else:

@@ -21,6 +21,21 @@ import Testing
         #expect(try rig.serverLedgerKinds() == ["requested", "approved", "checkpoint-copy"])
         let local = try rig.s.ledger().map { $0["kind"] as? String ?? "" }
         #expect(local == ["requested", "started", "finished"], "\(local)")
+        // The server recorded the requester's signed statement: a third party checks it with the
+        // requester's public key alone (tools/gate_verify.py), and a changed one is rejected.
+        let serverLog = try rig.s.run(["log", "--json"], env: ["GATE_HOME": rig.stateDir]).stdout
+        let first = try JSONSerialization.jsonObject(with: Data(serverLog.split(separator: "\n")[0].utf8)) as? [String: Any] ?? [:]
+        let payload = first["payload"] as? [String: Any] ?? [:]
+        let statement = payload["statement"] as? String ?? ""
+        let verifier = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("tools/gate_verify.py").path
+        let checked = try Spawned.run(["python3", verifier, "statement", statement, rig.keys["ci1"]!, payload["intent_digest"] as? String ?? ""])
+        #expect(checked.status == 0 && checked.stdout.contains("ok: create of request \(id.replacingOccurrences(of: "-", with: ""))"), "\(checked)")
+        let other = try Spawned.run(["python3", verifier, "statement", statement, rig.keys["alice"]!])
+        #expect(other.status == 1 && other.stderr.contains("is signed by key"), "\(other)")
+        var altered = Array(statement)
+        altered[20] = altered[20] == "A" ? "B" : "A"
+        #expect(try Spawned.run(["python3", verifier, "statement", String(altered), rig.keys["ci1"]!]).status == 1)
         // The server's ledger verifies and is sealed by its own checkpoints.
         let verify = try rig.s.run(["audit", "verify"], env: ["GATE_HOME": rig.stateDir])
         #expect(verify.status == 0, "\(verify)")
