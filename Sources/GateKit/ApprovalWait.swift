@@ -11,6 +11,9 @@ struct ApprovalWait {
     let check: ApprovalCheck
     let policy: Policy
     let waiter: Waiter
+    /// Remote mode: decisions arrive from the server, not through this host's ledger, so a
+    /// denial is recorded here when it is acted on.
+    var recordsDecisions = false
 
     func run() throws -> Int32 {
         let id = record.id
@@ -90,7 +93,13 @@ struct ApprovalWait {
                                   rule: record.rule, approvals: approvals, policy: policy, waiter: waiter)
         case .denied(let d):
             indicator.clear()
-            try flow.store.setStatus(record.id, .denied)
+            try flow.store.write {
+                try flow.store.setStatus(record.id, .denied)
+                if recordsDecisions {
+                    try flow.store.appendLedger(.denied, request: record.id.compact, actor: d.approver,
+                                                payload: LedgerPayload.decision(d.token, approver: d.approver))
+                }
+            }
             let comment = d.token.payload.comment
             throw GateFailure.denied("request \(record.id) denied by \(d.approver)" + (comment.isEmpty ? "" : ": \(comment)"))
         case .refused(let r):

@@ -62,7 +62,11 @@ struct RemoteWait {
                     System.write(2, "gate: lost the gate server at \(client.url) (\(why)); retrying\n")
                 }
                 outage = why
-                if case .signal(let sig) = wait.waiter.wait(timeoutMilliseconds: backoffMs) {
+                var pause = backoffMs
+                if let deadline {  // never sleep past the deadline
+                    pause = Int32(max(1, min(Int64(pause), (Int64(deadline) - Int64(System.monotonicNanos())) / 1_000_000 + 1)))
+                }
+                if case .signal(let sig) = wait.waiter.wait(timeoutMilliseconds: pause) {
                     indicator.clear()
                     withdraw(why: "interrupted by signal \(sig)", status: .cancelled)
                     throw GateFailure(ExitCode.tempFail, "cancelled: request \(id) withdrawn")

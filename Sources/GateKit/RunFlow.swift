@@ -119,7 +119,8 @@ public struct RunFlow {
                 try store.appendLedger(.requested, request: runID.compact, actor: identity.actor, payload: requested)
             }
             check.requestID = runID.compact  // waiting on this request: tokens must name it
-            let wait = ApprovalWait(flow: self, record: record, check: check, policy: policy, waiter: waiter)
+            var wait = ApprovalWait(flow: self, record: record, check: check, policy: policy, waiter: waiter)
+            wait.recordsDecisions = remote != nil
             if let remote { return try RemoteWait(wait: wait, client: remote.client, identity: remote.identity).run() }
             return try wait.run()
         }

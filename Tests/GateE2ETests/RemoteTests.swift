@@ -36,6 +36,11 @@ import Testing
         var altered = Array(statement)
         altered[20] = altered[20] == "A" ? "B" : "A"
         #expect(try Spawned.run(["python3", verifier, "statement", String(altered), rig.keys["ci1"]!]).status == 1)
+        // The run proves itself from the requester's ledger alone, approvals included.
+        let bundle = rig.s.path("evidence.json")
+        #expect(try rig.s.run(["audit", "evidence", id, "--out", bundle]).status == 0)
+        let evidence = try Spawned.run(["python3", verifier, "evidence", bundle])
+        #expect(evidence.status == 0 && evidence.stdout.contains("alice"), "\(evidence)")
         // The server's ledger verifies and is sealed by its own checkpoints.
         let verify = try rig.s.run(["audit", "verify"], env: ["GATE_HOME": rig.stateDir])
         #expect(verify.status == 0, "\(verify)")
@@ -73,12 +78,15 @@ import Testing
         #expect(out.status == 77 && out.stdout.isEmpty, "\(out)")
         #expect(out.stderr.contains("denied by bob: not during the freeze"), "\(out.stderr)")
         #expect(try rig.serverLedgerKinds() == ["requested", "denied"])
+        // The requester's host records the denial it acted on, with the approver's token.
+        let last = try rig.s.ledger().last ?? [:]
+        #expect(last["kind"] as? String == "denied" && last["actor"] as? String == "bob", "\(last)")
         // A decided request cannot be decided again, on the server either.
         let again = try rig.approve(id, as: "alice")
         #expect(again.status == 77 && again.stderr.contains("is denied, not pending"), "\(again.stderr)")
     }
 
-    @Test func twoOfThreeNeedsTwoPeopleAndSelfApprovalIsRefused() throws {
+    @Test func twoOfThreeNeedsTwoDistinctPeople() throws {
         let rig = try RemoteRig()
         let requester = try rig.request(["/bin/printf", "%s\\n", "two"])
         let id = try rig.waitForPending(requester)
