@@ -132,7 +132,9 @@ extension Broker {
             }
             if status != .pending { try store.setStatus(id, status) }
         }
-        return (r, .object([("id", .string(id.compact)), ("approver", .string(verified.approver)), ("status", .string(status.rawValue))]))
+        return (r, .object([("id", .string(id.compact)), ("approver", .string(verified.approver)), ("status", .string(status.rawValue)),
+                            ("decision", .string(token.payload.decision == .approve ? "approve" : "deny")),
+                            ("comment", .string(token.payload.comment))]))
     }
 
     /// POST /v1/requests/ID/cancel: `{"statement": …}` by the requester key that created it.

@@ -42,6 +42,7 @@ actor ServerState {
         let (record, answer) = try broker.decide(id, body)
         ServerLog.line("decision on \(record.id) by \(answer["approver"]?.stringValue ?? "?"): now \(answer["status"]?.stringValue ?? "?")")
         wakeAll(record.id.compact)
+        webhooks.announceDecision(record, answer, publicURL: publicURL)
         return answer
     }
 

@@ -15,7 +15,7 @@ public struct Webhook: Sendable {
     public init(kind: Kind, url: String, secret: [UInt8]?) { self.kind = kind; self.url = url; self.secret = secret }
 }
 
-/// Announces each new request to every webhook, in the background: delivery is retried with
+/// Announces each new request and each decision to every webhook, in the background: delivery is retried with
 /// backoff (5 attempts over ~15 s), failures are logged on stderr, and nothing here ever blocks
 /// or fails a request. Payloads: SPEC.md §9.4.
 struct WebhookSender: Sendable {
@@ -27,16 +27,39 @@ struct WebhookSender: Sendable {
     init(_ hooks: [Webhook]) { self.hooks = hooks }
 
     func announce(_ r: RequestRecord, publicURL: String) {
-        guard !hooks.isEmpty else { return }
-        let generic = Self.genericPayload(r, publicURL: publicURL)
-        let slack = Self.slackPayload(r, publicURL: publicURL)
+        send(event: "request.created", generic: Self.genericPayload(r, publicURL: publicURL),
+             slack: Self.slackPayload(r, publicURL: publicURL), request: r.id.compact)
+    }
+
+    /// After each accepted decision: who decided what, and where the request now stands.
+    func announceDecision(_ r: RequestRecord, _ answer: JSON, publicURL: String) {
+        let approver = answer["approver"]?.stringValue ?? "?", decision = answer["decision"]?.stringValue ?? "?"
+        let status = answer["status"]?.stringValue ?? "?", comment = answer["comment"]?.stringValue ?? ""
+        let url = "\(publicURL)/r/\(r.id.compact)"
+        let generic: JSON = .object([
+            ("event", .string("request.decided")), ("id", .string(r.id.compact)), ("approver", .string(approver)),
+            ("decision", .string(decision)), ("comment", .string(comment)), ("status", .string(status)),
+            ("argv", .array(r.intent.argv.map(JSON.string))), ("url", .string(url)),
+        ])
+        let verb = decision == "approve" ? "approved" : "denied"
+        var text = "gate: \(r.id.compact) \(verb) by \(Self.mrkdwn(approver))"
+        if !comment.isEmpty { text += ": \(Self.mrkdwn(ShellQuote.inert(comment)))" }
+        text += status == "pending" ? " (more approvals needed)" : " — request is now \(status)"
+        let slack: JSON = .object([
+            ("text", .string(text)),
+            ("blocks", .array([Self.section("\(text)\n`\(Self.mrkdwn(ShellQuote.join(r.intent.argv)))`  ·  <\(url)|open the request>")])),
+        ])
+        send(event: "request.decided", generic: generic, slack: slack, request: r.id.compact)
+    }
+
+    private func send(event: String, generic: JSON, slack: JSON, request: String) {
         for hook in hooks {
             let body = hook.kind == .slack ? slack : generic
-            Task.detached { await Self.deliver(body, to: hook, request: r.id.compact) }
+            Task.detached { await Self.deliver(body, event: event, to: hook, request: request) }
         }
     }
 
-    static func deliver(_ value: JSON, to hook: Webhook, request: String) async {
+    static func deliver(_ value: JSON, event: String, to hook: Webhook, request: String) async {
         var bytes: [UInt8] = []
         value.serialize(into: &bytes)
         var delay = firstDelayMilliseconds
@@ -45,7 +68,7 @@ struct WebhookSender: Sendable {
             req.method = .POST
             req.headers.add(name: "Content-Type", value: "application/json")
             req.headers.add(name: "User-Agent", value: "gate-server")
-            req.headers.add(name: "X-Gate-Event", value: "request.created")
+            req.headers.add(name: "X-Gate-Event", value: event)
             if let secret = hook.secret {
                 // Stripe-style: the MAC covers the timestamp and the exact body bytes, so a
                 // receiver can reject both forgeries and replays of old deliveries.
@@ -98,10 +121,15 @@ struct WebhookSender: Sendable {
 
     /// Slack's incoming-webhook format: `text` (the notification line) and `blocks`. Slack
     /// mrkdwn needs &, < and > escaped; command text goes in code spans.
+    static func mrkdwn(_ s: String) -> String {
+        s.replacingAll("&", "&amp;").replacingAll("<", "&lt;").replacingAll(">", "&gt;").replacingAll("`", "'")
+    }
+
+    static func section(_ text: String) -> JSON {
+        .object([("type", .string("section")), ("text", .object([("type", .string("mrkdwn")), ("text", .string(text))]))])
+    }
+
     static func slackPayload(_ r: RequestRecord, publicURL: String) -> JSON {
-        func mrkdwn(_ s: String) -> String {
-            s.replacingAll("&", "&amp;").replacingAll("<", "&lt;").replacingAll(">", "&gt;").replacingAll("`", "'")
-        }
         let f = facts(r)
         let url = "\(publicURL)/r/\(r.id.compact)"
         var lines = ["*gate: approval requested* — request <\(url)|\(r.id.compact)>",
@@ -111,9 +139,6 @@ struct WebhookSender: Sendable {
         if let s = f.summary { lines.append("*Plan:* \(mrkdwn(s))") }
         if !r.reason.isEmpty { lines.append("*Reason:* \(mrkdwn(ShellQuote.inert(r.reason)))") }
         if !r.ticket.isEmpty { lines.append("*Ticket:* \(mrkdwn(ShellQuote.inert(r.ticket)))") }
-        func section(_ text: String) -> JSON {
-            .object([("type", .string("section")), ("text", .object([("type", .string("mrkdwn")), ("text", .string(text))]))])
-        }
         return .object([
             ("text", .string("gate: \(f.who) requests approval for \(f.what) (\(r.id.compact))")),
             ("blocks", .array([section(lines.joined(separator: "\n")),

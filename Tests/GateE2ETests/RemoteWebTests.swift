@@ -51,6 +51,20 @@ import Testing
         #expect(serverLog.contains("gate-server: requested \(id) by ci1"), "\(serverLog)")
         #expect(try rig.approve(id, as: "alice").status == 0)
         #expect(requester.finish().status == 0)
+        // The decision is announced too.
+        var decided: [[String: Any]] = []
+        for _ in 0..<300 where decided.count < 2 {
+            decided = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n")
+                .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                .filter { $0["event"] as? String == "request.decided" }
+            usleep(20_000)
+        }
+        let decidedJSON = decided.first { $0["path"] as? String == "/json" }?["body"] as? [String: Any] ?? [:]
+        #expect(decidedJSON["approver"] as? String == "alice" && decidedJSON["decision"] as? String == "approve"
+                && decidedJSON["status"] as? String == "approved" && decidedJSON["id"] as? String == compact, "\(decided)")
+        let decidedSlack = decided.first { $0["path"] as? String == "/slack" }?["body"] as? [String: Any] ?? [:]
+        #expect((decidedSlack["text"] as? String ?? "").contains("\(compact) approved by alice — request is now approved"), "\(decidedSlack)")
+        #expect(decided.allSatisfy { $0["mac_ok"] as? Bool == true }, "\(decided)")
     }
 
     @Test func pagesShowTheRequestEscapedAndChromiumRendersThem() throws {
