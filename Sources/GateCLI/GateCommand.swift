@@ -45,9 +45,6 @@ public struct GateCommand: ParsableCommand {
     public init() {}
 }
 
-public enum GateVersion {
-    public static let string = "0.1.0"
-}
 
 public enum GateMain {
     public static func main() -> Never {

@@ -60,8 +60,12 @@ public enum ServerApp {
         }
         router.get("/v1/requests/:id/wait") { request, context in
             let q = request.uri.queryParameters
-            let seen = q.get("seen").flatMap { Int($0) } ?? 0
-            let timeout = min(configuration.maxWaitSeconds, max(0, q.get("timeout").flatMap { Double($0) } ?? 25))
+            // Numbers only; "nan" or "inf" must not reach the sleep's conversion.
+            let seenText = q.get("seen") ?? "0", timeoutText = q.get("timeout") ?? "25"
+            guard let seen = Int(seenText), let asked = Double(timeoutText), asked.isFinite else {
+                throw Broker.Refusal(status: 400, code: "bad-query", message: "seen must be an integer and timeout a number of seconds")
+            }
+            let timeout = min(configuration.maxWaitSeconds, max(0, asked))
             return try await json(.ok, state.wait(try context.parameters.require("id"), seen: seen, timeout: timeout))
         }
         router.post("/v1/checkpoints") { request, _ in

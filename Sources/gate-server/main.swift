@@ -10,7 +10,8 @@ struct GateServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gate-server",
         abstract: "The gate broker: relays and records signed requests and approvals (also run as 'gate serve').",
-        discussion: "The state directory holds the server's SQLite state, its chained ledger and its policy (DIR/policy), which registers requesters ('requester NAME key=…') beside approvers and rules. API: SPEC.md §9.")
+        discussion: "The state directory holds the server's SQLite state, its chained ledger and its policy (DIR/policy), which registers requesters ('requester NAME key=…') beside approvers and rules. API: SPEC.md §9.",
+        version: GateVersion.string)
 
     @Option(help: ArgumentHelp("Address to listen on.", valueName: "host:port")) var listen = "127.0.0.1:8780"
     @Option(help: ArgumentHelp("The server's state directory.", valueName: "dir")) var state: String

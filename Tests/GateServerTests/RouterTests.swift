@@ -90,6 +90,11 @@ extension TestResponse {
                 #expect(response.status == .ok && response.text.contains("gate approve \(r.id.compact)") && response.text.contains("Sent by requester <b>ci1</b>"))
             }
             try await client.execute(uri: "/r/NOPE", method: .get) { #expect($0.status == .notFound) }
+            for bad in ["timeout=nan", "timeout=inf", "timeout=x", "seen=1.5"] {
+                try await client.execute(uri: "/v1/requests/\(r.id.compact)/wait?\(bad)", method: .get) { response in
+                    #expect(response.status == .badRequest && response.json["code"] == .string("bad-query"), "\(bad): \(response.text)")
+                }
+            }
             try await client.execute(uri: "/v1/requests/\(r.id.compact)/wait?seen=0&timeout=0.2", method: .get) { response in
                 #expect(response.json["status"] == .string("pending") && response.json["tokens"] == .array([]))
             }
