@@ -98,6 +98,9 @@ public struct RemoteClient: Sendable {
     public func wait(_ id: RequestID, seen: Int, timeoutSeconds: Int, interruptFD: Int32?) throws -> (status: String, tokens: [String]) {
         let response = try http.send("GET", "/v1/requests/\(id.compact)/wait?seen=\(seen)&timeout=\(timeoutSeconds)",
                                      timeoutMilliseconds: (timeoutSeconds + 10) * 1000, interruptFD: interruptFD)
+        // 5xx is the server (or the proxy in front of it) in trouble, e.g. nginx's 502 while
+        // gate-server restarts: retried like a lost connection, not the end of the wait.
+        guard response.status < 500 else { throw PlainHTTP.Failure.unreachable("HTTP \(response.status)") }
         guard let j = try? JSON.parse(String(decoding: response.body, as: UTF8.self)) else {
             throw PlainHTTP.Failure.malformed("HTTP \(response.status), not JSON")
         }
