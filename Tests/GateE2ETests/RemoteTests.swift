@@ -124,6 +124,30 @@ import Testing
         #expect(out.stderr.contains("lost the gate server") && out.stderr.contains("the gate server is back"), "\(out.stderr)")
     }
 
+    /// Behind a proxy, a restarting server looks like 502s: the requester keeps waiting.
+    @Test func aProxys502WhileWaitingIsRetried() throws {
+        let rig = try RemoteRig()
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+        let down = rig.s.path("upstream-down")
+        try rig.s.write("upstream-down", "")
+        let proxy = try Spawned.start(["python3", fixtures + "/flaky_proxy.py", String(rig.port), down])
+        defer { proxy.signal(SIGKILL); _ = proxy.finish(timeout: 5) }
+        var port = ""
+        for _ in 0..<250 where port.isEmpty {
+            port = ((try? String(contentsOfFile: proxy.out, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            if port.isEmpty { usleep(20_000) }
+        }
+        let requester = try rig.s.start(["--timeout", "60s", "--", "/bin/echo", "through", "the", "proxy"],
+                                        env: rig.requesterEnv.merging(["GATE_SERVER": "http://127.0.0.1:\(port)"]) { $1 })
+        let id = try rig.waitForPending(requester)
+        usleep(800_000)  // a few 502s
+        try FileManager.default.removeItem(atPath: down)
+        #expect(try rig.approve(id, as: "alice").status == 0)
+        let out = requester.finish()
+        #expect(out.status == 0 && out.stdout == "through the proxy\n", "\(out)")
+        #expect(out.stderr.contains("lost the gate server at http://127.0.0.1:\(port) (HTTP 502); retrying") && out.stderr.contains("the gate server is back"), "\(out.stderr)")
+    }
+
     @Test func aForgedApprovalInTheServersDatabaseIsRefusedByTheRequester() throws {
         let rig = try RemoteRig()
         let requester = try rig.request(["/bin/echo", "must not run"])
