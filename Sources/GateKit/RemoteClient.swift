@@ -38,6 +38,10 @@ public struct RemoteClient: Sendable {
             case 404: code = ExitCode.usage
             default: code = ExitCode.unavailable
             }
+            if response.status >= 500 {
+                throw GateFailure(code, "the gate server at \(url) failed (HTTP \(response.status)): \(ShellQuote.inert(message))",
+                                  hint: "try again; if it persists, see gate-server's log")
+            }
             throw GateFailure(code, "the gate server refused: \(ShellQuote.inert(message))")
         }
         guard let json else { throw GateFailure(ExitCode.unavailable, "the gate server at \(url) sent something that is not JSON") }
