@@ -107,6 +107,20 @@ final class RemoteRig: @unchecked Sendable {
         }
     }
 
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+
+    /// Starts one of the Python fixtures (a receiver or a proxy) and returns it with the port it
+    /// printed on its first line.
+    static func startFixture(_ script: String, _ args: [String]) throws -> (Spawned, Int) {
+        let p = try Spawned.start(["python3", fixtures + "/" + script] + args)
+        for _ in 0..<250 {
+            if let n = Int(((try? String(contentsOfFile: p.out, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) { return (p, n) }
+            usleep(20_000)
+        }
+        p.signal(SIGKILL)
+        throw SandboxError("\(script) did not start: \(p.finish(timeout: 5).stderr)")
+    }
+
     func curl(_ path: String, _ extra: [String] = []) throws -> String {
         try Spawned.run(["curl", "-s", "-i"] + extra + ["\(url)\(path)"]).stdout
     }

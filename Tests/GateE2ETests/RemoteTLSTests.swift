@@ -5,8 +5,6 @@ import Testing
 /// examples/nginx.conf sets up): certificates and host names are verified, and anything the
 /// client cannot verify is refused, never downgraded.
 @Suite(.timeLimit(.minutes(3))) struct RemoteTLSTests {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
-
     /// A self-signed certificate for `names` (subjectAltName), with its key.
     static func certificate(_ s: Sandbox, _ name: String, names: String) throws -> (cert: String, key: String) {
         let cert = s.path("\(name).crt"), key = s.path("\(name).key.pem")
@@ -17,12 +15,7 @@ import Testing
     }
 
     static func proxy(_ cert: (cert: String, key: String), to port: Int) throws -> (Spawned, Int) {
-        let p = try Spawned.start(["python3", fixtures + "/tls_proxy.py", cert.cert, cert.key, String(port)])
-        for _ in 0..<250 {
-            if let n = Int(((try? String(contentsOfFile: p.out, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) { return (p, n) }
-            usleep(20_000)
-        }
-        throw SandboxError("the TLS proxy did not start")
+        try RemoteRig.startFixture("tls_proxy.py", [cert.cert, cert.key, String(port)])
     }
 
     @Test func anApprovalOverHTTPSRunsAndUntrustedCertificatesAreRefused() throws {

@@ -27,8 +27,7 @@ import Testing
         let first = try JSONSerialization.jsonObject(with: Data(serverLog.split(separator: "\n")[0].utf8)) as? [String: Any] ?? [:]
         let payload = first["payload"] as? [String: Any] ?? [:]
         let statement = payload["statement"] as? String ?? ""
-        let verifier = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("tools/gate_verify.py").path
+        let verifier = EvidenceTests.verifier
         let checked = try Spawned.run(["python3", verifier, "statement", statement, rig.keys["ci1"]!, payload["intent_digest"] as? String ?? ""])
         #expect(checked.status == 0 && checked.stdout.contains("ok: create of request \(id.replacingOccurrences(of: "-", with: ""))"), "\(checked)")
         let other = try Spawned.run(["python3", verifier, "statement", statement, rig.keys["alice"]!])
@@ -127,16 +126,10 @@ import Testing
     /// Behind a proxy, a restarting server looks like 502s: the requester keeps waiting.
     @Test func aProxys502WhileWaitingIsRetried() throws {
         let rig = try RemoteRig()
-        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
         let down = rig.s.path("upstream-down")
         try rig.s.write("upstream-down", "")
-        let proxy = try Spawned.start(["python3", fixtures + "/flaky_proxy.py", String(rig.port), down])
+        let (proxy, port) = try RemoteRig.startFixture("flaky_proxy.py", [String(rig.port), down])
         defer { proxy.signal(SIGKILL); _ = proxy.finish(timeout: 5) }
-        var port = ""
-        for _ in 0..<250 where port.isEmpty {
-            port = ((try? String(contentsOfFile: proxy.out, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-            if port.isEmpty { usleep(20_000) }
-        }
         let requester = try rig.s.start(["--timeout", "60s", "--", "/bin/echo", "through", "the", "proxy"],
                                         env: rig.requesterEnv.merging(["GATE_SERVER": "http://127.0.0.1:\(port)"]) { $1 })
         let id = try rig.waitForPending(requester)
@@ -201,8 +194,7 @@ import Testing
     /// its long-polls are released by the approvals.
     @Test func aClientWrittenFromTheSpecIsAccepted() throws {
         let rig = try RemoteRig()
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let script = root.appendingPathComponent("scripts/bench-remote-waiters.py").path
+        let script = GeneratedFilesTests.root.appendingPathComponent("scripts/bench-remote-waiters.py").path
         let keys = rig.s.path("py-keys.json")
         // The server re-reads its policy on each request: this one registers the Python keys.
         #expect(try Spawned.run(["python3", script, "--setup", rig.stateDir, keys]).status == 0)

@@ -4,20 +4,12 @@ import Testing
 /// What people see of a gate server besides the CLI: webhook deliveries (received by a small
 /// local HTTP receiver) and the two web pages (HTML checked, and rendered by headless Chromium).
 @Suite(.timeLimit(.minutes(3))) struct RemoteWebTests {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
-
     @Test func newRequestsAreAnnouncedToWebhooksSignedAndRetried() throws {
         let s = try Sandbox()
         try s.write("hook.secret", "0123456789abcdef-webhook-secret\n", mode: 0o600)
         let log = s.path("hooks.jsonl")
-        let receiver = try Spawned.start(["python3", Self.fixtures + "/webhook_receiver.py", log, s.path("hook.secret")])
+        let (receiver, port) = try RemoteRig.startFixture("webhook_receiver.py", [log, s.path("hook.secret")])
         defer { receiver.signal(SIGKILL); _ = receiver.finish(timeout: 5) }
-        var port = ""
-        for _ in 0..<200 where port.isEmpty {
-            port = ((try? String(contentsOfFile: receiver.out, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-            usleep(20_000)
-        }
-        #expect(!port.isEmpty, "the receiver did not start")
         let rig = try RemoteRig(serverArgs: ["--webhook", "http://127.0.0.1:\(port)/json", "--slack-webhook", "http://127.0.0.1:\(port)/slack",
                                              "--webhook-secret", s.path("hook.secret"), "--public-url", "https://gate.example.com"])
         let requester = try rig.request(["/bin/echo", "hooked"], extra: ["--reason", "deploy <b>&</b>"])
