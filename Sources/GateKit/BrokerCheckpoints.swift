@@ -45,7 +45,7 @@ extension Broker {
             }
             return .object([("ledger", .string(ledger)), ("size", .int(held)), ("stored", .bool(false))])
         }
-        try store.write {
+        _ = try store.write {
             try store.appendLedger(.checkpointCopy, request: ledger, actor: requester.name, payload: .object([
                 ("ledger", .string(ledger)), ("size", .int(checkpoint.body.size)), ("head", .string(Hex.encode(checkpoint.body.head))),
                 ("ledger_key", .string(heldKey.text)), ("checkpoint", .string(checkpoint.text)),
