@@ -3,10 +3,11 @@
 SPEC.md §9 (built on tools/gate_verify.py, the second implementation of gate's formats).
 
 --setup DIR KEYS   writes DIR/policy (an approver, a requester) and the keys to KEYS
---run URL KEYS PID N
+--run URL KEYS PID N [--burst]
     creates N signed requests, opens N long-polls at once (GET …/wait, one connection each),
-    samples the server's RSS while they all wait, then approves each request in turn and
-    records, per request, the time from sending its approval to its waiter's answer.
+    samples the server's RSS while they all wait, then approves each request in turn (or, with
+    --burst, sends all N approvals at once) and records, per request, the time from sending its
+    approval to its waiter's answer.
 """
 import asyncio, json, os, sys, time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
@@ -51,7 +52,7 @@ def rss_kb(pid, field):
         if line.startswith(field):
             return int(line.split()[1])
 
-async def run(url, keys_path, pid, n):
+async def run(url, keys_path, pid, n, burst=False):
     keys = json.load(open(keys_path))
     approver, requester = bytes.fromhex(keys["approver"]), bytes.fromhex(keys["requester"])
     host, port = url[len("http://"):].rsplit(":", 1)
@@ -84,16 +85,21 @@ async def run(url, keys_path, pid, n):
           % (health["waiting"], rss_kb(pid, "VmRSS:") // 1024, rss_kb(pid, "VmHWM:") // 1024))
     approved_at = {}
     now = int(time.time())
-    for rid in ids:
-        token = gv.sign_token(approver, kid=gv.key_id(raw_public(approver)), request_id=rid, digest=digests[rid], decision=1,
-                              issued=now, expires=now + 600, nonce=os.urandom(16), comment="")
+    tokens = {rid: gv.sign_token(approver, kid=gv.key_id(raw_public(approver)), request_id=rid, digest=digests[rid], decision=1,
+                                 issued=now, expires=now + 600, nonce=os.urandom(16), comment="") for rid in ids}
+    async def approve(rid):
         # From the moment the approval is sent: the server checks the token, commits it (fsync,
         # checkpoint) and then releases the waiter, before or after answering the approver.
         approved_at[rid] = time.monotonic()
-        status, answer = await http(host, port, "POST", "/v1/requests/%s/decisions" % rid, json.dumps({"token": token}).encode())
+        status, answer = await http(host, port, "POST", "/v1/requests/%s/decisions" % rid, json.dumps({"token": tokens[rid]}).encode())
         if status != 201:
             sys.exit("approval failed: %d %s" % (status, answer))
-        await asyncio.sleep(0)
+    if burst:
+        # Every approval sent at once: each waiter also waits for the commits queued before its own.
+        await asyncio.gather(*(approve(rid) for rid in ids))
+    else:
+        for rid in ids:
+            await approve(rid)
     await asyncio.wait_for(asyncio.gather(*tasks), 60)
     lat = sorted(max(0.0, released[r][0] - approved_at[r]) * 1000 for r in ids)
     ok = sum(1 for r in ids if released[r][1] == "approved")
@@ -106,4 +112,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "--setup":
         setup(sys.argv[2], sys.argv[3])
     else:
-        asyncio.run(run(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])))
+        asyncio.run(run(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), burst=len(sys.argv) > 6 and sys.argv[6] == "--burst"))

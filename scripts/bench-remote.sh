@@ -9,6 +9,8 @@
 #      long-polls at the protocol level (SPEC.md §9, from the Python implementation), then 1,000
 #      approvals, one after another; latency = approval sent → that waiter's long-poll answered; the server's
 #      peak RSS (VmHWM) while all wait.
+#   3. as 2, but the 1,000 approvals are sent at the same instant (a worst case: commits are
+#      serial, so the last waiter also waits for the 999 commits before its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh libsodium-dev libsqlite3-dev zlib1g-dev pkg-config curl python3
@@ -71,3 +73,13 @@ python3 scripts/bench-remote-waiters.py --setup "$work/server2" "$work/keys.json
 for _ in $(seq 200); do grep -q "listening on" "$work/server2.log" && break; sleep 0.05; done
 url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$work/server2.log")
 python3 scripts/bench-remote-waiters.py --run "$url" "$work/keys.json" "$server_pid" "${WAITERS:-1000}"
+kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+
+echo
+echo "== 3. the same, with all 1,000 approvals sent at the same instant"
+mkdir -m 700 "$work/server3"
+python3 scripts/bench-remote-waiters.py --setup "$work/server3" "$work/keys3.json"
+"$bin/gate-server" --listen 127.0.0.1:0 --state "$work/server3" 2> "$work/server3.log" & server_pid=$!
+for _ in $(seq 200); do grep -q "listening on" "$work/server3.log" && break; sleep 0.05; done
+url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$work/server3.log")
+python3 scripts/bench-remote-waiters.py --run "$url" "$work/keys3.json" "$server_pid" "${WAITERS:-1000}" --burst
