@@ -21,15 +21,7 @@ struct ApprovalWait {
         System.write(2, "gate: approval required (rule: \(record.rule); needs \(needs)) — request \(id)\n")
         System.write(2, "gate: an approver runs: gate approve \(id)\n")
         let indicator = WaitIndicator(label: "waiting for approval of \(id)…")
-        // The earlier of the requester's --timeout and the rule's request TTL.
-        let start = System.monotonicNanos()
-        var limit = flow.options.timeoutSeconds
-        var byTTL = false
-        if let expires = record.expiresMicros {
-            let ttl = UInt64(max(0, expires - System.nowMicros()) / 1_000_000)
-            if limit == nil || ttl < limit! { limit = ttl; byTTL = true }
-        }
-        let deadline = limit.map { start + $0 * 1_000_000_000 }
+        let deadline = WaitDeadline(timeoutSeconds: flow.options.timeoutSeconds, expiresMicros: record.expiresMicros)
         var seen = -1
         var lastCheck = System.monotonicNanos()
 
@@ -39,21 +31,12 @@ struct ApprovalWait {
                 seen = texts.count
                 if let exit = try evaluate(texts, waiter: waiter, indicator: indicator) { return exit }
             }
-            if let deadline, System.monotonicNanos() >= deadline {
+            if deadline.passed {
                 indicator.clear()
-                if byTTL {
-                    try cancel(why: "expired (the rule's ttl)", status: .expired)
-                    throw GateFailure(ExitCode.tempFail, "request \(id) expired without a decision (the rule allows \(GateDuration(seconds: max(1, limit!))) pending)")
-                }
-                try cancel(why: "timeout", status: .expired)
-                throw GateFailure(ExitCode.tempFail, "no decision on request \(id) within \(GateDuration(seconds: max(1, limit!))); request withdrawn")
+                try cancel(why: deadline.why, status: .expired)
+                throw deadline.failure(id)
             }
-            var timeout = indicator.tickMilliseconds
-            if let deadline {
-                let left = Int64(deadline) - Int64(System.monotonicNanos())
-                timeout = Int32(max(1, min(Int64(timeout), left / 1_000_000 + 1)))
-            }
-            switch waiter.wait(timeoutMilliseconds: timeout) {
+            switch waiter.wait(timeoutMilliseconds: deadline.clamp(indicator.tickMilliseconds)) {
             case .signal(let sig):
                 indicator.clear()
                 try cancel(why: "interrupted by signal \(sig)", status: .cancelled)
@@ -116,5 +99,47 @@ struct ApprovalWait {
             try flow.store.appendLedger(.cancelled, request: record.id.compact, actor: flow.identity.actor,
                                         payload: .object([("why", .string(why))]))
         }
+    }
+}
+
+/// When a requester stops waiting: the earlier of its `--timeout` and the rule's request TTL,
+/// shared by the local and the remote wait so that both end, and say so, the same way.
+struct WaitDeadline {
+    /// Seconds allowed from the start; nil: no limit.
+    let limit: UInt64?
+    let byTTL: Bool
+    private let at: UInt64?  // monotonic nanoseconds
+
+    init(timeoutSeconds: UInt64?, expiresMicros: Int64?) {
+        var limit = timeoutSeconds
+        var byTTL = false
+        if let expires = expiresMicros {
+            let ttl = UInt64(max(0, expires - System.nowMicros()) / 1_000_000)
+            if limit == nil || ttl < limit! { limit = ttl; byTTL = true }
+        }
+        self.limit = limit
+        self.byTTL = byTTL
+        let start = System.monotonicNanos()
+        at = limit.map { start + $0 * 1_000_000_000 }
+    }
+
+    var passed: Bool { at.map { System.monotonicNanos() >= $0 } ?? false }
+
+    /// `milliseconds`, or less when the deadline is nearer (at least 1).
+    func clamp(_ milliseconds: Int32) -> Int32 {
+        guard let at else { return milliseconds }
+        let left = Int64(at) - Int64(System.monotonicNanos())
+        return Int32(max(1, min(Int64(milliseconds), left / 1_000_000 + 1)))
+    }
+
+    /// The withdrawal's reason, for the ledger.
+    var why: String { byTTL ? "expired (the rule's ttl)" : "timeout" }
+
+    /// What the requester is told (exit 75).
+    func failure(_ id: RequestID) -> GateFailure {
+        let allowed = GateDuration(seconds: max(1, limit ?? 1))
+        return byTTL
+            ? GateFailure(ExitCode.tempFail, "request \(id) expired without a decision (the rule allows \(allowed) pending)")
+            : GateFailure(ExitCode.tempFail, "no decision on request \(id) within \(allowed); request withdrawn")
     }
 }

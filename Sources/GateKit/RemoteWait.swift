@@ -18,36 +18,26 @@ struct RemoteWait {
         System.write(2, "gate: request page: \(client.url)/r/\(id.compact)\n")
         System.write(2, "gate: an approver runs: GATE_SERVER=\(client.url) gate approve \(id)\n")
         let indicator = WaitIndicator(label: "waiting for approval of \(id)…")
-        let start = System.monotonicNanos()
-        var limit = flow.options.timeoutSeconds
-        var byTTL = false
-        if let expires = record.expiresMicros {
-            let ttl = UInt64(max(0, expires - System.nowMicros()) / 1_000_000)
-            if limit == nil || ttl < limit! { limit = ttl; byTTL = true }
-        }
-        let deadline = limit.map { start + $0 * 1_000_000_000 }
+        let deadline = WaitDeadline(timeoutSeconds: flow.options.timeoutSeconds, expiresMicros: record.expiresMicros)
         // On a terminal, short polls keep the spinner moving; otherwise one poll per 25 s.
-        let slice = indicator.tickMilliseconds < 1000 ? 1 : 25
+        let slice: Int32 = indicator.tickMilliseconds < 1000 ? 1 : 25
         var seen = 0
         var backoffMs: Int32 = 500
         var outage: String?
 
         while true {
-            if let deadline, System.monotonicNanos() >= deadline {
+            if deadline.passed {
                 indicator.clear()
-                withdraw(why: byTTL ? "expired (the rule's ttl)" : "timeout")
-                if byTTL { throw GateFailure(ExitCode.tempFail, "request \(id) expired without a decision (the rule allows \(GateDuration(seconds: max(1, limit!))) pending)") }
-                throw GateFailure(ExitCode.tempFail, "no decision on request \(id) within \(GateDuration(seconds: max(1, limit!))); request withdrawn")
+                withdraw(why: deadline.why)
+                throw deadline.failure(id)
             }
-            var seconds = slice
-            if let deadline { seconds = max(1, min(seconds, Int((deadline - min(deadline, System.monotonicNanos())) / 1_000_000_000))) }
+            // Whole seconds for the server, at least 1, never (much) past the deadline.
+            let seconds = Int(max(1, deadline.clamp(slice * 1000) / 1000))
             let answer: (status: String, tokens: [String])
             do {
                 answer = try client.wait(id, seen: seen, timeoutSeconds: seconds, interruptFD: wait.waiter.interruptFD)
             } catch PlainHTTP.Failure.interrupted(let sig) {
-                indicator.clear()
-                withdraw(why: "interrupted by signal \(sig)", status: .cancelled)
-                throw GateFailure(ExitCode.tempFail, "cancelled: request \(id) withdrawn")
+                throw interrupted(sig, indicator)
             } catch let f as GateFailure {
                 // The server answered but refused the wait (it does not know the request): the
                 // wait cannot go on; withdraw here, on record.
@@ -62,14 +52,8 @@ struct RemoteWait {
                     System.write(2, "gate: lost the gate server at \(client.url) (\(why)); retrying\n")
                 }
                 outage = why
-                var pause = backoffMs
-                if let deadline {  // never sleep past the deadline
-                    pause = Int32(max(1, min(Int64(pause), (Int64(deadline) - Int64(System.monotonicNanos())) / 1_000_000 + 1)))
-                }
-                if case .signal(let sig) = wait.waiter.wait(timeoutMilliseconds: pause) {
-                    indicator.clear()
-                    withdraw(why: "interrupted by signal \(sig)", status: .cancelled)
-                    throw GateFailure(ExitCode.tempFail, "cancelled: request \(id) withdrawn")
+                if case .signal(let sig) = wait.waiter.wait(timeoutMilliseconds: deadline.clamp(backoffMs)) {  // never past the deadline
+                    throw interrupted(sig, indicator)
                 }
                 backoffMs = min(backoffMs * 2, 8000)
                 continue
@@ -91,6 +75,13 @@ struct RemoteWait {
             }
             indicator.update()
         }
+    }
+
+    /// Ctrl-C (or another handled signal): withdrawn on both sides, exit 75.
+    private func interrupted(_ sig: Int32, _ indicator: WaitIndicator) -> GateFailure {
+        indicator.clear()
+        withdraw(why: "interrupted by signal \(sig)", status: .cancelled)
+        return GateFailure(ExitCode.tempFail, "cancelled: request \(wait.record.id) withdrawn")
     }
 
     /// Withdraws here (recorded) and, as far as the server can be reached, there.

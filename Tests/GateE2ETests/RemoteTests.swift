@@ -203,6 +203,16 @@ import Testing
         #expect(try rig.serverLedgerKinds().filter { $0 == "approved" }.count == 5)
     }
 
+    @Test func theTimeoutWithdrawsTheRequestOnTheServerToo() throws {
+        let rig = try RemoteRig()
+        let requester = try rig.request(["/bin/echo", "too", "late"], timeout: "2s")
+        let id = try rig.waitForPending(requester)
+        let out = requester.finish()
+        #expect(out.status == 75 && out.stdout.isEmpty && out.stderr.contains("no decision on request \(id) within 2s; request withdrawn"), "\(out)")
+        #expect(try rig.serverLedgerKinds() == ["requested", "cancelled"])
+        #expect(try rig.s.lastEntry().kind == "cancelled")
+    }
+
     @Test func ctrlCWithdrawsTheRequestOnTheServerToo() throws {
         let rig = try RemoteRig()
         let requester = try rig.request(["/bin/echo", "x"])
