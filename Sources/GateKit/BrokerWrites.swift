@@ -28,13 +28,9 @@ extension Broker {
             throw refuse(400, "intent-mismatch", "request \(id): the intent is not the one the statement signs", request: id.compact, actor: requester.name)
         }
         guard try store.request(id) == nil else { throw Refusal(409, "exists", "request \(id) already exists") }
-        var blobs: [(digest: [UInt8], data: [UInt8])] = []
-        for item in b["blobs"]?.arrayValue ?? [] {
-            guard let d = item["digest"]?.stringValue.flatMap({ try? Hex.decode($0) }),
-                  let data = item["data"]?.stringValue.flatMap({ try? Base64URL.decode($0) }), BLAKE2b.hash(data) == d else {
-                throw refuse(400, "bad-context", "request \(id): a context output does not match its digest", request: id.compact, actor: requester.name)
-            }
-            blobs.append((d, data))
+        let blobs: [(digest: [UInt8], data: [UInt8])]
+        do { blobs = try RequestTransfer.decodeBlobs(b["blobs"]) } catch {
+            throw refuse(400, "bad-context", "request \(id): \(error)", request: id.compact, actor: requester.name)
         }
         var context = b["context"] ?? .object([])
         guard case .object(var contextFields) = context else { throw Refusal(400, "bad-body", "'context' is not an object") }

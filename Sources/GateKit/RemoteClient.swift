@@ -78,7 +78,7 @@ public struct RemoteClient: Sendable {
         let body: JSON = .object([
             ("intent", .string(Base64URL.encode(r.intent.encoded()))),
             ("reason", .string(r.reason)), ("ticket", .string(r.ticket)), ("context", r.context),
-            ("blobs", .array(blobs.map { .object([("digest", .string(Hex.encode($0.digest))), ("data", .string(Base64URL.encode($0.data)))]) })),
+            ("blobs", RequestTransfer.encodeBlobs(blobs)),
         ])
         var bytes: [UInt8] = []
         body.serialize(into: &bytes)

@@ -29,11 +29,23 @@ public enum RequestTransfer {
             ("context", r.context),
             ("tokens", .array(tokens.map(JSON.string))),
         ]
-        if let blobs {
-            fields.append(("blobs", .array(blobs.map { .object([("digest", .string(Hex.encode($0.digest))),
-                                                                ("data", .string(Base64URL.encode($0.data)))]) })))
-        }
+        if let blobs { fields.append(("blobs", encodeBlobs(blobs))) }
         return .object(fields)
+    }
+
+    /// Context outputs as they travel: `[{"digest": hex, "data": base64url}]`.
+    public static func encodeBlobs(_ blobs: [(digest: [UInt8], data: [UInt8])]) -> JSON {
+        .array(blobs.map { .object([("digest", .string(Hex.encode($0.digest))), ("data", .string(Base64URL.encode($0.data)))]) })
+    }
+
+    /// The reverse, refusing any output that is not what its digest names.
+    public static func decodeBlobs(_ j: JSON?) throws -> [(digest: [UInt8], data: [UInt8])] {
+        try (j?.arrayValue ?? []).map { b in
+            guard let d = b["digest"]?.stringValue.flatMap({ try? Hex.decode($0) }),
+                  let data = b["data"]?.stringValue.flatMap({ try? Base64URL.decode($0) }) else { throw Malformed("a blob is malformed") }
+            guard BLAKE2b.hash(data) == d else { throw Malformed("a context output does not match its digest") }
+            return (d, data)
+        }
     }
 
     public struct Decoded {
@@ -67,14 +79,8 @@ public enum RequestTransfer {
         r.ticket = try string("ticket")
         r.context = j["context"] ?? .object([])
         guard let tokens = j["tokens"]?.arrayValue?.compactMap(\.stringValue) else { throw Malformed("'tokens' is missing") }
-        var blobs: [[UInt8]: [UInt8]] = [:]
-        for b in j["blobs"]?.arrayValue ?? [] {
-            guard let d = b["digest"]?.stringValue.flatMap({ try? Hex.decode($0) }),
-                  let data = b["data"]?.stringValue.flatMap({ try? Base64URL.decode(Substring($0)) }) else { throw Malformed("a blob is malformed") }
-            // What the server says an output was is only shown if it is what the digest names.
-            guard BLAKE2b.hash(data) == d else { throw Malformed("a context output does not match its digest") }
-            blobs[d] = data
-        }
+        // What the server says an output was is only shown if it is what the digest names.
+        let blobs = Dictionary(try decodeBlobs(j["blobs"]).map { ($0.digest, $0.data) }) { first, _ in first }
         return Decoded(record: r, tokens: tokens, blobs: blobs)
     }
 }
