@@ -77,7 +77,7 @@ public struct SignedStatement: Equatable, Sendable {
     }
 
     public var text: String {
-        StatementPayload.textPrefix + Base64URL.encode(payloadBytes) + "." + Base64URL.encode(signature)
+        SignedText.encode(prefix: StatementPayload.textPrefix, payload: payloadBytes, signature: signature)
     }
 
     public init(text: String) throws {
@@ -85,8 +85,7 @@ public struct SignedStatement: Equatable, Sendable {
         guard text.hasPrefix(StatementPayload.textPrefix) else {
             throw WireError("not a gate request statement (expected it to start with 'gatereq1.')")
         }
-        let parts = text.dropFirst(StatementPayload.textPrefix.count).split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2 else { throw WireError("a statement has exactly two dot-separated parts after 'gatereq1.'") }
-        try self.init(payloadBytes: try Base64URL.decode(parts[0]), signature: try Base64URL.decode(parts[1]))
+        let (payload, signature) = try SignedText.decode(text, prefix: StatementPayload.textPrefix, what: "statement")
+        try self.init(payloadBytes: payload, signature: signature)
     }
 }

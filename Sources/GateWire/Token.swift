@@ -77,7 +77,7 @@ public struct SignedToken: Equatable, Sendable {
     }
 
     public var text: String {
-        TokenPayload.textPrefix + Base64URL.encode(payloadBytes) + "." + Base64URL.encode(signature)
+        SignedText.encode(prefix: TokenPayload.textPrefix, payload: payloadBytes, signature: signature)
     }
 
     /// Parses the text form. Leading and trailing whitespace (a pasted newline) is tolerated;
@@ -89,9 +89,8 @@ public struct SignedToken: Equatable, Sendable {
             if text.hasPrefix("gate") && text.contains(".") { throw WireError("unknown token version") }
             throw WireError("not a gate token (expected it to start with 'gate1.')")
         }
-        let parts = text.dropFirst(TokenPayload.textPrefix.count).split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2 else { throw WireError("a token has exactly two dot-separated parts after 'gate1.'") }
-        try self.init(payloadBytes: try Base64URL.decode(parts[0]), signature: try Base64URL.decode(parts[1]))
+        let (payload, signature) = try SignedText.decode(text, prefix: TokenPayload.textPrefix, what: "token")
+        try self.init(payloadBytes: payload, signature: signature)
     }
 }
 
