@@ -152,18 +152,23 @@ def parse_token(text):
                 nonce=nonce, comment=comment)
 
 
-def verify_token(text, public_key_line, expected_digest=None):
-    t = parse_token(text)
+def verify_signed(parsed, what, public_key_line, expected_digest=None):
+    """The checks a token (§5) and a requester statement (§9.1) share, in order: key id first,
+    before any cryptography (minisign), then the signature, then the intent digest."""
     kid, pk = parse_public_key(public_key_line)
-    if t["key_id"] != kid:  # key id first, before any cryptography (minisign)
-        raise Rejected("token is signed by key %s, not %s" % (t["key_id"].hex().upper(), kid.hex().upper()))
+    if parsed["key_id"] != kid:
+        raise Rejected("%s is signed by key %s, not %s" % (what, parsed["key_id"].hex().upper(), kid.hex().upper()))
     try:
-        Ed25519PublicKey.from_public_bytes(pk).verify(t["signature"], t["payload"])
+        Ed25519PublicKey.from_public_bytes(pk).verify(parsed["signature"], parsed["payload"])
     except InvalidSignature:
         raise Rejected("signature does not verify")
-    if expected_digest is not None and t["intent_digest"] != expected_digest:
-        raise Rejected("token is for another intent")
-    return t
+    if expected_digest is not None and parsed["intent_digest"] != expected_digest:
+        raise Rejected("%s is for another intent" % what)
+    return parsed
+
+
+def verify_token(text, public_key_line, expected_digest=None):
+    return verify_signed(parse_token(text), "token", public_key_line, expected_digest)
 
 
 def sign_token(seed, **fields):
@@ -200,17 +205,7 @@ def parse_statement(text):
 
 
 def verify_statement(text, public_key_line, expected_digest=None):
-    st = parse_statement(text)
-    kid, pk = parse_public_key(public_key_line)
-    if st["key_id"] != kid:
-        raise Rejected("statement is signed by key %s, not %s" % (st["key_id"].hex().upper(), kid.hex().upper()))
-    try:
-        Ed25519PublicKey.from_public_bytes(pk).verify(st["signature"], st["payload"])
-    except InvalidSignature:
-        raise Rejected("signature does not verify")
-    if expected_digest is not None and st["intent_digest"] != expected_digest:
-        raise Rejected("statement is for another intent")
-    return st
+    return verify_signed(parse_statement(text), "statement", public_key_line, expected_digest)
 
 
 # --- SPEC §6: ledger -------------------------------------------------------------------------
