@@ -31,9 +31,22 @@ rkey=$("$bin/gate" keygen --name ci1 --out "$work/requester.key" --no-passphrase
 printf 'version 1\napprover bench user=bench-approver key=%s\nrequire 1 -- /bin/sh ...\n' "$key" > "$work/policy"
 printf 'version 1\napprover bench user=bench-approver key=%s\nrequester ci1 key=%s\nrequire 1 -- /bin/sh ...\n' "$key" "$rkey" > "$work/server/policy"
 chmod 600 "$work/policy" "$work/server/policy"
-"$bin/gate-server" --listen 127.0.0.1:0 --state "$work/server" 2> "$work/server.log" & server_pid=$!
-for _ in $(seq 200); do grep -q "listening on" "$work/server.log" && break; sleep 0.05; done
-url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$work/server.log")
+# Starts gate-server on a system-chosen port with state DIR; sets server_pid and url.
+start_server() {
+    "$bin/gate-server" --listen 127.0.0.1:0 --state "$1" 2> "$1.log" & server_pid=$!
+    for _ in $(seq 200); do grep -q "listening on" "$1.log" && break; sleep 0.05; done
+    url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$1.log")
+}
+stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""; }
+# 1,000 protocol-level requesters against a fresh server with state DIR (extra args: --burst).
+waiters() {
+    mkdir -m 700 "$1"
+    python3 scripts/bench-remote-waiters.py --setup "$1" "$1.keys.json"
+    start_server "$1"
+    python3 scripts/bench-remote-waiters.py --run "$url" "$1.keys.json" "$server_pid" "${WAITERS:-1000}" "${@:2}"
+    stop_server
+}
+start_server "$work/server"
 export GATE_SERVER="$url" GATE_POLICY="$work/policy" NO_COLOR=1
 
 echo "== 1. approve → child start over $n remote approvals ($url)"
@@ -50,36 +63,13 @@ for i in $(seq "$n"); do
     echo "$id $(cat "$work/child.$i")"
 done > "$work/children"
 GATE_HOME="$work/server" "$bin/gate" log --json > "$work/server-ledger.jsonl"
-python3 - "$work/children" "$work/server-ledger.jsonl" <<'PY'
-import json, sys
-children = dict(line.split() for line in open(sys.argv[1]) if line.strip())
-approved = {}
-for line in open(sys.argv[2]):
-    e = json.loads(line)
-    if e["kind"] == "approved":
-        approved[e["request_id"]] = e["time_us"]
-lat = sorted((int(children[r]) - approved[r]) / 1000 for r in children)
-def pct(p): return lat[min(len(lat) - 1, int(round(p / 100 * len(lat) + 0.5)) - 1)]
-print("approve → child start: n=%d  min %.2f ms  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms"
-      % (len(lat), lat[0], pct(50), pct(90), pct(99), lat[-1]))
-PY
-kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+python3 scripts/approve-latency.py "$work/children" "$work/server-ledger.jsonl"
+stop_server
 
 echo
 echo "== 2. 1,000 requesters waiting at once"
-mkdir -m 700 "$work/server2"
-python3 scripts/bench-remote-waiters.py --setup "$work/server2" "$work/keys.json"
-"$bin/gate-server" --listen 127.0.0.1:0 --state "$work/server2" 2> "$work/server2.log" & server_pid=$!
-for _ in $(seq 200); do grep -q "listening on" "$work/server2.log" && break; sleep 0.05; done
-url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$work/server2.log")
-python3 scripts/bench-remote-waiters.py --run "$url" "$work/keys.json" "$server_pid" "${WAITERS:-1000}"
-kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+waiters "$work/server2"
 
 echo
 echo "== 3. the same, with all 1,000 approvals sent at the same instant"
-mkdir -m 700 "$work/server3"
-python3 scripts/bench-remote-waiters.py --setup "$work/server3" "$work/keys3.json"
-"$bin/gate-server" --listen 127.0.0.1:0 --state "$work/server3" 2> "$work/server3.log" & server_pid=$!
-for _ in $(seq 200); do grep -q "listening on" "$work/server3.log" && break; sleep 0.05; done
-url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$work/server3.log")
-python3 scripts/bench-remote-waiters.py --run "$url" "$work/keys3.json" "$server_pid" "${WAITERS:-1000}" --burst
+waiters "$work/server3" --burst
