@@ -42,11 +42,8 @@ public struct DecideFlow {
     private func local(_ environment: GateEnvironment) throws -> Result {
         let store = try Store.open(environment)
         let request = try store.findRequest(options.request)
-        let verb = self.verb
-        let (approver, identity) = try check(request, policy: try PolicyLoader.load(environment.policyPath), policyPath: environment.policyPath) { message, actor, code in
-            _ = try? store.record(.refused, request: request.id.compact, actor: actor,
-                                  payload: LedgerPayload.refused(code: code, message: "\(verb): \(message)"))
-        }
+        let (approver, identity) = try check(request, policy: try PolicyLoader.load(environment.policyPath),
+                                             policyPath: environment.policyPath, store: store)
         let token = try sign(request, identity: identity)
         try store.write {
             try store.addToken(token, request: request.id)
@@ -63,23 +60,37 @@ public struct DecideFlow {
             throw GateFailure.usage("after-reviews of break-glass runs are made on the host that ran them", hint: "run gate review there, without --server")
         }
         let request = try client.get(options.request).record
+        // Refusals are recorded in this host's ledger, as in local mode (the server records
+        // the ones it makes in its own).
+        let store = try Store.open(environment)
         // The server checks trust and eligibility with its policy; a local copy, if this host
         // has one, lets gate refuse before the passphrase prompt, as in local mode.
         let policy = Files.exists(environment.policyPath) ? try PolicyLoader.load(environment.policyPath) : nil
-        let (_, identity) = try check(request, policy: policy, policyPath: environment.policyPath) { _, _, _ in }
+        let (_, identity) = try check(request, policy: policy, policyPath: environment.policyPath, store: store)
         let token = try sign(request, identity: identity)
-        let answer = try client.submit(token)
+        let answer: JSON
+        do { answer = try client.submit(token) } catch let f as GateFailure {
+            record(f.message, request: request, actor: identity.name, code: f.exitCode == ExitCode.unavailable ? "server-unavailable" : "server-refused",
+                   in: store)
+            throw f
+        }
         let status = answer["status"]?.stringValue ?? "?"
         if status != "pending" { System.write(2, "gate: request \(request.id) is now \(ShellQuote.inert(status)) on the server\n") }
         return Result(token: token, approver: answer["approver"]?.stringValue ?? identity.name, request: request)
     }
 
+    /// A refusal, in this host's ledger; if even that fails, the refusal stands.
+    private func record(_ message: String, request: RequestRecord, actor: String, code: String, in store: Store) {
+        _ = try? store.record(.refused, request: request.id.compact, actor: actor,
+                              payload: LedgerPayload.refused(code: code, message: "\(verb): \(message)"))
+    }
+
     /// Everything checked before the passphrase prompt (and before any cryptography), then the
-    /// key unlocked. `refused` records a refusal where there is a ledger to record it in.
+    /// key unlocked. Each refusal is recorded in `store`.
     private func check(_ request: RequestRecord, policy: Policy?, policyPath: String,
-                       refused: (String, String, String) -> Void) throws -> (String, SigningIdentity) {
+                       store: Store) throws -> (String, SigningIdentity) {
         func refuse(_ message: String, actor: String, code: String) -> GateFailure {
-            refused(message, actor, code)
+            record(message, request: request, actor: actor, code: code, in: store)
             return .denied(message)
         }
         let expected: RequestStatus = options.review ? .review : .pending

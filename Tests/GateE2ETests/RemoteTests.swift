@@ -83,6 +83,8 @@ import Testing
         // A decided request cannot be decided again, on the server either.
         let again = try rig.approve(id, as: "alice")
         #expect(again.status == 77 && again.stderr.contains("is denied, not pending"), "\(again.stderr)")
+        let approverLog = try rig.s.run(["log", "--json"], env: rig.approverEnv("alice")).stdout
+        #expect(approverLog.contains("\"kind\":\"refused\"") && approverLog.contains("not-pending"), "\(approverLog)")
     }
 
     @Test func twoOfThreeNeedsTwoDistinctPeople() throws {
@@ -203,6 +205,23 @@ import Testing
         #expect(try rig.serverLedgerKinds().filter { $0 == "approved" }.count == 5)
     }
 
+    /// An approver without a local policy copy: the server's checks are the ones that refuse,
+    /// and the approver's host records what the server said.
+    @Test func theServerRefusesAnUntrustedApproverAndTheApproverHostRecordsIt() throws {
+        let rig = try RemoteRig()
+        _ = try rig.s.keygen("mallory")
+        let requester = try rig.request(["/bin/echo", "x"])
+        let id = try rig.waitForPending(requester)
+        let env = rig.approverEnv("mallory").merging(["GATE_POLICY": rig.s.path("no-such-policy")]) { $1 }
+        let out = try rig.s.run(["approve", id], env: env)
+        #expect(out.status == 77 && out.stderr.contains("the gate server refused: token is signed by key") && out.stderr.contains("which the policy does not trust"), "\(out)")
+        let log = try rig.s.run(["log", "--json"], env: env).stdout
+        #expect(log.contains("\"kind\":\"refused\"") && log.contains("server-refused"), "\(log)")
+        #expect(try rig.serverLedgerKinds() == ["requested", "refused"])
+        requester.signal(SIGTERM)
+        _ = requester.finish()
+    }
+
     @Test func theTimeoutWithdrawsTheRequestOnTheServerToo() throws {
         let rig = try RemoteRig()
         let requester = try rig.request(["/bin/echo", "too", "late"], timeout: "2s")
@@ -223,5 +242,8 @@ import Testing
         #expect(try rig.serverLedgerKinds() == ["requested", "cancelled"])
         let late = try rig.approve(id, as: "alice")
         #expect(late.status == 77 && late.stderr.contains("cancelled, not pending"), "\(late.stderr)")
+        // The approver's own host records that refusal, as in local mode.
+        let approverLog = try rig.s.run(["log", "--json"], env: rig.approverEnv("alice")).stdout
+        #expect(approverLog.contains("\"kind\":\"refused\"") && approverLog.contains("not-pending"), "\(approverLog)")
     }
 }
