@@ -61,7 +61,7 @@ async def run(url, keys_path, pid, n, burst=False):
     t0 = time.time()
     for i in range(n):
         rid = "".join(ALPHABET[b % len(ALPHABET)] for b in os.urandom(8))
-        fields = dict(argv=["/bin/echo", str(i)], executable="/bin/echo", executable_digest=bytes(32), cwd="/",
+        fields = dict(argv=["/bin/echo", str(i)], executable=os.path.realpath("/bin/echo"), executable_digest=bytes(32), cwd="/",
                       user="ci", uid=1000, agent="", host="bench-%d" % i)
         intent = gv.encode_intent(**fields)
         digest = gv.blake2b256(intent)

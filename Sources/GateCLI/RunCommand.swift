@@ -58,7 +58,7 @@ struct RunInvocation {
         options.server = server
         if let timeout {
             guard let d = GateDuration(parsing: timeout) else {
-                throw GateFailure.usage("--timeout '\(timeout)' is not a duration", hint: "use a number and a unit: 90s, 15m, 2h")
+                throw GateFailure.usage("--timeout '\(timeout)' is not a duration of at most 366d", hint: "use a number and a unit: 90s, 15m, 2h")
             }
             options.timeoutSeconds = d.seconds
         } else if !(System.isTerminal(0) && System.isTerminal(2)) {

@@ -2,6 +2,9 @@
 /// `7d`. A unit is required: a bare number is ambiguous and refused.
 public struct GateDuration: Equatable, Sendable, CustomStringConvertible {
     public let seconds: UInt64
+    /// The longest duration gate accepts anywhere (policy and command line): a year and a day.
+    /// Bounded where it is parsed, so no deadline or expiry computed from one can overflow.
+    public static let maximumSeconds: UInt64 = 366 * 86400
 
     public init(seconds: UInt64) { self.seconds = seconds }
 
@@ -28,12 +31,12 @@ public struct GateDuration: Equatable, Sendable, CustomStringConvertible {
             guard let n = number else { return nil }
             let (p, o1) = n.multipliedReportingOverflow(by: unit)
             let (t, o2) = total.addingReportingOverflow(p)
-            guard !o1, !o2 else { return nil }
+            guard !o1, !o2, t <= Self.maximumSeconds else { return nil }
             total = t
             number = nil
             sawUnit = true
         }
-        guard sawUnit, number == nil, total > 0 else { return nil }
+        guard sawUnit, number == nil, total > 0, total <= Self.maximumSeconds else { return nil }
         seconds = total
     }
 

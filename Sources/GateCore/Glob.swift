@@ -1,12 +1,14 @@
-/// Shell-style wildcard matching on whole strings: `*` any run of characters (including `/`),
-/// `?` one character, `\` makes the next character literal. Nothing else is special. Matching is
-/// on Unicode scalars, iterative (no backtracking blow-up).
+/// Shell-style wildcard matching on whole strings: `*` any run of characters, `?` one character,
+/// `\` makes the next character literal. Nothing else is special. With `pathname` (executable
+/// paths), `*` and `?` never match `/`, as fnmatch's FNM_PATHNAME: `/usr/bin/*` is the files
+/// of /usr/bin, not everything below it. Matching is on Unicode scalars, iterative (no
+/// backtracking blow-up).
 public enum Glob {
     public static func isLiteral(_ pattern: String) -> Bool {
         !pattern.unicodeScalars.contains { $0 == "*" || $0 == "?" || $0 == "\\" }
     }
 
-    public static func matches(_ pattern: String, _ text: String) -> Bool {
+    public static func matches(_ pattern: String, _ text: String, pathname: Bool = false) -> Bool {
         if isLiteral(pattern) { return pattern == text }
         enum Token: Equatable { case star, any, char(Unicode.Scalar) }
         var tokens: [Token] = []
@@ -25,11 +27,12 @@ public enum Glob {
         var p = 0, i = 0
         var starP = -1, starI = 0
         while i < t.count {
-            if p < tokens.count, tokens[p] != .star, tokens[p] == .any || tokens[p] == .char(t[i]) {
+            let wild = !(pathname && t[i] == "/")  // may a wildcard take this character?
+            if p < tokens.count, tokens[p] != .star, (tokens[p] == .any && wild) || tokens[p] == .char(t[i]) {
                 p += 1; i += 1
             } else if p < tokens.count, tokens[p] == .star {
                 starP = p; starI = i; p += 1
-            } else if starP >= 0 {
+            } else if starP >= 0, !(pathname && t[starI] == "/") {
                 p = starP + 1; starI += 1; i = starI
             } else {
                 return false

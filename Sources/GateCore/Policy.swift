@@ -77,6 +77,9 @@ public struct Policy: Sendable {
         public var bindFiles: [BindTarget] = []
         /// `bind-env=NAME`: variables bound into the intent.
         public var bindEnvironment: [String] = []
+        /// `keep-env=NAME` (a trailing `*` is a prefix): variables that reach the command, beyond
+        /// the default keep list (EnvironmentReset). Named exactly, even a dangerous one passes.
+        public var keepEnvironment: [String] = []
     }
 
     public struct Rule: Sendable, Equatable {
@@ -103,8 +106,15 @@ public struct Policy: Sendable {
     public var syslogFacility: Int? = nil
     /// `context NAME … -- ARGV`, by name.
     public var contextProviders: [String: ContextProvider] = [:]
-    /// `env NAME…`: variables captured with requests, beyond the defaults.
+    /// `env NAME…`: variables kept for every command (passed, bound, shown), beyond the defaults.
     public var environmentAllowlist: [String] = []
+    /// The line of each `environmentAllowlist` entry.
+    public var environmentAllowlistLines: [Int] = []
+    /// `trusted-path DIR:…`: where a bare-name pattern's executable must be found, and the PATH
+    /// the command gets (sudo's secure_path). Absolute, canonical directories.
+    public var trustedPath: [String] = Policy.defaultTrustedPath
+    public var trustedPathLine: Int? = nil
+    public static let defaultTrustedPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
     /// BLAKE2b-256 of the policy file's bytes, recorded with every request.
     public var digest: [UInt8] = []
     /// The text it was parsed from (shared, not copied), for explanations.

@@ -23,7 +23,7 @@ extension PolicyParser {
             switch (parts.first ?? "", parts.count) {
             case ("required", 1): provider.required = true
             case ("timeout", 2):
-                guard let d = GateDuration(parsing: parts[1]), d.seconds > 0 else { throw fail("timeout= needs a duration such as 30s or 2m") }
+                guard let d = GateDuration(parsing: parts[1]), d.seconds > 0 else { throw fail("timeout= needs a duration such as 30s or 2m, at most 366d") }
                 provider.timeoutSeconds = d.seconds
             case ("max", 2):
                 guard let size = parseSize(parts[1]), size > 0, size <= 64 << 20 else { throw fail("max= needs a size up to 64M, such as 512K or 5M") }

@@ -2,7 +2,16 @@ import GateWire
 
 /// What a rule is matched against: the command as it will run and who asks, where.
 public struct MatchContext: Sendable {
+    /// The canonical path of the file exec will run (symlinks resolved, no `.`, `..` or `//`).
     public var executable: String
+    /// The other paths that are this executable on the way to it through trusted directories:
+    /// each link followed from the spelled path whose (canonical) directory is on the policy's
+    /// trusted path, and the canonical path itself when its directory is (`/usr/bin/sh` →
+    /// `/usr/bin/dash` gives both). Bare-name patterns match only these paths' file names, so
+    /// an executable reached through no trusted directory matches no bare name (a file named
+    /// `ls` in a directory the requester put on PATH is not `ls`); absolute patterns match these
+    /// and the canonical path.
+    public var trustedAliases: [String]
     public var executableDigest: [UInt8]
     public var argv: [String]
     /// The requester's unix user; an agent acting for the user is the user.
@@ -11,9 +20,10 @@ public struct MatchContext: Sendable {
     public var cwd: String
     public var environment: @Sendable (String) -> String?
 
-    public init(executable: String, executableDigest: [UInt8], argv: [String], user: String, agent: String, cwd: String,
-                environment: @escaping @Sendable (String) -> String?) {
+    public init(executable: String, trustedAliases: [String], executableDigest: [UInt8], argv: [String], user: String,
+                agent: String, cwd: String, environment: @escaping @Sendable (String) -> String?) {
         self.executable = executable
+        self.trustedAliases = trustedAliases
         self.executableDigest = executableDigest
         self.argv = argv
         self.user = user
@@ -22,9 +32,9 @@ public struct MatchContext: Sendable {
         self.environment = environment
     }
 
-    public init(intent: Intent, environment: @escaping @Sendable (String) -> String?) {
-        self.init(executable: intent.executable, executableDigest: intent.executableDigest, argv: intent.argv,
-                  user: intent.user, agent: intent.agent, cwd: intent.cwd, environment: environment)
+    public init(intent: Intent, trustedAliases: [String], environment: @escaping @Sendable (String) -> String?) {
+        self.init(executable: intent.executable, trustedAliases: trustedAliases, executableDigest: intent.executableDigest,
+                  argv: intent.argv, user: intent.user, agent: intent.agent, cwd: intent.cwd, environment: environment)
     }
 }
 
@@ -46,33 +56,65 @@ public struct PolicyDecision: Sendable, Equatable {
 
 extension Policy {
     public func decide(_ context: MatchContext) -> PolicyDecision {
-        let basename = context.executable.split(separator: "/").last.map(String.init) ?? context.executable
-        for rule in rules.reversed() where rule.matchesCommand(executable: context.executable, basename: basename, argv: context.argv)
-            && rule.conditions.hold(in: context) {
+        for rule in rules.reversed() where rule.matches(context) {
             return PolicyDecision(action: rule.action, options: rule.options, rule: rule.label, line: rule.line)
         }
         return PolicyDecision(action: defaultAction, options: defaultOptions,
                               rule: defaultLine.map { "default (line \($0))" } ?? "default", line: nil)
     }
 
-    /// For tests and tools that only have argv: no conditions beyond the pattern can match.
-    public func decide(executable: String, argv: [String], user: String = "", agent: String = "", cwd: String = "/",
-                       digest: [UInt8] = [], environment: [String: String] = [:]) -> PolicyDecision {
-        decide(MatchContext(executable: executable, executableDigest: digest, argv: argv, user: user, agent: agent, cwd: cwd,
-                            environment: { environment[$0] }))
+    /// For tests and tools that only have a canonical path and argv. `aliases` defaults to the
+    /// path itself when its directory is on the trusted path (what a plain file there gets).
+    public func decide(executable: String, argv: [String], aliases: [String]? = nil, user: String = "", agent: String = "",
+                       cwd: String = "/", digest: [UInt8] = [], environment: [String: String] = [:]) -> PolicyDecision {
+        let trusted = trustedPath.contains(Self.directory(of: executable)) ? [executable] : []
+        return decide(MatchContext(executable: executable, trustedAliases: aliases ?? trusted, executableDigest: digest,
+                                   argv: argv, user: user, agent: agent, cwd: cwd, environment: { environment[$0] }))
+    }
+
+    /// Absolute patterns are read as paths on this host: the literal directory part of each
+    /// (before any wildcard) is replaced by what `resolve` (realpath) makes of it, so that
+    /// `/bin/echo` names the file that `/usr/bin/echo` is on a merged-/usr system, just as the
+    /// executable's own path is canonical. A directory that does not exist stays as written.
+    public mutating func resolvePatternDirectories(_ resolve: (String) -> String?) {
+        var cache: [String: String] = [:]
+        for i in rules.indices where rules[i].executable.hasPrefix("/") {
+            let pattern = rules[i].executable
+            let literalEnd = pattern.firstIndex(where: { $0 == "*" || $0 == "?" || $0 == "\\" }) ?? pattern.endIndex
+            guard let slash = pattern[..<literalEnd].lastIndex(of: "/"), slash != pattern.startIndex else { continue }
+            let dir = String(pattern[..<slash])
+            let real: String
+            if let cached = cache[dir] { real = cached } else { real = resolve(dir) ?? dir; cache[dir] = real }
+            if real != dir { rules[i].executable = (real == "/" ? "" : real) + pattern[slash...] }
+        }
+    }
+
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "" }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    static func fileName(of path: String) -> Substring {
+        guard let slash = path.lastIndex(of: "/") else { return path[...] }
+        return path[path.index(after: slash)...]
     }
 }
 
 extension Policy.Rule {
-    /// `executable` is the absolute path the command resolved to; a bare-name pattern matches its
-    /// basename, an absolute pattern the whole path. argv[0] itself is not trusted for this.
+    /// An absolute pattern matches the canonical path of what will run (`*` stops at `/`); a
+    /// bare-name pattern one of the names it was reached by through trusted directories. argv[0]
+    /// as typed is never trusted for this.
     public func matches(_ c: MatchContext) -> Bool {
-        let base = c.executable.split(separator: "/").last.map(String.init) ?? c.executable
-        return matchesCommand(executable: c.executable, basename: base, argv: c.argv) && conditions.hold(in: c)
+        matchesCommand(executable: c.executable, aliases: c.trustedAliases, argv: c.argv) && conditions.hold(in: c)
     }
 
-    func matchesCommand(executable path: String, basename: String, argv: [String]) -> Bool {
-        guard Glob.matches(self.executable, self.executable.hasPrefix("/") ? path : basename) else { return false }
+    func matchesCommand(executable path: String, aliases: [String], argv: [String]) -> Bool {
+        if self.executable.hasPrefix("/") {
+            guard Glob.matches(self.executable, path, pathname: true)
+                || aliases.contains(where: { Glob.matches(self.executable, $0, pathname: true) }) else { return false }
+        } else {
+            guard aliases.contains(where: { Glob.matches(self.executable, String(Policy.fileName(of: $0))) }) else { return false }
+        }
         let args = argv.dropFirst()
         var i = args.startIndex
         for pattern in arguments {

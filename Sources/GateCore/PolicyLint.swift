@@ -23,9 +23,24 @@ extension Policy {
             if rule.options.breakGlass && rule.conditions.users.isEmpty {
                 out.append(.init(line: rule.line, message: "break-glass is open to every requester; consider user="))
             }
+            for case .glob(let g) in rule.arguments where g.contains("/") && (g.contains("*") || g.contains("?")) {
+                out.append(.init(line: rule.line, message: "argument pattern '\(g)': in arguments '*' also matches '/' and '..' (\(g.prefix { $0 != "*" && $0 != "?" })../../etc/shadow matches it); gate cannot canonicalise arguments"))
+                break
+            }
+            for name in rule.options.keepEnvironment + rule.options.bindEnvironment where EnvironmentReset.isDangerous(name) {
+                out.append(.init(line: rule.line, message: "passes \(name) to the command: it can make the command load or run other code (bound and shown, but consider whether it must)"))
+            }
+            if rule.executable.hasPrefix("/"), let star = rule.executable.firstIndex(where: { $0 == "*" || $0 == "?" }),
+               rule.executable[star...].contains("/") {
+                out.append(.init(line: rule.line, message: "'\(rule.executable)' has a wildcard in a directory: any directory there that someone can create or write is matched"))
+            }
             if case .require = rule.action {} else if !rule.options.contexts.isEmpty || !rule.options.bindFiles.isEmpty || !rule.options.bindEnvironment.isEmpty {
                 out.append(.init(line: rule.line, message: "context= and bind= only act on 'require' rules (nobody reviews the others)"))
             }
+        }
+        for (name, line) in zip(environmentAllowlist, environmentAllowlistLines)
+        where EnvironmentReset.isDangerous(name.hasSuffix("*") ? String(name.dropLast()) : name) {
+            out.append(.init(line: line, message: "env \(name): variables that inject code (\(name)) are never kept by 'env'; a rule that needs one names it with keep-env="))
         }
         var used = Set<String>()
         for action in rules.map(\.action) + [defaultAction] {

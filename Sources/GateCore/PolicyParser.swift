@@ -80,6 +80,10 @@ public enum PolicyParser {
             case "approver":
                 let approver = try parseApprover(rest, line: n)
                 guard policy.approver(named: approver.name) == nil else { throw fail("approver '\(approver.name)' is defined twice") }
+                // One person is one approver: two names for one user would let them count twice.
+                if let other = policy.approvers.first(where: { $0.user == approver.user }) {
+                    throw fail("user '\(approver.user)' is approver '\(other.name)' (line \(other.line)) and '\(approver.name)': one person is one approver (list both keys on one line)")
+                }
                 for key in approver.keys {
                     if let owner = keyOwners[key.id] {
                         throw fail(owner == approver.name
@@ -130,11 +134,28 @@ public enum PolicyParser {
                 guard !rest.isEmpty else { throw fail("expected 'env NAME…' (a trailing * matches a prefix)") }
                 for w in rest {
                     let name = w.text.hasSuffix("*") ? String(w.text.dropLast()) : w.text
-                    guard !name.isEmpty, name.utf8.allSatisfy({ ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 }) else {
+                    guard isVariableName(name) else {
                         throw fail("'\(w.text)' is not a variable name (letters, digits and _, optionally ending in *)")
                     }
                     policy.environmentAllowlist.append(w.text)
+                    policy.environmentAllowlistLines.append(n)
                 }
+
+            case "trusted-path":
+                guard policy.trustedPathLine == nil else { throw fail("'trusted-path' is given twice") }
+                guard rest.count == 1 else { throw fail("expected 'trusted-path DIR:DIR:…' (absolute directories, as one word)") }
+                var dirs: [String] = []
+                for part in rest.first!.text.split(separator: ":", omittingEmptySubsequences: false) {
+                    let dir = String(part)
+                    guard dir.hasPrefix("/") else { throw fail("trusted-path: '\(dir)' is not an absolute directory") }
+                    let parts = dir.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+                    guard dir == "/" || !parts.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) else {
+                        throw fail("trusted-path: '\(dir)' is not canonical (no '.', '..', '//' or trailing '/')")
+                    }
+                    dirs.append(dir)
+                }
+                policy.trustedPath = dirs
+                policy.trustedPathLine = n
 
             case "syslog":
                 guard policy.syslogFacility == nil else { throw fail("'syslog' is given twice") }
@@ -157,7 +178,7 @@ public enum PolicyParser {
                 policy.defaultLine = n
 
             default:
-                throw fail("unknown statement '\(first.text)' (expected approver, requester, group, context, env, default, syslog, allow, deny or require)")
+                throw fail("unknown statement '\(first.text)' (expected approver, requester, group, context, env, trusted-path, default, syslog, allow, deny or require)")
             }
         }
         return policy
@@ -169,6 +190,10 @@ public enum PolicyParser {
         for n in 0...7 { f["local\(n)"] = 16 + n }
         return f
     }()
+
+    static func isVariableName(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.allSatisfy { ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 }
+    }
 
     static func isName(_ s: String) -> Bool {
         !s.isEmpty && s.utf8.allSatisfy { c in
@@ -268,7 +293,7 @@ public enum PolicyParser {
                 case "break-glass": o.breakGlass = true
                 default:
                     if w.hasPrefix("env:") { throw fail("expected env:NAME=VALUE") }
-                    throw fail("unknown rule option '\(w)' (expected user=, agent=, env:NAME=, cwd=, digest=, reason, ticket, context=, bind=, bind-env=, ttl=, approval-ttl= or break-glass)")
+                    throw fail("unknown rule option '\(w)' (expected user=, agent=, env:NAME=, cwd=, digest=, reason, ticket, context=, bind=, bind-env=, keep-env=, ttl=, approval-ttl= or break-glass)")
                 }
                 continue
             }
@@ -276,7 +301,7 @@ public enum PolicyParser {
             let key = String(w[..<eq])
             let value = String(w[w.utf8.index(after: eq)...])
             func duration() throws -> UInt64 {
-                guard let d = GateDuration(parsing: value) else { throw fail("\(key)= needs a duration such as 15m, 1h or 7d") }
+                guard let d = GateDuration(parsing: value) else { throw fail("\(key)= needs a duration such as 15m, 1h or 7d, at most 366d") }
                 return d.seconds
             }
             switch key {
@@ -304,8 +329,16 @@ public enum PolicyParser {
             case "bind":
                 o.bindFiles.append(try parseBindTarget(value, line: n))
             case "bind-env":
-                guard !value.isEmpty, !value.contains("*") else { throw fail("bind-env= needs one variable name") }
+                guard isVariableName(value) else { throw fail("bind-env= needs one variable name") }
                 o.bindEnvironment.append(value)
+            case "keep-env":
+                for name in value.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
+                    let bare = name.hasSuffix("*") ? String(name.dropLast()) : name
+                    guard isVariableName(bare) else {
+                        throw fail("keep-env= needs variable names separated by commas ('\(name)' is not one; a trailing * matches a prefix)")
+                    }
+                    o.keepEnvironment.append(name)
+                }
             case "ttl":
                 o.requestTTL = try duration()
             case "approval-ttl":
@@ -313,7 +346,7 @@ public enum PolicyParser {
             default:
                 guard key.hasPrefix("env:"), key.utf8.count > 4 else {
                     if key.hasPrefix("env:") || key == "env" { throw fail("expected env:NAME=VALUE") }
-                    throw fail("unknown rule option '\(w)' (expected user=, agent=, env:NAME=, cwd=, digest=, reason, ticket, context=, bind=, bind-env=, ttl=, approval-ttl= or break-glass)")
+                    throw fail("unknown rule option '\(w)' (expected user=, agent=, env:NAME=, cwd=, digest=, reason, ticket, context=, bind=, bind-env=, keep-env=, ttl=, approval-ttl= or break-glass)")
                 }
                 c.environment.append((String(key.dropFirst(4)), value))
             }

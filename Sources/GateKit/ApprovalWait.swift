@@ -9,7 +9,8 @@ struct ApprovalWait {
     let flow: RunFlow
     let record: RequestRecord
     let check: ApprovalCheck
-    let policy: Policy
+    /// What runs once approved (the approvals are added when they arrive).
+    var launch: RunFlow.Launch
     let waiter: Waiter
     /// Remote mode: decisions arrive from the server, not through this host's ledger, so a
     /// denial is recorded here when it is acted on.
@@ -72,8 +73,9 @@ struct ApprovalWait {
             indicator.clear()
             let names = approvals.map(\.approver).joined(separator: ", ")
             System.write(2, "gate: approved by \(names); running\n")
-            return try flow.start(intent: record.intent, digest: check.intentDigest, request: record.id.compact,
-                                  rule: record.rule, approvals: approvals, policy: policy, waiter: waiter)
+            var launch = launch
+            launch.approvals = approvals
+            return try flow.start(launch, waiter: waiter)
         case .denied(let d):
             indicator.clear()
             try flow.store.write {

@@ -41,7 +41,11 @@ extension Broker {
             if let n = v["name"]?.stringValue, let value = v["value"]?.stringValue { env[n] = value }
         }
         let frozen = env
-        let decision = policy.decide(MatchContext(intent: intent, environment: { frozen[$0] }))
+        // Patterns see the paths the requester's host reached the executable by through its
+        // trusted directories: the server cannot look at that host's files, so it takes them
+        // from the registered requester, as it takes the environment.
+        let aliases = (context["executable_aliases"]?.arrayValue ?? []).compactMap(\.stringValue).filter { $0.hasPrefix("/") }
+        let decision = policy.decide(MatchContext(intent: intent, trustedAliases: aliases, environment: { frozen[$0] }))
         let reason = b["reason"]?.stringValue ?? "", ticket = b["ticket"]?.stringValue ?? ""
         let requirements: [Policy.Requirement]
         switch decision.action {

@@ -6,11 +6,14 @@ import GateWire
 /// matched rule's bound files and variables (hashed into the intent digest), the allowlisted
 /// environment (secrets redacted), and each context provider's output (stored once, by digest).
 public enum ContextCapture {
-    /// The captured intent with the matched rule's files and variables bound into it. Done for
-    /// every run a rule requires approval for (requests and pre-issued tokens alike), so the
-    /// digest an approver signs and the one checked before exec cover the same things.
-    public static func bind(_ captured: Intent, options: Policy.Options, home: String) throws -> Intent {
-        guard !options.bindFiles.isEmpty || !options.bindEnvironment.isEmpty else { return captured }
+    /// The captured intent with everything that decides what the command does bound into it:
+    /// the rule's `bind=` files, the interpreters of a `#!` script, and the child's whole
+    /// environment (EnvironmentReset; secrets as keyed hashes) plus any `bind-env=` variable it
+    /// lacks (as empty). Done for every run a rule requires approval for (requests and
+    /// pre-issued tokens alike), so the digest an approver signs and the one checked before exec
+    /// cover the same things.
+    public static func bind(_ captured: Intent, options: Policy.Options, child: [(name: String, value: String)],
+                            home: String) throws -> Intent {
         // Files: hashed now, re-hashed before exec (IntentCapture.recheck).
         var files: [Intent.BoundFile] = []
         for target in options.bindFiles {
@@ -23,27 +26,40 @@ public enum ContextCapture {
                 throw GateFailure.denied("cannot hash bound file \(path): \(e.message)", hint: "the rule binds it: it must exist before the request")
             }
         }
-        var variables: [Intent.BoundVariable] = []
-        if !options.bindEnvironment.isEmpty {
-            let redactor = try RedactionKey.load(home: home)
-            for name in Set(options.bindEnvironment).sorted() {
-                variables.append(Intent.BoundVariable(name: name, value: boundValue(name, redactor: redactor)))
-            }
+        let childPATH = child.first { $0.name == "PATH" }?.value ?? ""
+        for step in try Interpreters.chain(of: captured.executable, cwd: captured.cwd, childPATH: childPATH)
+        where !files.contains(where: { $0.path == step.path }) {
+            files.append(Intent.BoundFile(path: step.path, digest: step.digest))
         }
+        let variables = try boundEnvironment(child, options: options, home: home)
         // Through the initialiser, which puts both lists in their canonical (byte) order.
         return Intent(argv: captured.argv, executable: captured.executable, executableDigest: captured.executableDigest,
                       cwd: captured.cwd, user: captured.user, uid: captured.uid, agent: captured.agent, host: captured.host,
                       boundFiles: files, boundEnvironment: variables)
     }
 
+    /// The child's environment as the intent binds it: each variable's value, or its keyed hash
+    /// for a secret; a `bind-env=` variable the child does not get is bound as empty.
+    public static func boundEnvironment(_ child: [(name: String, value: String)], options: Policy.Options,
+                                        home: String) throws -> [Intent.BoundVariable] {
+        let redactor = try RedactionKey.load(home: home)
+        var out = child.map { Intent.BoundVariable(name: $0.name, value: redactor.shown(name: $0.name, value: $0.value).value) }
+        for name in Set(options.bindEnvironment).sorted() where !out.contains(where: { $0.name == name }) {
+            out.append(Intent.BoundVariable(name: name, value: redactor.shown(name: name, value: "").value))
+        }
+        return out
+    }
+
     /// What is stored with a request for the approver: `{"ticket", "environment": [...],
     /// "providers": [...]}`, and the providers' outputs keyed by their BLAKE2b-256 digest.
     public static func describe(_ intent: Intent, options: Policy.Options, policy: Policy, ticket: String,
+                                child: [(name: String, value: String)], trustedAliases: [String],
                                 home: String) throws -> (context: JSON, blobs: [(digest: [UInt8], data: [UInt8])]) {
         let redactor = try RedactionKey.load(home: home)
-        // The allowlisted environment, for display; never a secret in clear.
+        // The child's environment, for display and for a server's env: conditions; never a
+        // secret in clear.
         var environment: [JSON] = []
-        for (name, value) in Spawner.environmentPairs() where policy.capturesVariable(name) || options.bindEnvironment.contains(name) {
+        for (name, value) in child {
             let shown = redactor.shown(name: name, value: value)
             environment.append(.object([("name", .string(name)), ("value", .string(shown.value)), ("redacted", .bool(shown.redacted))]))
         }
@@ -90,21 +106,11 @@ public enum ContextCapture {
             }
             providers.append(.object(fields))
         }
-        let context: JSON = .object([("ticket", .string(ticket)), ("environment", .array(environment)), ("providers", .array(providers))])
+        let context: JSON = .object([("ticket", .string(ticket)), ("environment", .array(environment)), ("providers", .array(providers)),
+                                     ("executable_aliases", .array(trustedAliases.map(JSON.string)))])
         return (context, blobs)
     }
 
-    /// A bound variable as the intent holds it: the value, or its keyed hash for a secret (unset
-    /// and empty are the same: what the command would see).
-    static func boundValue(_ name: String, redactor: Redactor) -> String {
-        redactor.shown(name: name, value: System.env(name) ?? "").value
-    }
-
-    /// Re-derives the bound variables from the environment now, for the check before exec.
-    public static func currentBoundValue(_ name: String, home: String) -> String? {
-        guard let redactor = try? RedactionKey.load(home: home) else { return nil }
-        return boundValue(name, redactor: redactor)
-    }
 }
 
 extension Policy.BindTarget: CustomStringConvertible {

@@ -19,21 +19,24 @@ public enum IntentCapture {
         public var actor: String { agent.isEmpty ? user : "\(user) (agent \(agent))" }
     }
 
-    /// Resolves the executable (throws 126/127 as shells do) and hashes it.
-    public static func capture(argv: [String], identity: Identity) throws -> Intent {
+    /// Resolves the executable (throws 126/127 as shells do) to its canonical path, hashes it,
+    /// and says by which paths it was reached through the trusted directories (for patterns).
+    public static func capture(argv: [String], identity: Identity, trustedPath: [String]) throws -> (intent: Intent, aliases: [String]) {
         let cwd = try System.currentDirectory()
-        let path = try ExecutableResolver.resolve(argv[0], cwd: cwd)
+        let resolved = try ExecutableResolver.resolveCanonical(argv[0], cwd: cwd, trustedPath: trustedPath)
+        let path = resolved.path
         let digest: [UInt8]
         do { digest = try Files.digest(path) } catch let e as FileError {
             throw GateFailure(ExitCode.notExecutable, "cannot read \(path) to digest it: \(e.message)")
         }
-        return Intent(argv: argv, executable: path, executableDigest: digest, cwd: cwd, user: identity.user,
-                      uid: identity.uid, agent: identity.agent, host: identity.host)
+        return (Intent(argv: argv, executable: path, executableDigest: digest, cwd: cwd, user: identity.user,
+                       uid: identity.uid, agent: identity.agent, host: identity.host), resolved.trustedAliases)
     }
 
     /// Re-captures the intent at exec time from what is there now and says what changed, in a
     /// person's words, if anything did.
-    public static func recheck(_ approved: Intent, home: String) throws -> String? {
+    /// `environment` is the bound form of the child's environment as it would be now.
+    public static func recheck(_ approved: Intent, environment: [Intent.BoundVariable]) throws -> String? {
         let cwd = try System.currentDirectory()
         if cwd != approved.cwd { return "the working directory changed (\(approved.cwd) → \(cwd))" }
         let digest: [UInt8]
@@ -45,8 +48,13 @@ public enum IntentCapture {
             guard let d = try? Files.digest(f.path) else { return "bound file \(f.path) can no longer be read" }
             if d != f.digest { return "bound file \(f.path) changed since it was approved" }
         }
-        for v in approved.boundEnvironment where ContextCapture.currentBoundValue(v.name, home: home) != v.value {
-            return "bound variable \(v.name) changed since it was approved"
+        let now = Dictionary(environment.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+        for v in approved.boundEnvironment where now[v.name] != v.value {
+            return "variable \(v.name) changed since it was approved"
+        }
+        let approvedNames = Set(approved.boundEnvironment.map(\.name))
+        if let added = environment.first(where: { !approvedNames.contains($0.name) }) {
+            return "variable \(added.name) would reach the command but was not approved"
         }
         return nil
     }

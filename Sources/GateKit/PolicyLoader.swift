@@ -1,3 +1,4 @@
+import Glibc
 import GateCore
 
 public enum PolicyLoader {
@@ -18,7 +19,12 @@ public enum PolicyLoader {
             throw GateFailure.config("cannot read policy: \(e)")
         }
         do {
-            let policy = try PolicyParser.parse(text)
+            var policy = try PolicyParser.parse(text)
+            policy.resolvePatternDirectories { dir in
+                guard let p = realpath(dir, nil) else { return nil }
+                defer { free(p) }
+                return String(cString: p)
+            }
             keepAlive = policy
             Syslog.facility = policy.syslogFacility
             return policy

@@ -199,6 +199,15 @@ extension Store {
         }
     }
 
+    /// Whether a token was used already (for saying so before anything else; the mark in the
+    /// start transaction is what enforces it).
+    public func isUsed(_ useID: [UInt8]) throws -> Bool {
+        try wrap {
+            let s = try db.prepare("SELECT 1 FROM used_tokens WHERE use_id = ?").bind([.blob(useID)])
+            return try s.step()
+        }
+    }
+
     /// Marks tokens as used. Must run inside `write`, with the ledger's "started" entry, so that
     /// either both are recorded or neither is. Throws `alreadyUsed` on a replay.
     public func markUsed(_ useIDs: [[UInt8]], request: String) throws {

@@ -41,25 +41,29 @@ public struct RunFlow {
     public func run() throws -> Int32 {
         let policy: Policy
         let captured: Intent
+        let aliases: [String]
         do {
             policy = try PolicyLoader.load(environment.policyPath)
-            captured = try IntentCapture.capture(argv: options.argv, identity: identity)
+            (captured, aliases) = try IntentCapture.capture(argv: options.argv, identity: identity, trustedPath: policy.trustedPath)
         } catch let f as GateFailure {
             throw refuse(f, code: f.exitCode == ExitCode.config ? "config" : "not-runnable")
         }
         let intent = captured
         let digest = IntentDigest(intent)
-        let decision = policy.decide(MatchContext(intent: intent, environment: { System.env($0) }))
+        let decision = policy.decide(MatchContext(intent: intent, trustedAliases: aliases, environment: { System.env($0) }))
+        // What reaches the command: only what the policy keeps (sudo's env_reset).
+        let child = EnvironmentReset.childEnvironment(Spawner.environmentPairs(), policy: policy, options: decision.options)
 
         if options.breakGlass {
-            return try breakGlass(intent: intent, digest: digest, decision: decision, policy: policy)
+            return try breakGlass(intent: intent, digest: digest, decision: decision, policy: policy, child: child)
         }
         switch decision.action {
         case .deny(let message):
             let text = "denied by policy (\(decision.rule))" + (message.map { ": \($0)" } ?? "")
             throw refuse(.denied(text), code: "policy-deny", intent: intent, digest: digest)
         case .allow:
-            return try start(intent: intent, digest: digest, request: runID.compact, rule: decision.rule, approvals: [], policy: policy)
+            return try start(Launch(intent: intent, digest: digest, request: runID.compact, rule: decision.rule, policy: policy,
+                                    ruleOptions: decision.options, environment: child))
         case .require(let requirements):
             if decision.options.reasonRequired && options.reason.trimmingASCIIWhitespace().isEmpty {
                 throw refuse(.denied("the policy (\(decision.rule)) requires a reason for this command", hint: "gate --reason \"why\" -- …"),
@@ -71,20 +75,20 @@ public struct RunFlow {
             }
             // The rule's bound files and variables become part of what is approved.
             let intent: Intent
-            do { intent = try ContextCapture.bind(captured, options: decision.options, home: environment.home) } catch let f as GateFailure {
+            do { intent = try ContextCapture.bind(captured, options: decision.options, child: child, home: environment.home) } catch let f as GateFailure {
                 throw refuse(f, code: f.exitCode == ExitCode.config ? "config" : "bind-failed", intent: captured, digest: digest)
             }
             let digest = IntentDigest(intent)
             var check = ApprovalCheck(policy: policy, requirements: requirements, requesterUser: intent.user,
                                       requestID: nil, intentDigest: digest, now: System.nowSeconds())
             check.approvalTTL = decision.options.approvalTTL
-            if !options.tokens.isEmpty {
-                return try runWithGivenTokens(check, intent: intent, rule: decision.rule, policy: policy)
-            }
+            var launch = Launch(intent: intent, digest: digest, request: runID.compact, rule: decision.rule, policy: policy,
+                                ruleOptions: decision.options, environment: child)
+            if !options.tokens.isEmpty { return try runWithGivenTokens(check, launch: launch) }
             let described: (context: JSON, blobs: [(digest: [UInt8], data: [UInt8])])
             do {
                 described = try ContextCapture.describe(intent, options: decision.options, policy: policy, ticket: options.ticket,
-                                                        home: environment.home)
+                                                        child: child, trustedAliases: aliases, home: environment.home)
             } catch let f as GateFailure {
                 throw refuse(f, code: f.exitCode == ExitCode.config ? "config" : "context-failed", intent: intent, digest: digest)
             }
@@ -119,7 +123,8 @@ public struct RunFlow {
                 try store.appendLedger(.requested, request: runID.compact, actor: identity.actor, payload: requested)
             }
             check.requestID = runID.compact  // waiting on this request: tokens must name it
-            var wait = ApprovalWait(flow: self, record: record, check: check, policy: policy, waiter: waiter)
+            launch.requesterIdentity = remote?.identity
+            var wait = ApprovalWait(flow: self, record: record, check: check, launch: launch, waiter: waiter)
             wait.recordsDecisions = remote != nil
             if let remote { return try RemoteWait(wait: wait, client: remote.client, identity: remote.identity).run() }
             return try wait.run()
@@ -129,7 +134,8 @@ public struct RunFlow {
     /// `--break-glass`: permitted only where the matching rule says `break-glass`, and only with a
     /// reason. Runs without approval, records a loud `break-glass` entry as the start, warns, and
     /// leaves the request in `review` until an approver signs an after-review (`gate review`).
-    private func breakGlass(intent: Intent, digest: IntentDigest, decision: PolicyDecision, policy: Policy) throws -> Int32 {
+    private func breakGlass(intent: Intent, digest: IntentDigest, decision: PolicyDecision, policy: Policy,
+                            child: [(name: String, value: String)]) throws -> Int32 {
         guard decision.options.breakGlass else {
             throw refuse(.denied("break-glass is not permitted for this command (\(decision.rule))"), code: "break-glass-refused",
                          intent: intent, digest: digest)
@@ -142,31 +148,108 @@ public struct RunFlow {
         let record = RequestRecord(id: runID, createdMicros: System.nowMicros(), intent: intent, reason: options.reason,
                                    rule: decision.rule, requirements: decision.requirements, policyDigest: policy.digest,
                                    status: .review, requesterPID: getpid())
-        return try start(intent: intent, digest: digest, request: runID.compact, rule: decision.rule, approvals: [], policy: policy,
-                         breakGlass: record)
+        var launch = Launch(intent: intent, digest: digest, request: runID.compact, rule: decision.rule, policy: policy,
+                            ruleOptions: decision.options, environment: child)
+        launch.breakGlass = record
+        return try start(launch)
     }
 
-    private func runWithGivenTokens(_ check: ApprovalCheck, intent: Intent, rule: String, policy: Policy) throws -> Int32 {
+    /// `--token`/`GATE_TOKEN`: the tokens must all name one request, which must stand on this
+    /// host (or its gate server) for exactly this intent: not denied, withdrawn, expired or
+    /// already run. Every decision on record for it counts too, so a denial there denies.
+    /// Refusals are filed under this invocation's own id: what one invocation did never lands
+    /// in the record of another request (the token's request is named in the message).
+    private func runWithGivenTokens(_ given: ApprovalCheck, launch: Launch) throws -> Int32 {
+        let intent = launch.intent, digest = launch.digest
         var tokens: [SignedToken] = []
         for text in options.tokens {
             do { tokens.append(try SignedToken(text: text)) } catch let e as WireError {
-                throw refuse(.denied("malformed token: \(e.description)"), code: "malformed-token", intent: intent, digest: check.intentDigest)
+                throw refuse(.denied("malformed token: \(e.description)"), code: "malformed-token", intent: intent, digest: digest)
             }
         }
-        // The run is recorded under the request the token names when that is a well-formed id
-        // (the offline hand-over case); a token is not trusted to choose arbitrary ledger text.
-        let request = RequestID(tokens[0].payload.requestID)?.compact ?? runID.compact
-        switch check.evaluate(tokens) {
+        let named = Set(tokens.map(\.payload.requestID))
+        guard named.count == 1, let id = RequestID(tokens[0].payload.requestID) else {
+            throw refuse(.denied(named.count == 1 ? "token names no valid request id" : "tokens name different requests (\(named.sorted().joined(separator: ", "))): approvals of different requests never combine"),
+                         code: "other-request", intent: intent, digest: digest)
+        }
+        var launch = launch
+        launch.request = id.compact
+        var check = given
+        check.requestID = id.compact
+        // Each token given is checked on its own first (key, signature, request, intent, time),
+        // so a token for another command is refused as such, whatever state its request is in.
+        for t in tokens {
+            if case .failure(let r) = check.verify(t) {
+                throw refuse(.denied(r.description), code: r.code, intent: intent, digest: digest)
+            }
+            if try store.isUsed(TokenSigning.useID(of: t)) {
+                throw refuse(.denied("token was already used: each approval runs its command once"), code: "replayed",
+                             intent: intent, digest: digest)
+            }
+        }
+        let record: RequestRecord
+        var onRecord: [String]
+        do { (record, onRecord) = try standingRequest(id, digest: digest) } catch let f as GateFailure {
+            throw refuse(f, code: f.exitCode == ExitCode.unavailable ? "server-unavailable" : "request-not-standing",
+                         intent: intent, digest: digest)
+        }
+        if let ttl = record.approvalTTL { check.approvalTTL = min(ttl, check.approvalTTL ?? ttl) }
+        // The decisions on record, then the ones given (a token given twice counts once).
+        for t in tokens where !onRecord.contains(t.text) { onRecord.append(t.text) }
+        var all: [SignedToken] = []
+        for text in onRecord {
+            do { all.append(try SignedToken(text: text)) } catch let e as WireError {
+                throw refuse(.denied("a token on record for request \(id) is malformed: \(e.description)"), code: "malformed-token",
+                             intent: intent, digest: digest)
+            }
+        }
+        switch check.evaluate(all) {
         case .approved(let approvals):
-            return try start(intent: intent, digest: check.intentDigest, request: request, rule: rule, approvals: approvals, policy: policy)
+            launch.approvals = approvals
+            return try start(launch)
         case .denied(let d):
-            throw refuse(.denied("token is a denial by \(d.approver)" + (d.token.payload.comment.isEmpty ? "" : ": \(d.token.payload.comment)")),
-                         code: "denied", intent: intent, digest: check.intentDigest, request: request)
+            throw refuse(.denied("request \(id) is denied by \(d.approver)" + (d.token.payload.comment.isEmpty ? "" : ": \(d.token.payload.comment)")),
+                         code: "denied", intent: intent, digest: digest)
         case .pending(_, let missing):
             throw refuse(.denied("not enough approvals: needs \(missing.joined(separator: ", "))"), code: "insufficient",
-                         intent: intent, digest: check.intentDigest, request: request)
+                         intent: intent, digest: digest)
         case .refused(let r):
-            throw refuse(.denied(r.description), code: r.code, intent: intent, digest: check.intentDigest, request: request)
+            throw refuse(.denied(r.description), code: r.code, intent: intent, digest: digest)
+        }
+    }
+
+    /// The request a token names, as it stands: here, and on the gate server when one is
+    /// configured (fail closed: a server that cannot be asked refuses the run); with the
+    /// decisions on record for it in both places.
+    private func standingRequest(_ id: RequestID, digest: IntentDigest) throws -> (RequestRecord, [String]) {
+        guard let record = try store.request(id) else {
+            throw GateFailure.denied("request \(id), which the token names, is not known here",
+                                     hint: "a token runs only the request it was issued for, on the host that filed it")
+        }
+        guard record.digest == digest else {
+            throw GateFailure.denied("request \(id) is for another intent (\(record.digest.hex.prefix(12))…) than this command's (\(digest.hex.prefix(12))…)")
+        }
+        try Self.requireStanding(record)
+        var tokens = try store.tokenTexts(for: id)
+        if let client = try RemoteClient.configured(options.server) {
+            let remote = try client.get(id.compact)
+            guard remote.record.digest == digest else { throw GateFailure.denied("the gate server holds request \(id) for another intent") }
+            try Self.requireStanding(remote.record, where: " on the gate server")
+            for t in remote.tokens where !tokens.contains(t) { tokens.append(t) }
+        }
+        return (record, tokens)
+    }
+
+    /// A request can still be run only while pending (or approved and not yet started).
+    static func requireStanding(_ r: RequestRecord, where place: String = "") throws {
+        switch r.status {
+        case .pending, .approved:
+            if let e = r.expiresMicros, System.nowMicros() >= e { throw GateFailure.denied("request \(r.id) expired\(place) (the rule's ttl)") }
+        case .denied: throw GateFailure.denied("request \(r.id) was denied\(place)")
+        case .cancelled: throw GateFailure.denied("request \(r.id) was withdrawn\(place)")
+        case .expired: throw GateFailure.denied("request \(r.id) expired\(place)")
+        case .running, .finished, .review, .reviewed: throw GateFailure.denied("request \(r.id) has already run\(place): an approval runs its command once")
+        case .refused: throw GateFailure.denied("request \(r.id) was refused\(place)")
         }
     }
 
@@ -189,24 +272,45 @@ public struct RunFlow {
         return failure
     }
 
-    /// The last step: recheck what is there now, record the start (consuming the tokens in the
-    /// same transaction), spawn, record the end. Nothing runs unless the start is on record.
-    func start(intent: Intent, digest: IntentDigest, request: String, rule: String, approvals: [VerifiedDecision],
-               policy: Policy, waiter: Waiter? = nil, breakGlass: RequestRecord? = nil,
-               requesterIdentity: SigningIdentity? = nil) throws -> Int32 {
+    /// Everything the last step needs: what runs, under which request and rule, with which
+    /// approvals, in which environment.
+    struct Launch {
+        var intent: Intent
+        var digest: IntentDigest
+        var request: String
+        var rule: String
+        var policy: Policy
+        var ruleOptions: Policy.Options
+        /// The child's environment (EnvironmentReset), as computed when the intent was captured.
+        var environment: [(name: String, value: String)]
+        var approvals: [VerifiedDecision] = []
+        var breakGlass: RequestRecord? = nil
+        var requesterIdentity: SigningIdentity? = nil
+    }
+
+    /// The last step: recheck what is there now, record the start (consuming the tokens and
+    /// moving the request out of `pending` in the same transaction), spawn, record the end.
+    /// Nothing runs unless the start is on record.
+    func start(_ launch: Launch, waiter: Waiter? = nil) throws -> Int32 {
+        let intent = launch.intent, digest = launch.digest, request = launch.request, approvals = launch.approvals
         let oldMask = Spawner.blockForwardedSignals()
         if let waiter, let sig = waiter.pendingSignal() {
             throw GateFailure(ExitCode.tempFail, "interrupted by signal \(sig) before the command started")
         }
-        // With approvals, what runs must still be what was approved: re-hash now. An allowed
-        // command was captured microseconds ago; hashing it twice would prove nothing more.
-        if !approvals.isEmpty, let change = try IntentCapture.recheck(intent, home: environment.home) {
-            throw refuse(.denied("refusing to run: \(change)"), code: "intent-changed", intent: intent, digest: digest, request: request)
+        // With approvals, what runs must still be what was approved: re-hash now, and derive the
+        // environment again. An allowed command was captured microseconds ago; hashing it twice
+        // would prove nothing more.
+        if !approvals.isEmpty {
+            let now = EnvironmentReset.childEnvironment(Spawner.environmentPairs(), policy: launch.policy, options: launch.ruleOptions)
+            let bound = try ContextCapture.boundEnvironment(now, options: launch.ruleOptions, home: environment.home)
+            if let change = try IntentCapture.recheck(intent, environment: bound) {
+                throw refuse(.denied("refusing to run: \(change)"), code: "intent-changed", intent: intent, digest: digest)
+            }
         }
         let payload: JSON = .object(LedgerPayload.intentFields(intent, digest: digest) + [
-            ("rule", .string(rule)),
+            ("rule", .string(launch.rule)),
             ("reason", .string(options.reason)),
-            ("policy_digest", .string(Hex.encode(policy.digest))),
+            ("policy_digest", .string(Hex.encode(launch.policy.digest))),
             ("approvals", .array(approvals.map { a in
                 .object([("approver", .string(a.approver)), ("key_id", .string(a.token.payload.keyID.description)),
                          ("token_id", .string(Hex.encode(TokenSigning.useID(of: a.token)))),
@@ -218,17 +322,27 @@ public struct RunFlow {
         do {
             try store.write {
                 try store.markUsed(approvals.map { TokenSigning.useID(of: $0.token) }, request: request)
-                if let breakGlass {
+                if let breakGlass = launch.breakGlass {
                     try store.insert(breakGlass)
                     try store.appendLedger(.breakGlass, request: request, actor: identity.actor, payload: payload)
                 } else {
+                    // An approved run moves its request from pending to running, once: a second
+                    // token for the same request (or a withdrawal that won the race) finds it gone.
+                    if !approvals.isEmpty {
+                        guard let id = RequestID(request), let standing = try store.request(id) else {
+                            throw RequestNotStanding(message: "request \(request) is not known here")
+                        }
+                        do { try Self.requireStanding(standing) } catch let f as GateFailure { throw RequestNotStanding(message: f.message) }
+                    }
                     try store.appendLedger(.started, request: request, actor: identity.actor, payload: payload)
                     if let id = RequestID(request) { try store.setStatus(id, .running) }
                 }
             }
         } catch is TokenAlreadyUsed {
             throw refuse(.denied("token was already used: each approval runs its command once"), code: "replayed",
-                         intent: intent, digest: digest, request: request)
+                         intent: intent, digest: digest)
+        } catch let n as RequestNotStanding {
+            throw refuse(.denied(n.message), code: "request-not-standing", intent: intent, digest: digest)
         } catch let f as GateFailure {
             // Fail closed: no record of the start, no run.
             throw GateFailure(f.exitCode, "not running: the start could not be recorded: \(f.message)", hint: f.hint)
@@ -238,7 +352,7 @@ public struct RunFlow {
         let outcome: Result<ChildExit, GateFailure>
         do {
             outcome = .success(try Spawner.run(path: intent.executable, argv: intent.argv,
-                                               environment: Spawner.childEnvironment(), previousMask: oldMask))
+                                               environment: launch.environment.map { "\($0.name)=\($0.value)" }, previousMask: oldMask))
         } catch let f as GateFailure {
             outcome = .failure(f)
         }
@@ -254,17 +368,19 @@ public struct RunFlow {
         do {
             try store.write {
                 try store.appendLedger(.finished, request: request, actor: identity.actor, payload: .object(fields))
-                if breakGlass == nil, let id = RequestID(request) { try store.setStatus(id, .finished) }
+                if launch.breakGlass == nil, let id = RequestID(request) { try store.setStatus(id, .finished) }
             }
         } catch {
             System.write(2, "gate: error: the command ran, but its end could not be recorded: \(error)\n")
         }
         // With a gate server, the run's checkpoint is copied off the host.
         if options.server != nil || System.envNonEmpty("GATE_SERVER") != nil {
-            CheckpointCopy.sendAfterRun(store: store, server: options.server, identity: requesterIdentity)
+            CheckpointCopy.sendAfterRun(store: store, server: options.server, identity: launch.requesterIdentity)
         }
         if case .failure(let f) = outcome { throw f }
         return status
     }
 }
 
+/// Thrown inside the start transaction when the request a run would start no longer stands.
+struct RequestNotStanding: Error { var message: String }

@@ -20,7 +20,7 @@ public enum ShellQuote {
                 case "\t": out += "\\t"
                 default:
                     if isControl(c) {
-                        for b in String(c).utf8 { out += "\\x" + (b < 16 ? "0" : "") + String(b, radix: 16) }
+                        out += escape(c)
                     } else {
                         out.unicodeScalars.append(c)
                     }
@@ -31,6 +31,13 @@ public enum ShellQuote {
         return "'" + s.replacingAll("'", with: "'\\''") + "'"
     }
 
+    /// `\xNN` for an ASCII control, `\uNNNN` above (bash's `$'…'` reads both as the character).
+    static func escape(_ c: Unicode.Scalar) -> String {
+        let hex = String(c.value, radix: 16)
+        if c.value < 0x80 { return "\\x" + (c.value < 16 ? "0" : "") + hex }
+        return "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    }
+
     public static func join(_ argv: [String]) -> String { argv.map(quote).joined(separator: " ") }
 
     /// Any text from a request (reason, comment, path) made inert for a terminal.
@@ -38,7 +45,7 @@ public enum ShellQuote {
         guard s.unicodeScalars.contains(where: isControl) else { return s }
         var out = ""
         for c in s.unicodeScalars {
-            if isControl(c) { out += "\\x" + (c.value < 16 ? "0" : "") + String(c.value, radix: 16) } else { out.unicodeScalars.append(c) }
+            if isControl(c) { out += escape(c) } else { out.unicodeScalars.append(c) }
         }
         return out
     }

@@ -61,7 +61,7 @@ struct Ctx: Sendable {
         for (text, oracle) in Self.conditions {
             let policy = try PolicyParser.parse("allow \(text) -- terraform apply ...\n")
             for c in Self.contexts {
-                let got = policy.decide(MatchContext(executable: "/usr/bin/terraform", executableDigest: c.digest,
+                let got = policy.decide(MatchContext(executable: "/usr/bin/terraform", trustedAliases: ["/usr/bin/terraform"], executableDigest: c.digest,
                                                      argv: ["terraform", "apply", "tfplan"], user: c.user, agent: c.agent, cwd: c.cwd,
                                                      environment: { [env = c.env] in env[$0] })).action == .allow
                 #expect(got == oracle(c), "'\(text)' with \(c.text)")

@@ -67,7 +67,7 @@ enum TestKeys {
     @Test("argv matching", arguments: matching)
     func matches(_ c: (String, String, [String], Bool)) throws {
         let p = try Self.parse(c.0)
-        #expect((p.decide(executable: c.1, argv: c.2).action == .allow) == c.3, "\(c.0) vs \(c.2)")
+        #expect((p.decide(executable: c.1, argv: c.2, aliases: [c.1]).action == .allow) == c.3, "\(c.0) vs \(c.2)")
     }
 
     // (policy text, expected line, message fragment)

@@ -15,6 +15,7 @@ import Testing
         let bob = try s.keygen("bob")
         try s.writePolicy("""
             approver bob user=bob key=\(bob)
+            trusted-path \(s.path("bin")):/usr/bin:/bin
             env AWS_* GITHUB_* DATABASE_URL
             context plan timeout=10s -- terraform show -no-color {2}
             context summary -- terraform show -json {2}

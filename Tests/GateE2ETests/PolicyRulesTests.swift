@@ -8,7 +8,9 @@ import Testing
     static func sre(_ rules: String) throws -> Sandbox {
         let s = try Sandbox()
         let keys = try ["bob", "carol", "dave"].map { ($0, try s.keygen($0)) }
-        try s.writePolicy(keys.map { "approver \($0.0) user=\($0.0) key=\($0.1)\n" }.joined() + "group sre bob carol dave\n" + rules)
+        // $ROOT in the rules is the sandbox's directory (for a trusted-path that holds stubs).
+        try s.writePolicy(keys.map { "approver \($0.0) user=\($0.0) key=\($0.1)\n" }.joined() + "group sre bob carol dave\n"
+                          + rules.replacingOccurrences(of: "$ROOT", with: s.root.path))
         return s
     }
 
@@ -40,6 +42,7 @@ import Testing
             default allow
             deny "agents may not touch IAM" agent=* -- aws iam ...
             require 1 of sre env:TF_WORKSPACE=prod -- terraform apply ...
+            trusted-path $ROOT:/usr/bin:/bin
             """)
         try s.write("aws", "#!/bin/sh\necho aws ran\n", mode: 0o755)
         try s.write("terraform", "#!/bin/sh\necho terraform ran\n", mode: 0o755)
@@ -118,6 +121,7 @@ import Testing
             allow -- ls ...
             require 2 of sre reason ttl=1h -- terraform apply ...
             allow -- terraform ...
+            trusted-path $ROOT:/usr/bin:/bin
             """)
         let check = try s.run(["policy", "check"])
         #expect(check.status == 0)

@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+
+/// Issue 11: what runs is what the policy says about the file that exec runs, however the
+/// command is spelled. Each case is a spelling of a command and the outcome the policy gives the
+/// file it names; a marker file written by the command proves whether it ran.
+@Suite(.timeLimit(.minutes(3))) struct WhatRunsTests {
+    enum Outcome: Equatable { case runs, denied, needsApproval }
+
+    /// A sandbox whose policy allows what is in /usr/bin, forbids rm, wants approval for bash
+    /// and allows a bare `ls`; and `dir/`, a directory the requester controls.
+    static func sandbox() throws -> Sandbox {
+        let s = try Sandbox()
+        let bob = try s.keygen("bob")
+        try s.writePolicy("""
+            approver bob user=bob key=\(bob)
+            default deny
+            allow -- /usr/bin/* ...
+            deny "rm is forbidden" -- /usr/bin/rm ...
+            require 1 -- bash ...
+            allow -- ls ...
+            """)
+        try FileManager.default.createDirectory(atPath: s.path("dir/sub"), withIntermediateDirectories: true)
+        // A script that proves it ran.
+        try s.write("dir/evil", "#!/bin/sh\ntouch \(s.path("ran"))\n", mode: 0o755)
+        return s
+    }
+
+    /// Runs `argv` through gate and says what happened, checking that a refusal ran nothing.
+    static func outcome(_ s: Sandbox, _ argv: [String], env: [String: String] = [:], cwd: String? = nil,
+                        sourceLocation: SourceLocation = #_sourceLocation) throws -> Outcome {
+        try? FileManager.default.removeItem(atPath: s.path("ran"))
+        try s.write("victim", "x\n")
+        let r = try s.run(["--timeout", "1s", "--"] + argv, env: env, cwd: cwd)
+        let ran = FileManager.default.fileExists(atPath: s.path("ran")) || !FileManager.default.fileExists(atPath: s.path("victim"))
+        switch r.status {
+        case 77:
+            #expect(!ran && r.stderr.hasPrefix("gate: error: ") && r.stderr.contains("denied by policy"), "\(argv): \(r.stderr)",
+                    sourceLocation: sourceLocation)
+            return .denied
+        case 75:
+            #expect(!ran && r.stderr.contains("approval required"), "\(argv): \(r.stderr)", sourceLocation: sourceLocation)
+            return .needsApproval
+        default:
+            return .runs
+        }
+    }
+
+    @Test func dotsSlashesAndSymlinksDoNotEscapeAbsolutePatterns() throws {
+        let s = try Self.sandbox()
+        let victim = s.path("victim")
+        let up = String(repeating: "../", count: 8)
+        // (spelling, cwd, what the policy says about the file it names)
+        let cases: [([String], String?, Outcome)] = [
+            (["/usr/bin/rm", victim], nil, .denied),
+            (["/usr/bin/./rm", victim], nil, .denied),
+            (["/usr/bin//rm", victim], nil, .denied),
+            (["//usr//bin//rm", victim], nil, .denied),
+            (["/usr/./bin/../bin/rm", victim], nil, .denied),
+            (["/bin/rm", victim], nil, .denied),                // /bin is a link to /usr/bin here
+            (["./rm", victim], "/usr/bin", .denied),
+            (["../bin/rm", victim], "/usr/bin", .denied),
+            (["/usr/bin/" + up + s.path("dir/evil").dropFirst()], nil, .denied),  // `*` does not cross `/`
+            (["/usr/bin/../../" + s.path("dir/evil").dropFirst()], nil, .denied),
+            (["/usr/bin/" + up + "usr/bin/rm", victim], nil, .denied),
+            (["/usr/bin/true"], nil, .runs),
+            (["/usr/bin/./true"], nil, .runs),
+        ]
+        for (argv, cwd, expected) in cases {
+            #expect(try Self.outcome(s, argv, cwd: cwd) == expected, "\(argv) in \(cwd ?? "the sandbox")")
+        }
+        // Links the requester makes: to a denied file, and in a directory beside /usr/bin.
+        try FileManager.default.createSymbolicLink(atPath: s.path("dir/myrm"), withDestinationPath: "/usr/bin/rm")
+        try FileManager.default.createSymbolicLink(atPath: s.path("dir/sub/rm2"), withDestinationPath: "../myrm")
+        #expect(try Self.outcome(s, [s.path("dir/myrm"), victim]) == .denied)
+        #expect(try Self.outcome(s, [s.path("dir/sub/rm2"), victim]) == .denied)
+        #expect(try Self.outcome(s, ["myrm", victim], env: ["PATH": s.path("dir") + ":/usr/bin:/bin"]) == .denied)
+        // A copy of rm elsewhere is not /usr/bin/anything: the default (deny) applies.
+        try FileManager.default.copyItem(atPath: "/usr/bin/rm", toPath: s.path("dir/rm"))
+        #expect(try Self.outcome(s, [s.path("dir/rm"), victim]) == .denied)
+        // The record says what ran: the canonical path.
+        let r = try s.run(["--", "/usr/bin/../bin/./true"])
+        #expect(r.status == 0)
+        let started = try s.ledger().last { $0["kind"] as? String == "started" }
+        #expect((started?["payload"] as? [String: Any])?["executable"] as? String == "/usr/bin/true")
+    }
+
+    @Test func aBareNameMatchesOnlyWhatTrustedDirectoriesHold() throws {
+        let s = try Self.sandbox()
+        let dir = s.path("dir")
+        // `ls` in a directory the requester put first on PATH, linked to bash: it is bash.
+        try FileManager.default.createSymbolicLink(atPath: s.path("dir/ls"), withDestinationPath: "/usr/bin/bash")
+        let hostile = ["PATH": dir + ":/usr/bin:/bin"]
+        #expect(try Self.outcome(s, ["ls", "-c", "touch \(s.path("ran"))"], env: hostile) == .needsApproval)
+        // A copy of bash named ls there is no `ls` at all: the default applies.
+        try FileManager.default.removeItem(atPath: s.path("dir/ls"))
+        try FileManager.default.copyItem(atPath: "/usr/bin/bash", toPath: s.path("dir/ls"))
+        #expect(try Self.outcome(s, ["ls", "-c", "touch \(s.path("ran"))"], env: hostile) == .denied)
+        // The same through `.` and a relative entry on PATH, and through an explicit path.
+        #expect(try Self.outcome(s, ["ls", "-c", "touch \(s.path("ran"))"], env: ["PATH": ".:/usr/bin:/bin"], cwd: dir) == .denied)
+        #expect(try Self.outcome(s, ["ls", "-c", "touch \(s.path("ran"))"], env: ["PATH": "dir:/usr/bin:/bin"]) == .denied)
+        #expect(try Self.outcome(s, ["ls", "-c", "touch \(s.path("ran"))"], env: ["PATH": ":/usr/bin"], cwd: dir) == .denied)
+        #expect(try Self.outcome(s, ["./ls", "-c", "touch \(s.path("ran"))"], cwd: dir) == .denied)
+        // A hard link to bash keeps bash's bytes but lives in the requester's directory.
+        try FileManager.default.removeItem(atPath: s.path("dir/ls"))
+        if link("/usr/bin/bash", s.path("dir/ls")) == 0 {
+            #expect(try Self.outcome(s, ["ls", "-c", "touch \(s.path("ran"))"], env: hostile) == .denied)
+        }
+        // The real ls, found through a trusted directory (also spelled /bin/ls): allowed.
+        #expect(try Self.outcome(s, ["ls", dir]) == .runs)
+        #expect(try Self.outcome(s, ["/bin/ls", dir]) == .runs)
+        // bash by any trusted spelling needs approval; sh (dash) is allowed by /usr/bin/*.
+        #expect(try Self.outcome(s, ["bash", "-c", "touch \(s.path("ran"))"]) == .needsApproval)
+        #expect(try Self.outcome(s, ["/bin/bash", "-c", "touch \(s.path("ran"))"]) == .needsApproval)
+    }
+
+    @Test func theCommandsPATHComesFromTheTrustedPath() throws {
+        let s = try Self.sandbox()
+        try s.writePolicy("allow -- /usr/bin/env\ntrusted-path /usr/bin:/bin\n")
+        let r = try s.run(["--", "/usr/bin/env"], env: ["PATH": s.path("dir") + ":/usr/bin:/bin"])
+        #expect(r.status == 0 && r.stdout.contains("PATH=/usr/bin:/bin\n"), "\(r.stdout)")
+        #expect(!r.stdout.contains(s.path("dir")))
+    }
+
+    @Test func policyCheckWarnsAboutPatternsThatMatchMoreThanTheySeem() throws {
+        let s = try Self.sandbox()
+        try s.writePolicy("allow -- /usr/bin/cat /var/log/*\nallow keep-env=LD_PRELOAD -- /usr/bin/id\n")
+        let check = try s.run(["policy", "check"])
+        #expect(check.stdout.contains(":2: warning:") && check.stdout.contains("'..'"), "\(check.stdout)")
+        #expect(check.stdout.contains(":3: warning:") && check.stdout.contains("LD_PRELOAD"), "\(check.stdout)")
+    }
+}
