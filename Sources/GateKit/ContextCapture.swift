@@ -106,8 +106,12 @@ public enum ContextCapture {
             }
             providers.append(.object(fields))
         }
+        // Which bound files are the interpreters of a #! script, for the approver's eyes.
+        let childPATH = child.first { $0.name == "PATH" }?.value ?? ""
+        let interpreters = (try? Interpreters.chain(of: intent.executable, cwd: intent.cwd, childPATH: childPATH)) ?? []
         let context: JSON = .object([("ticket", .string(ticket)), ("environment", .array(environment)), ("providers", .array(providers)),
-                                     ("executable_aliases", .array(trustedAliases.map(JSON.string)))])
+                                     ("executable_aliases", .array(trustedAliases.map(JSON.string))),
+                                     ("interpreters", .array(interpreters.map { .string($0.path) }))])
         return (context, blobs)
     }
 

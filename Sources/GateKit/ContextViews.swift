@@ -9,7 +9,9 @@ import Glibc
 extension Views {
     public static func contextText(_ r: RequestRecord, color: Bool, blob: ([UInt8]) throws -> [UInt8]?) throws -> String {
         var out = ""
-        let env = r.context["environment"]?.arrayValue ?? []
+        // The bound environment (in the intent, signed) is shown with the intent; the context's
+        // copy only for older requests that bound none.
+        let env = r.intent.boundEnvironment.isEmpty ? r.context["environment"]?.arrayValue ?? [] : []
         if !env.isEmpty {
             out += "environment\n"
             for v in env {

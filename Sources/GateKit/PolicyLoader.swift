@@ -1,11 +1,14 @@
 import Glibc
 import GateCore
+import Synchronization
 
 public enum PolicyLoader {
     /// The last policy loaded, kept until the process exits. gate runs one command and exits;
     /// tearing down a large policy's rules on the way out cost more than parsing half of them
-    /// (callgrind), and the operating system frees it all at exit anyway.
-    nonisolated(unsafe) static var keepAlive: Policy?
+    /// (callgrind), and the operating system frees it all at exit anyway. Behind a lock: the
+    /// server loads its policy on many threads at once, and an unguarded swap of this global
+    /// freed a policy twice (a crash seen under the parallel test run).
+    static let keepAlive = Mutex<Policy?>(nil)
 
     /// Reads, safety-checks and parses the policy. Every failure is exit 78 with the file named.
     public static func load(_ path: String) throws -> Policy {
@@ -25,7 +28,7 @@ public enum PolicyLoader {
                 defer { free(p) }
                 return String(cString: p)
             }
-            keepAlive = policy
+            keepAlive.withLock { $0 = policy }
             Syslog.facility = policy.syslogFacility
             return policy
         } catch let e as PolicyError {

@@ -189,8 +189,10 @@ public struct RunFlow {
         }
         let record: RequestRecord
         var onRecord: [String]
-        do { (record, onRecord) = try standingRequest(id, digest: digest) } catch let f as GateFailure {
-            throw refuse(f, code: f.exitCode == ExitCode.unavailable ? "server-unavailable" : "request-not-standing",
+        do { (record, onRecord) = try standingRequest(id, digest: digest) } catch let n as RequestNotStanding {
+            throw refuse(.denied(n.message), code: n.code, intent: intent, digest: digest)
+        } catch let f as GateFailure {
+            throw refuse(f, code: f.exitCode == ExitCode.unavailable ? "server-unavailable" : f.exitCode == ExitCode.config ? "config" : "request-not-standing",
                          intent: intent, digest: digest)
         }
         if let ttl = record.approvalTTL { check.approvalTTL = min(ttl, check.approvalTTL ?? ttl) }
@@ -241,15 +243,18 @@ public struct RunFlow {
     }
 
     /// A request can still be run only while pending (or approved and not yet started).
-    static func requireStanding(_ r: RequestRecord, where place: String = "") throws {
+    static func requireStanding(_ r: RequestRecord, where place: String = "") throws(RequestNotStanding) {
+        func no(_ why: String, _ code: String = "request-not-standing") -> RequestNotStanding {
+            RequestNotStanding(message: "request \(r.id) \(why)\(place)", code: code)
+        }
         switch r.status {
         case .pending, .approved:
-            if let e = r.expiresMicros, System.nowMicros() >= e { throw GateFailure.denied("request \(r.id) expired\(place) (the rule's ttl)") }
-        case .denied: throw GateFailure.denied("request \(r.id) was denied\(place)")
-        case .cancelled: throw GateFailure.denied("request \(r.id) was withdrawn\(place)")
-        case .expired: throw GateFailure.denied("request \(r.id) expired\(place)")
-        case .running, .finished, .review, .reviewed: throw GateFailure.denied("request \(r.id) has already run\(place): an approval runs its command once")
-        case .refused: throw GateFailure.denied("request \(r.id) was refused\(place)")
+            if let e = r.expiresMicros, System.nowMicros() >= e { throw no("expired (the rule's ttl)") }
+        case .denied: throw no("was denied", "denied")
+        case .cancelled: throw no("was withdrawn")
+        case .expired: throw no("expired")
+        case .running, .finished, .review, .reviewed: throw no("has already run: an approval runs its command once")
+        case .refused: throw no("was refused")
         }
     }
 
@@ -330,9 +335,9 @@ public struct RunFlow {
                     // token for the same request (or a withdrawal that won the race) finds it gone.
                     if !approvals.isEmpty {
                         guard let id = RequestID(request), let standing = try store.request(id) else {
-                            throw RequestNotStanding(message: "request \(request) is not known here")
+                            throw RequestNotStanding(message: "request \(request) is not known here", code: "request-not-standing")
                         }
-                        do { try Self.requireStanding(standing) } catch let f as GateFailure { throw RequestNotStanding(message: f.message) }
+                        try Self.requireStanding(standing)
                     }
                     try store.appendLedger(.started, request: request, actor: identity.actor, payload: payload)
                     if let id = RequestID(request) { try store.setStatus(id, .running) }
@@ -342,7 +347,7 @@ public struct RunFlow {
             throw refuse(.denied("token was already used: each approval runs its command once"), code: "replayed",
                          intent: intent, digest: digest)
         } catch let n as RequestNotStanding {
-            throw refuse(.denied(n.message), code: "request-not-standing", intent: intent, digest: digest)
+            throw refuse(.denied(n.message), code: n.code, intent: intent, digest: digest)
         } catch let f as GateFailure {
             // Fail closed: no record of the start, no run.
             throw GateFailure(f.exitCode, "not running: the start could not be recorded: \(f.message)", hint: f.hint)
@@ -383,4 +388,4 @@ public struct RunFlow {
 }
 
 /// Thrown inside the start transaction when the request a run would start no longer stands.
-struct RequestNotStanding: Error { var message: String }
+struct RequestNotStanding: Error { var message: String; var code: String }

@@ -58,8 +58,17 @@ public enum Views {
         if !r.ticket.isEmpty { out += "ticket      \(ShellQuote.inert(r.ticket))\n" }
         out += "rule        \(r.rule); needs \(r.requirements.map(\.description).joined(separator: " and "))\n"
         out += "intent      \(r.digest.hex)\n"
-        for f in i.boundFiles { out += "bound file  \(ShellQuote.quote(f.path)) blake2b \(Hex.encode(f.digest))\n" }
-        for v in i.boundEnvironment { out += "bound env   \(ShellQuote.inert(v.name))=\(ShellQuote.quote(v.value))\n" }
+        // Interpreters of a #! script are bound files too; the context names which they are.
+        let interpreters = Set((r.context["interpreters"]?.arrayValue ?? []).compactMap(\.stringValue))
+        for f in i.boundFiles {
+            let label = interpreters.contains(f.path) ? "interpreter" : "bound file "
+            out += "\(label) \(ShellQuote.quote(f.path)) blake2b \(Hex.encode(f.digest))\n"
+        }
+        // The command's whole environment: nothing else reaches it (EnvironmentReset).
+        for v in i.boundEnvironment {
+            let redacted = v.value.hasPrefix("redacted:") ? "(redacted) " : ""
+            out += "bound env   \(ShellQuote.inert(v.name))=\(redacted)\(ShellQuote.quote(v.value))\n"
+        }
         if tokens.isEmpty { out += "decisions   none yet\n" }
         for text in tokens {
             guard let t = try? SignedToken(text: text) else { out += "decision    (malformed token)\n"; continue }

@@ -84,8 +84,9 @@ public enum JSON: Equatable, Sendable {
         out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * indent))
     }
 
-    /// Escapes `"`, `\` and every terminal control (C0, DEL, C1, U+2028/2029; the short forms for
-    /// \n \r \t, else \u00XX), working on UTF-8 bytes and copying the runs between escapes whole.
+    /// Escapes `"`, `\` and every terminal control (Unicode.Scalar.isTerminalControl: C0, DEL, C1,
+    /// separators, direction and invisible characters; the short forms for \n \r \t, else
+    /// \uXXXX), working on UTF-8 bytes and copying the runs between escapes whole.
     private static func quote(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var s = s
@@ -110,10 +111,12 @@ public enum JSON: Equatable, Sendable {
                 case 10: short = UInt8(ascii: "n")
                 case 13: short = UInt8(ascii: "r")
                 case 9: short = UInt8(ascii: "t")
-                case 0xc2:
-                    if next >= 0x80 && next < 0xa0 { scalar = UInt32(next); width = 2 }  // U+0080–U+009F
-                case 0xe2:
-                    if next == 0x80 && (third == 0xa8 || third == 0xa9) { scalar = third == 0xa8 ? 0x2028 : 0x2029; width = 3 }
+                case 0xc2, 0xd8:  // U+0080–U+009F, U+00AD, U+061C
+                    let v = UInt32(c & 0x1f) << 6 | UInt32(next & 0x3f)
+                    if Unicode.Scalar(v)?.isTerminalControl == true { scalar = v; width = 2 }
+                case 0xe1, 0xe2, 0xef:  // U+180E, U+200B–U+206x (direction, invisible, separators), U+FEFF
+                    let v = UInt32(c & 0x0f) << 12 | UInt32(next & 0x3f) << 6 | UInt32(third & 0x3f)
+                    if Unicode.Scalar(v)?.isTerminalControl == true { scalar = v; width = 3 }
                 default: scalar = UInt32(c)  // the other C0 controls and DEL
                 }
                 if short == 0 && scalar == nil { i += 1; continue }
@@ -134,9 +137,9 @@ public enum JSON: Equatable, Sendable {
     }
 
     /// 1 for a byte that may start something to escape: controls, `"`, `\\`, DEL, and the lead
-    /// bytes of U+0080–U+009F (0xC2) and U+2028/2029 (0xE2).
+    /// bytes of the other terminal controls (0xC2, 0xD8, 0xE1, 0xE2, 0xEF).
     private static let needsLook: [UInt8] = (0..<256).map { c in
-        c < 0x20 || c == 0x22 || c == 0x5c || c == 0x7f || c == 0xc2 || c == 0xe2 ? 1 : 0
+        c < 0x20 || c == 0x22 || c == 0x5c || c == 0x7f || c == 0xc2 || c == 0xd8 || c == 0xe1 || c == 0xe2 || c == 0xef ? 1 : 0
     }
     private static let hexDigits = Array("0123456789abcdef".utf8)
 

@@ -98,8 +98,8 @@ final class Sandbox: @unchecked Sendable {
 
     /// A pending request whose requester is gone (killed), so tokens can be issued for it and
     /// presented later with --token, as an offline hand-over would.
-    func abandonedRequest(_ command: [String]) throws -> String {
-        let r = try start(["--"] + command)
+    func abandonedRequest(_ command: [String], env extra: [String: String] = [:]) throws -> String {
+        let r = try start(["--"] + command, env: extra)
         let id = try waitForPending()
         r.signal(SIGKILL)
         _ = r.finish()
