@@ -213,7 +213,7 @@ extension Store {
     public func markUsed(_ useIDs: [[UInt8]], request: String) throws {
         let stmt = try db.prepare("INSERT INTO used_tokens(use_id, request_id, used_us) VALUES (?,?,?)")
         for id in useIDs {
-            do { try stmt.run([.blob(id), .text(request), .int(System.nowMicros())]) } catch let e as SQLiteError where e.kind == .constraint {
+            do { try stmt.run([.blob(id), .text(request), .int(System.nowMicros())]) } catch let e as SQLiteError where e.isDuplicateKey {
                 throw TokenAlreadyUsed()
             }
         }

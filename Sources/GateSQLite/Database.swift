@@ -18,6 +18,13 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
         }
     }
 
+    /// A UNIQUE or PRIMARY KEY violation (the extended code), as opposed to another constraint
+    /// such as a trigger's RAISE(ABORT): only this one means "already there".
+    public var isDuplicateKey: Bool {
+        // SQLITE_CONSTRAINT_PRIMARYKEY and _UNIQUE are macros that do not import.
+        code == SQLITE_CONSTRAINT | (6 << 8) || code == SQLITE_CONSTRAINT | (8 << 8)
+    }
+
     public var description: String { message }
 }
 
