@@ -114,6 +114,13 @@ public struct Policy: Sendable {
     /// the command gets (sudo's secure_path). Absolute, canonical directories.
     public var trustedPath: [String] = Policy.defaultTrustedPath
     public var trustedPathLine: Int? = nil
+    /// `trustedPath` as a PATH value. Joined by hand: the generic `joined(separator:)` costs an
+    /// allowed run ~0.18 M instructions the first time it is used (callgrind).
+    public var trustedPATH: String {
+        var out = ""
+        for dir in trustedPath { if !out.isEmpty { out += ":" }; out += dir }
+        return out
+    }
     public static let defaultTrustedPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
     /// BLAKE2b-256 of the policy file's bytes, recorded with every request.
     public var digest: [UInt8] = []

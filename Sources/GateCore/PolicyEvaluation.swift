@@ -77,15 +77,17 @@ extension Policy {
     /// `/bin/echo` names the file that `/usr/bin/echo` is on a merged-/usr system, just as the
     /// executable's own path is canonical. A directory that does not exist stays as written.
     public mutating func resolvePatternDirectories(_ resolve: (String) -> String?) {
-        var cache: [String: String] = [:]
-        for i in rules.indices where rules[i].executable.hasPrefix("/") {
+        var cache: [(dir: String, real: String)] = []  // policies name few directories
+        for i in rules.indices {
             let pattern = rules[i].executable
-            let literalEnd = pattern.firstIndex(where: { $0 == "*" || $0 == "?" || $0 == "\\" }) ?? pattern.endIndex
-            guard let slash = pattern[..<literalEnd].lastIndex(of: "/"), slash != pattern.startIndex else { continue }
-            let dir = String(pattern[..<slash])
+            let bytes = Array(pattern.utf8)
+            guard bytes.first == UInt8(ascii: "/") else { continue }
+            let literalEnd = bytes.firstIndex { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "\\") } ?? bytes.count
+            guard let slash = bytes[..<literalEnd].lastIndex(of: UInt8(ascii: "/")), slash > 0 else { continue }
+            let dir = String(decoding: bytes[..<slash], as: UTF8.self)
             let real: String
-            if let cached = cache[dir] { real = cached } else { real = resolve(dir) ?? dir; cache[dir] = real }
-            if real != dir { rules[i].executable = (real == "/" ? "" : real) + pattern[slash...] }
+            if let hit = cache.first(where: { $0.dir == dir }) { real = hit.real } else { real = resolve(dir) ?? dir; cache.append((dir, real)) }
+            if real != dir { rules[i].executable = (real == "/" ? "" : real) + String(decoding: bytes[slash...], as: UTF8.self) }
         }
     }
 

@@ -12,7 +12,7 @@ public enum ContextCapture {
     /// lacks (as empty). Done for every run a rule requires approval for (requests and
     /// pre-issued tokens alike), so the digest an approver signs and the one checked before exec
     /// cover the same things.
-    public static func bind(_ captured: Intent, options: Policy.Options, child: [(name: String, value: String)],
+    public static func bind(_ captured: Intent, options: Policy.Options, child: [EnvironmentReset.Variable],
                             home: String) throws -> Intent {
         // Files: hashed now, re-hashed before exec (IntentCapture.recheck).
         var files: [Intent.BoundFile] = []
@@ -40,7 +40,7 @@ public enum ContextCapture {
 
     /// The child's environment as the intent binds it: each variable's value, or its keyed hash
     /// for a secret; a `bind-env=` variable the child does not get is bound as empty.
-    public static func boundEnvironment(_ child: [(name: String, value: String)], options: Policy.Options,
+    public static func boundEnvironment(_ child: [EnvironmentReset.Variable], options: Policy.Options,
                                         home: String) throws -> [Intent.BoundVariable] {
         let redactor = try RedactionKey.load(home: home)
         var out = child.map { Intent.BoundVariable(name: $0.name, value: redactor.shown(name: $0.name, value: $0.value).value) }
@@ -53,13 +53,13 @@ public enum ContextCapture {
     /// What is stored with a request for the approver: `{"ticket", "environment": [...],
     /// "providers": [...]}`, and the providers' outputs keyed by their BLAKE2b-256 digest.
     public static func describe(_ intent: Intent, options: Policy.Options, policy: Policy, ticket: String,
-                                child: [(name: String, value: String)], trustedAliases: [String],
+                                child: [EnvironmentReset.Variable], trustedAliases: [String],
                                 home: String) throws -> (context: JSON, blobs: [(digest: [UInt8], data: [UInt8])]) {
         let redactor = try RedactionKey.load(home: home)
         // The child's environment, for display and for a server's env: conditions; never a
         // secret in clear.
         var environment: [JSON] = []
-        for (name, value) in child {
+        for (name, value) in child.map({ ($0.name, $0.value) }) {
             let shown = redactor.shown(name: name, value: value)
             environment.append(.object([("name", .string(name)), ("value", .string(shown.value)), ("redacted", .bool(shown.redacted))]))
         }
@@ -71,7 +71,7 @@ public enum ContextCapture {
             guard let argv = provider.expand(for: intent.argv) else {
                 throw GateFailure.denied("context '\(name)' names an argument the command does not have")
             }
-            let r = ProviderRunner.run(argv: argv, cwd: intent.cwd, timeoutSeconds: provider.timeoutSeconds, maxBytes: provider.maxBytes)
+            let r = ProviderRunner.run(argv: argv, cwd: intent.cwd, environment: child.map { $0.name + "=" + $0.value }, timeoutSeconds: provider.timeoutSeconds, maxBytes: provider.maxBytes)
             let status: String
             if let why = r.notRunnable { status = "not-runnable: \(why)" }
             else if r.timedOut { status = "timed-out" }

@@ -92,16 +92,18 @@ public enum ExecutableResolver {
 /// are owned by root and writable by no one else (a directory the requester can write is not
 /// trusted, whatever the policy says).
 struct TrustedDirectories {
-    let canonical: Set<String>
+    /// An array, not a Set: a handful of entries, and the first use of hashing costs an allowed
+    /// run more than the look-ups ever would (callgrind).
+    let canonical: [String]
 
     init(_ dirs: [String]) {
-        var set = Set<String>()
+        var set: [String] = []
         for dir in dirs {
             guard let p = realpath(dir, nil) else { continue }
             let real = String(cString: p)
             free(p)
             guard let info = Files.info(real), info.isDirectory, info.owner == 0, info.mode & 0o022 == 0 else { continue }
-            set.insert(real)
+            if !set.contains(real) { set.append(real) }
         }
         canonical = set
     }

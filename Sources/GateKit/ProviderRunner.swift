@@ -19,7 +19,9 @@ enum ProviderRunner {
 
     static let stderrCap = 16 << 10
 
-    static func run(argv: [String], cwd: String, timeoutSeconds: UInt64, maxBytes: Int) -> Result {
+    /// `environment`: the command's own reset environment (EnvironmentReset), so that what the
+    /// approver is shown is produced under the same variables as what will run.
+    static func run(argv: [String], cwd: String, environment: [String], timeoutSeconds: UInt64, maxBytes: Int) -> Result {
         var result = Result()
         let path: String
         do {
@@ -58,7 +60,7 @@ enum ProviderRunner {
         posix_spawnattr_setsigdefault(&attr, &defaults)
         posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let cArgv = argv.map { strdup($0) } + [nil]
-        let cEnv = Spawner.childEnvironment().map { strdup($0) } + [nil]
+        let cEnv = environment.map { strdup($0) } + [nil]
         defer { for p in cArgv + cEnv { free(p) } }
         var pid: pid_t = 0
         let began = System.monotonicNanos()

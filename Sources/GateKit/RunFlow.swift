@@ -52,7 +52,7 @@ public struct RunFlow {
         let digest = IntentDigest(intent)
         let decision = policy.decide(MatchContext(intent: intent, trustedAliases: aliases, environment: { System.env($0) }))
         // What reaches the command: only what the policy keeps (sudo's env_reset).
-        let child = EnvironmentReset.childEnvironment(Spawner.environmentPairs(), policy: policy, options: decision.options)
+        let child = EnvironmentReset.childEnvironment(Spawner.environmentVariables(), policy: policy, options: decision.options)
 
         if options.breakGlass {
             return try breakGlass(intent: intent, digest: digest, decision: decision, policy: policy, child: child)
@@ -135,7 +135,7 @@ public struct RunFlow {
     /// reason. Runs without approval, records a loud `break-glass` entry as the start, warns, and
     /// leaves the request in `review` until an approver signs an after-review (`gate review`).
     private func breakGlass(intent: Intent, digest: IntentDigest, decision: PolicyDecision, policy: Policy,
-                            child: [(name: String, value: String)]) throws -> Int32 {
+                            child: [EnvironmentReset.Variable]) throws -> Int32 {
         guard decision.options.breakGlass else {
             throw refuse(.denied("break-glass is not permitted for this command (\(decision.rule))"), code: "break-glass-refused",
                          intent: intent, digest: digest)
@@ -287,7 +287,7 @@ public struct RunFlow {
         var policy: Policy
         var ruleOptions: Policy.Options
         /// The child's environment (EnvironmentReset), as computed when the intent was captured.
-        var environment: [(name: String, value: String)]
+        var environment: [EnvironmentReset.Variable]
         var approvals: [VerifiedDecision] = []
         var breakGlass: RequestRecord? = nil
         var requesterIdentity: SigningIdentity? = nil
@@ -306,7 +306,7 @@ public struct RunFlow {
         // environment again. An allowed command was captured microseconds ago; hashing it twice
         // would prove nothing more.
         if !approvals.isEmpty {
-            let now = EnvironmentReset.childEnvironment(Spawner.environmentPairs(), policy: launch.policy, options: launch.ruleOptions)
+            let now = EnvironmentReset.childEnvironment(Spawner.environmentVariables(), policy: launch.policy, options: launch.ruleOptions)
             let bound = try ContextCapture.boundEnvironment(now, options: launch.ruleOptions, home: environment.home)
             if let change = try IntentCapture.recheck(intent, environment: bound) {
                 throw refuse(.denied("refusing to run: \(change)"), code: "intent-changed", intent: intent, digest: digest)
@@ -357,7 +357,7 @@ public struct RunFlow {
         let outcome: Result<ChildExit, GateFailure>
         do {
             outcome = .success(try Spawner.run(path: intent.executable, argv: intent.argv,
-                                               environment: launch.environment.map { "\($0.name)=\($0.value)" }, previousMask: oldMask))
+                                               environment: launch.environment.map { $0.name + "=" + $0.value }, previousMask: oldMask))
         } catch let f as GateFailure {
             outcome = .failure(f)
         }

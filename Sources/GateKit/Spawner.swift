@@ -1,3 +1,4 @@
+import GateCore
 import Glibc
 
 /// How a child ended, and the status gate exits with for it (as shells do: 128+N for signal N).
@@ -99,25 +100,18 @@ public enum Spawner {
         return .signaled(low)
     }
 
-    /// gate's environment as (name, value) pairs, in the order the process has them.
-    public static func environmentPairs() -> [(String, String)] {
-        var out: [(String, String)] = []
+    /// gate's environment, in the order the process has it (split at the first `=` by bytes).
+    public static func environmentVariables() -> [EnvironmentReset.Variable] {
+        var out: [EnvironmentReset.Variable] = []
         var p = environ
         while let entry = p.pointee {
-            let s = String(cString: entry)
-            if let eq = s.firstIndex(of: "=") { out.append((String(s[..<eq]), String(s[s.index(after: eq)...]))) }
-            p += 1
-        }
-        return out
-    }
-
-    /// The child's environment: gate's own, less the token that authorised this run.
-    public static func childEnvironment() -> [String] {
-        var out: [String] = []
-        var p = environ
-        while let entry = p.pointee {
-            let s = String(cString: entry)
-            if !s.hasPrefix("GATE_TOKEN=") { out.append(s) }
+            if let eq = strchr(entry, 0x3d) {
+                let nameLength = eq - entry
+                let name = entry.withMemoryRebound(to: UInt8.self, capacity: nameLength) {
+                    String(decoding: UnsafeBufferPointer(start: $0, count: nameLength), as: UTF8.self)
+                }
+                out.append(EnvironmentReset.Variable(name, String(cString: eq + 1)))
+            }
             p += 1
         }
         return out

@@ -53,11 +53,11 @@ import GateWire
     @Test func theEnvironmentIsResetToWhatThePolicyKeeps() throws {
         let p = try PolicyParser.parse("version 1\nenv MY_* PYTHONPATH\ntrusted-path /usr/bin:/bin\nallow keep-env=NODE_OPTIONS,X_* -- /usr/bin/env\n")
         let options = p.rules[0].options
-        let current: [(name: String, value: String)] = [
+        let current = [
             ("HOME", "/root"), ("PATH", "/evil:/usr/bin"), ("LD_PRELOAD", "x.so"), ("PYTHONPATH", "/evil"), ("MY_VAR", "1"),
             ("NODE_OPTIONS", "--require x"), ("X_ONE", "1"), ("X_", "2"), ("LD_LIBRARY_PATH", "/evil"), ("BASH_ENV", "e"),
             ("TF_WORKSPACE", "prod"), ("TF_CLI_ARGS_apply", "-auto-approve"), ("GATE_TOKEN", "t"), ("HOME", "/second"), ("", "x"),
-        ]
+        ].map { EnvironmentReset.Variable($0.0, $0.1) }
         let child = EnvironmentReset.childEnvironment(current, policy: p, options: options)
         #expect(child.map(\.name) == ["HOME", "MY_VAR", "NODE_OPTIONS", "X_ONE", "X_", "TF_WORKSPACE", "PATH"])
         #expect(child.first { $0.name == "HOME" }?.value == "/root")

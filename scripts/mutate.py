@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""Mutation score of the checks gate promises (SPEC.md §2.2, §5, §6, §9): each mutation below
+removes or weakens one check; the full suite must fail on every one of them.
+
+    scripts/mutate.sh [--list] [NAME...]
+
+Each mutation is applied alone to a scratch copy of the work tree (/tmp/gate-mutate, kept between
+runs so that only the first build compiles the NIO stack), judged by `swift build --build-tests`
+and the full `swift test`, and reverted. A mutation that does not compile is reported as such
+(it says nothing). Prints killed/survived per mutation and exits 1 if any survived. Not part of
+CI: it is dozens of builds. Run it before resolving an issue that touches a guarantee, and add
+a mutation for every guarantee added.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCRATCH = os.environ.get("GATE_MUTATE_DIR", "/tmp/gate-mutate")
+
+# (name, file, [(original, mutated), ...]): every original must occur exactly once.
+MUTATIONS = [
+    # SPEC §5: the token check.
+    ("issued-in-future skew 300 s → 3000 s", "Sources/GateCore/ApprovalCheck.swift",
+     [("public static let allowedSkew: UInt64 = 300", "public static let allowedSkew: UInt64 = 3000")]),
+    ("untrusted key accepted (key id not looked up)", "Sources/GateCore/ApprovalCheck.swift",
+     [("guard let (approver, key) = policy.approver(forKey: p.keyID) else { return .failure(.untrustedKey(p.keyID)) }",
+       "guard let (approver, key) = policy.approver(forKey: p.keyID) ?? policy.approvers.first.map({ ($0, $0.keys[0]) }) else { return .failure(.untrustedKey(p.keyID)) }")]),
+    ("signature not checked", "Sources/GateCore/ApprovalCheck.swift",
+     [("guard key.key.isValidSignature(token.signature, for: token.payloadBytes) else",
+       "guard key.key.isValidSignature(token.signature, for: token.payloadBytes) || true else")]),
+    ("token for another request accepted", "Sources/GateCore/ApprovalCheck.swift",
+     [("if let requestID, p.requestID != requestID {", "if let requestID, p.requestID != requestID, false {")]),
+    ("intent digest not compared", "Sources/GateCore/ApprovalCheck.swift",
+     [("guard p.intentDigest == intentDigest.bytes else {", "guard p.intentDigest == intentDigest.bytes || true else {")]),
+    ("expired token accepted for a day", "Sources/GateCore/ApprovalCheck.swift",
+     [("guard now < p.expiresAt else", "guard now < p.expiresAt + 86400 else")]),
+    ("self-approval accepted", "Sources/GateCore/ApprovalCheck.swift",
+     [("guard approver.user != requesterUser else", "guard approver.user != requesterUser || true else")]),
+    ("approval-ttl not enforced", "Sources/GateCore/ApprovalCheck.swift",
+     [("if let max = approvalTTL, p.expiresAt > p.issuedAt,", "if let max = approvalTTL, false, p.expiresAt > p.issuedAt,")]),
+    ("a denial does not deny", "Sources/GateCore/ApprovalCheck.swift",
+     [("if d.token.payload.decision == .deny { return .denied(d) }", "if d.token.payload.decision == .deny, false { return .denied(d) }")]),
+    ("distinct approvers keyed by key id, not by person", "Sources/GateCore/ApprovalCheck.swift",
+     [("if !approvals.contains(where: { $0.approver == d.approver }) { approvals.append(d) }",
+       "if !approvals.contains(where: { $0.token.payload.keyID == d.token.payload.keyID }) { approvals.append(d) }")]),
+    ("one person may fill two places", "Sources/GateCore/ApprovalCheck.swift",
+     [("if missing.isEmpty && !Self.assignable(", "if false && !Self.assignable(")]),
+    ("4096-character token bound removed", "Sources/GateWire/Token.swift",
+     [('guard text.count <= 4096 else { throw WireError("token is too long") }', "")]),
+    ("executable and bound files not re-hashed before exec", "Sources/GateKit/IntentCapture.swift",
+     [("if digest != approved.executableDigest {", "if digest != approved.executableDigest, false {"),
+      ("if d != f.digest { return", "if d != f.digest, false { return")]),
+    ("used-token mark in its own transaction after started", "Sources/GateKit/RunFlow.swift",
+     [("                try store.markUsed(approvals.map { TokenSigning.useID(of: $0.token) }, request: request)\n", ""),
+      ("        let began = System.monotonicNanos()\n",
+       "        do { try store.write { try store.markUsed(approvals.map { TokenSigning.useID(of: $0.token) }, request: request) } } catch {\n"
+       "            throw refuse(.denied(\"token was already used: each approval runs its command once\"), code: \"replayed\", intent: intent, digest: digest)\n"
+       "        }\n        let began = System.monotonicNanos()\n")]),
+    ("used-token mark in its own transaction before started", "Sources/GateKit/RunFlow.swift",
+     [("                try store.markUsed(approvals.map { TokenSigning.useID(of: $0.token) }, request: request)\n", ""),
+      ("        do {\n            try store.write {\n                if let breakGlass = launch.breakGlass {",
+       "        do {\n            try store.write { try store.markUsed(approvals.map { TokenSigning.useID(of: $0.token) }, request: request) }\n"
+       "            try store.write {\n                if let breakGlass = launch.breakGlass {")]),
+    ("any constraint error read as a replay", "Sources/GateKit/Requests.swift",
+     [("catch let e as SQLiteError where e.isDuplicateKey {", "catch let e as SQLiteError where e.kind == .constraint {")]),
+    # Tokens are good only for their standing request (issue 11).
+    ("tokens of different requests combine", "Sources/GateKit/RunFlow.swift",
+     [("guard named.count == 1, let id = RequestID(tokens[0].payload.requestID) else {",
+       "guard let id = RequestID(tokens[0].payload.requestID) else {")]),
+    ("a request that no longer stands still runs", "Sources/GateKit/RunFlow.swift",
+     [("        try Self.requireStanding(record)\n", ""),
+      ("                        try Self.requireStanding(standing)\n", "")]),
+    # What runs is what the policy says (issue 11, SPEC §2.2).
+    ("patterns see the spelled path, not the canonical one", "Sources/GateKit/ExecutableResolver.swift",
+     [("        var current = spelled\n", "        if !spelled.isEmpty { return Resolved(path: spelled, trustedAliases: [spelled]) }\n        var current = spelled\n")]),
+    ("'*' in an executable pattern crosses '/'", "Sources/GateCore/PolicyEvaluation.swift",
+     [("guard Glob.matches(self.executable, path, pathname: true)", "guard Glob.matches(self.executable, path, pathname: false)")]),
+    ("bare names match outside trusted directories", "Sources/GateKit/ExecutableResolver.swift",
+     [("if trusted.contains(dir), !aliases.contains(here) {", "if !aliases.contains(here) {")]),
+    ("a writable directory on the trusted path is trusted", "Sources/GateKit/ExecutableResolver.swift",
+     [("info.owner == 0, info.mode & 0o022 == 0 else { continue }", "true else { continue }")]),
+    ("the child inherits gate's whole environment", "Sources/GateKit/RunFlow.swift",
+     [("environment: launch.environment.map { $0.name + \"=\" + $0.value }, previousMask: oldMask",
+       "environment: Spawner.environmentVariables().map { $0.name + \"=\" + $0.value }, previousMask: oldMask")]),
+    ("injection variables pass through patterns and env", "Sources/GateCore/EnvironmentReset.swift",
+     [("        if isDangerous(name) { return false }\n", "")]),
+    ("the kept environment is not bound into the intent", "Sources/GateKit/ContextCapture.swift",
+     [("        let variables = try boundEnvironment(child, options: options, home: home)\n",
+       "        let variables = try boundEnvironment([], options: options, home: home)\n")]),
+    ("#! interpreters not bound", "Sources/GateKit/ContextCapture.swift",
+     [("for step in try Interpreters.chain(of: captured.executable, cwd: captured.cwd, childPATH: childPATH)",
+       "for step in try Interpreters.chain(of: captured.executable, cwd: captured.cwd, childPATH: childPATH).prefix(0)")]),
+    # Configuration safety.
+    ("policy writable by others accepted (mask 0o022 → 0o020)", "Sources/GateKit/FileSafety.swift",
+     [("if info.mode & 0o022 != 0 && !sticky {", "if info.mode & 0o020 != 0 && !sticky {")]),
+    ("KEY dropped from the secret-name words", "Sources/GateCore/Redaction.swift",
+     [('"PASS", "KEY", "CREDENTIAL"', '"PASS", "CREDENTIAL"')]),
+    # SPEC §6: the ledger.
+    ("edited ledger entry not detected", "Sources/GateCore/LedgerChain.swift",
+     [("guard computed() == storedHash else { return .edited(seq: seq) }", "")]),
+    ("broken hash link not detected", "Sources/GateCore/LedgerChain.swift",
+     [("guard prevHash == head else { return .brokenLink(seq: seq) }", "")]),
+    ("checkpoint head not compared", "Sources/GateCore/LedgerAudit.swift",
+     [("guard checkpoint.body.head == chain.head else {", "guard checkpoint.body.head == chain.head || true else {")]),
+    # SPEC §9: the server's statements.
+    ("statement signature not checked", "Sources/GateCore/StatementSigning.swift",
+     [("guard key.key.isValidSignature(s.signature, for: s.payloadBytes) else", "guard key.key.isValidSignature(s.signature, for: s.payloadBytes) || true else")]),
+    ("statement body digest not compared", "Sources/GateCore/StatementSigning.swift",
+     [("guard constantTimeEquals(s.payload.bodyDigest, expected) else", "guard constantTimeEquals(s.payload.bodyDigest, expected) || true else")]),
+    ("stale statements accepted", "Sources/GateCore/StatementSigning.swift",
+     [("guard s.payload.issuedAt + skew >= now, s.payload.issuedAt <= now + skew else", "guard true else")]),
+    ("server does not compare the statement's intent with the body's", "Sources/GateKit/BrokerWrites.swift",
+     [("guard digest.bytes == statement.payload.intentDigest else {", "guard digest.bytes == statement.payload.intentDigest || true else {")]),
+]
+
+
+def run(cmd, cwd, log):
+    with open(log, "a") as f:
+        return subprocess.run(cmd, cwd=cwd, stdout=f, stderr=subprocess.STDOUT).returncode
+
+
+def sync():
+    """The scratch copy mirrors the work tree (not .build or .git)."""
+    os.makedirs(SCRATCH, exist_ok=True)
+    subprocess.run(["rsync", "-a", "--delete", "--exclude", ".build", "--exclude", ".git", ROOT + "/", SCRATCH + "/"], check=True)
+
+
+def main(argv):
+    if "--list" in argv:
+        for name, path, _ in MUTATIONS:
+            print(f"{name}  ({path})")
+        return 0
+    chosen = [m for m in MUTATIONS if not argv or m[0] in argv]
+    if argv and len(chosen) != len(argv):
+        print("mutate: unknown mutation name; see --list", file=sys.stderr)
+        return 64
+    sync()
+    env_path = "/opt/swift/usr/bin:" + os.environ.get("PATH", "")
+    os.environ["PATH"] = env_path
+    log = os.path.join(SCRATCH, ".build-mutate.log")
+    open(log, "w").close()
+    # The unmutated suite must pass first, or no result means anything.
+    if run(["swift", "build", "--build-tests"], SCRATCH, log) != 0 or run(["swift", "test", "--skip-build"], SCRATCH, log) != 0:
+        print(f"mutate: the suite fails without any mutation (log: {log})", file=sys.stderr)
+        return 1
+    survived, broken = [], []
+    for name, path, edits in chosen:
+        target = os.path.join(SCRATCH, path)
+        original = open(target).read()
+        text = original
+        for old, new in edits:
+            if text.count(old) != 1:
+                print(f"STALE     {name}: the original text occurs {text.count(old)} times in {path}")
+                broken.append(name)
+                break
+            text = text.replace(old, new)
+        else:
+            started = time.time()
+            try:
+                open(target, "w").write(text)
+                if run(["swift", "build", "--build-tests"], SCRATCH, log) != 0:
+                    print(f"NO-BUILD  {name}")
+                    broken.append(name)
+                    continue
+                killed = run(["swift", "test", "--skip-build"], SCRATCH, log) != 0
+                print(f"{'killed   ' if killed else 'SURVIVED '} {name}  ({time.time() - started:.0f} s)", flush=True)
+                if not killed:
+                    survived.append(name)
+            finally:
+                open(target, "w").write(original)
+    total = len(chosen)
+    print(f"{total - len(survived) - len(broken)} killed, {len(survived)} survived, {len(broken)} not applied, of {total}")
+    return 1 if survived or broken else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
