@@ -114,6 +114,27 @@ import Testing
         #expect(try Self.outcome(s, ["/bin/bash", "-c", "touch \(s.path("ran"))"]) == .needsApproval)
     }
 
+    /// A directory the policy lists as trusted but that others can write (or root does not
+    /// own) is not trusted: a stub there matches no bare name.
+    @Test func aWritableTrustedDirectoryIsNotTrusted() throws {
+        let s = try Self.sandbox()
+        let open = s.path("open")
+        try FileManager.default.createDirectory(atPath: open, withIntermediateDirectories: true)
+        try s.write("open/deploy", "#!/bin/sh\ntouch \(s.path("ran"))\n", mode: 0o755)
+        try s.writePolicy("default deny\nallow -- deploy\ntrusted-path \(open):/usr/bin:/bin\n")
+        let env = ["PATH": open + ":/usr/bin:/bin"]
+        chmod(open, 0o755)
+        #expect(try Self.outcome(s, ["deploy"], env: env) == .runs)
+        chmod(open, 0o777)
+        #expect(try Self.outcome(s, ["deploy"], env: env) == .denied)
+        chmod(open, 0o775)
+        #expect(try Self.outcome(s, ["deploy"], env: env) == .denied)
+        chmod(open, 0o755)
+        // Through a link: the same directory reached by another spelling is the same directory.
+        try FileManager.default.createSymbolicLink(atPath: s.path("dir/alias"), withDestinationPath: open)
+        #expect(try Self.outcome(s, [s.path("dir/alias/deploy")]) == .runs)
+    }
+
     @Test func theCommandsPATHComesFromTheTrustedPath() throws {
         let s = try Self.sandbox()
         try s.writePolicy("allow -- /usr/bin/env\ntrusted-path /usr/bin:/bin\n")
