@@ -39,8 +39,9 @@ struct PolicyExplainCommand: ParsableCommand {
         var identity = IntentCapture.Identity.current()
         if let user { identity.user = user }
         if let agent { identity.agent = agent }
-        let (intent, aliases) = try IntentCapture.capture(argv: command, identity: identity, trustedPath: policy.trustedPath)
-        let explanation = PolicyViews.explain(policy, MatchContext(intent: intent, trustedAliases: aliases, environment: { System.env($0) }))
+        let captured = try IntentCapture.capture(argv: command, identity: identity, trustedPath: policy.trustedPath)
+        let explanation = PolicyViews.explain(policy, MatchContext(intent: captured.intent, trustedAliases: captured.aliases,
+                                                                   environment: { System.env($0) }))
         System.write(1, json ? PolicyViews.explainJSON(explanation).serialized(pretty: true) + "\n" : PolicyViews.explainText(explanation, policy: policy))
     }
 }

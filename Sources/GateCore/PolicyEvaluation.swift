@@ -103,19 +103,24 @@ extension Policy {
 }
 
 extension Policy.Rule {
-    /// An absolute pattern matches the canonical path of what will run (`*` stops at `/`); a
-    /// bare-name pattern one of the names it was reached by through trusted directories. argv[0]
-    /// as typed is never trusted for this.
+    /// An absolute pattern matches the canonical path of what will run (`*` stops at `/`) or a
+    /// trusted alias; a bare-name pattern the file name of a trusted alias. A rule that restricts
+    /// (deny, require) matches under any of them: a file is what it is, whatever it is called.
+    /// An `allow` matches only under the name the program will see (argv[0]'s file name), because
+    /// programs such as rbash, view or busybox act by that name: `allow -- rbash` must not let
+    /// /usr/bin/rbash run called `bash`. argv[0] as typed never widens a match.
     public func matches(_ c: MatchContext) -> Bool {
         matchesCommand(executable: c.executable, aliases: c.trustedAliases, argv: c.argv) && conditions.hold(in: c)
     }
 
     func matchesCommand(executable path: String, aliases: [String], argv: [String]) -> Bool {
+        let called: Substring? = action == .allow ? Policy.fileName(of: argv.first ?? "") : nil
+        func named(_ p: String) -> Bool { called.map { Policy.fileName(of: p) == $0 } ?? true }
         if self.executable.hasPrefix("/") {
-            guard Glob.matches(self.executable, path, pathname: true)
-                || aliases.contains(where: { Glob.matches(self.executable, $0, pathname: true) }) else { return false }
+            guard (named(path) && Glob.matches(self.executable, path, pathname: true))
+                || aliases.contains(where: { named($0) && Glob.matches(self.executable, $0, pathname: true) }) else { return false }
         } else {
-            guard aliases.contains(where: { Glob.matches(self.executable, String(Policy.fileName(of: $0))) }) else { return false }
+            guard aliases.contains(where: { named($0) && Glob.matches(self.executable, String(Policy.fileName(of: $0))) }) else { return false }
         }
         let args = argv.dropFirst()
         var i = args.startIndex

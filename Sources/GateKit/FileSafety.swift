@@ -1,3 +1,4 @@
+import Glibc
 /// Refuses configuration and key files that someone else could have changed or read (doas, ssh).
 public enum FileSafety {
     /// A policy decides who may run what: no one but root or the invoking user may be able to
@@ -20,6 +21,33 @@ public enum FileSafety {
             throw GateFailure.config("\(what) \(path) is owned by uid \(info.owner), not by root or you; refusing to trust it",
                                      hint: "chown root \(path)")
         }
+    }
+
+    /// Whether no one but root can change what `dir` names: every component of its path as
+    /// written (a link is judged by its owner) and as resolved is owned by root, and none is
+    /// writable by group or others — except a sticky ancestor such as /tmp, where no one else
+    /// can rename the root-owned entry below it. The directory itself is never sticky-excused.
+    /// Used for the trusted path and for the directories policy patterns are resolved through.
+    public static func isRootControlled(_ dir: String) -> Bool {
+        guard dir.hasPrefix("/"), let real = realpath(dir, nil) else { return false }
+        let canonical = String(cString: real)
+        free(real)
+        // Written as two calls, not a loop over an array of tuples: this runs on every command.
+        return rootControlledComponents(dir, follow: false) && rootControlledComponents(canonical, follow: true)
+    }
+
+    private static func rootControlledComponents(_ path: String, follow: Bool) -> Bool {
+        var prefixes = ["/"]
+        var current = ""
+        for part in path.split(separator: "/") { current += "/" + part; prefixes.append(current) }
+        for i in prefixes.indices {
+            var st = stat()
+            guard (follow ? stat(prefixes[i], &st) : lstat(prefixes[i], &st)) == 0, st.st_uid == 0 else { return false }
+            if st.st_mode & S_IFMT == S_IFLNK { continue }
+            let last = i == prefixes.count - 1
+            if st.st_mode & 0o022 != 0 && (last || st.st_mode & 0o1000 == 0) { return false }
+        }
+        return true
     }
 
     /// A secret key must be readable by its owner alone.

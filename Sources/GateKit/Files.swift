@@ -46,13 +46,20 @@ public enum Files {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw FileError(path: path, errno: errno) }
         defer { close(fd) }
+        return try digest(fd: fd, path: path)
+    }
+
+    /// BLAKE2b-256 of an open file's bytes from its start (pread: the offset is not moved).
+    public static func digest(fd: Int32, path: String) throws -> [UInt8] {
         let hasher = BLAKE2b.Hasher()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
         defer { buffer.deallocate() }
+        var offset: off_t = 0
         while true {
-            let n = Glibc.read(fd, buffer.baseAddress!, buffer.count)
+            let n = Glibc.pread(fd, buffer.baseAddress!, buffer.count, offset)
             if n < 0 { if errno == EINTR { continue }; throw FileError(path: path, errno: errno) }
             if n == 0 { break }
+            offset += off_t(n)
             hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
         }
         return hasher.finalize()

@@ -21,29 +21,47 @@ public enum IntentCapture {
 
     /// Resolves the executable (throws 126/127 as shells do) to its canonical path, hashes it,
     /// and says by which paths it was reached through the trusted directories (for patterns).
-    public static func capture(argv: [String], identity: Identity, trustedPath: [String]) throws -> (intent: Intent, aliases: [String]) {
+    public struct Captured {
+        public var intent: Intent
+        /// MatchContext.trustedAliases.
+        public var aliases: [String]
+        /// The executable as opened and hashed: what runs (OpenExecutable).
+        public var file: OpenExecutable
+    }
+
+    public static func capture(argv: [String], identity: Identity, trustedPath: [String]) throws -> Captured {
         let cwd = try System.currentDirectory()
         let resolved = try ExecutableResolver.resolveCanonical(argv[0], cwd: cwd, trustedPath: trustedPath)
         let path = resolved.path
+        let file: OpenExecutable
         let digest: [UInt8]
-        do { digest = try Files.digest(path) } catch let e as FileError {
+        do {
+            file = try OpenExecutable(path)
+            digest = try Files.digest(fd: file.fd, path: path)
+        } catch let e as FileError {
             throw GateFailure(ExitCode.notExecutable, "cannot read \(path) to digest it: \(e.message)")
         }
-        return (Intent(argv: argv, executable: path, executableDigest: digest, cwd: cwd, user: identity.user,
-                       uid: identity.uid, agent: identity.agent, host: identity.host), resolved.trustedAliases)
+        return Captured(intent: Intent(argv: argv, executable: path, executableDigest: digest, cwd: cwd, user: identity.user,
+                                       uid: identity.uid, agent: identity.agent, host: identity.host),
+                        aliases: resolved.trustedAliases, file: file)
     }
 
     /// Re-captures the intent at exec time from what is there now and says what changed, in a
     /// person's words, if anything did.
     /// `environment` is the bound form of the child's environment as it would be now.
-    public static func recheck(_ approved: Intent, environment: [Intent.BoundVariable]) throws -> String? {
+    /// `file` is the executable as opened at capture, which is what will run: it is re-hashed.
+    public static func recheck(_ approved: Intent, file: OpenExecutable, environment: [Intent.BoundVariable]) throws -> String? {
         let cwd = try System.currentDirectory()
         if cwd != approved.cwd { return "the working directory changed (\(approved.cwd) → \(cwd))" }
         let digest: [UInt8]
-        do { digest = try Files.digest(approved.executable) } catch {
+        do { digest = try Files.digest(fd: file.fd, path: approved.executable) } catch {
             return "the executable \(approved.executable) can no longer be read"
         }
         if digest != approved.executableDigest { return "the executable \(approved.executable) changed since it was approved" }
+        // A script runs by path (OpenExecutable): what the path names now must be it too.
+        if !file.isELF, (try? Files.digest(approved.executable)) != approved.executableDigest {
+            return "the executable \(approved.executable) changed since it was approved"
+        }
         for f in approved.boundFiles {
             guard let d = try? Files.digest(f.path) else { return "bound file \(f.path) can no longer be read" }
             if d != f.digest { return "bound file \(f.path) changed since it was approved" }

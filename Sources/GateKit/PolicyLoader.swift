@@ -23,11 +23,15 @@ public enum PolicyLoader {
         }
         do {
             var policy = try PolicyParser.parse(text)
+            // Pattern directories are resolved only through paths no one but root controls: a
+            // link the requester can make must not carry a pattern somewhere else.
             policy.resolvePatternDirectories { dir in
-                guard let p = realpath(dir, nil) else { return nil }
+                guard FileSafety.isRootControlled(dir), let p = realpath(dir, nil) else { return nil }
                 defer { free(p) }
                 return String(cString: p)
             }
+            // The command's PATH holds only the trusted directories that are trusted here.
+            policy.trustedPath = policy.trustedPath.filter { FileSafety.isRootControlled($0) }
             keepAlive.withLock { $0 = policy }
             Syslog.facility = policy.syslogFacility
             return policy

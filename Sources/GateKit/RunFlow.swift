@@ -40,14 +40,14 @@ public struct RunFlow {
     /// Runs the flow; returns the exit status for gate (the child's, when it ran).
     public func run() throws -> Int32 {
         let policy: Policy
-        let captured: Intent
-        let aliases: [String]
+        let capture: IntentCapture.Captured
         do {
             policy = try PolicyLoader.load(environment.policyPath)
-            (captured, aliases) = try IntentCapture.capture(argv: options.argv, identity: identity, trustedPath: policy.trustedPath)
+            capture = try IntentCapture.capture(argv: options.argv, identity: identity, trustedPath: policy.trustedPath)
         } catch let f as GateFailure {
             throw refuse(f, code: f.exitCode == ExitCode.config ? "config" : "not-runnable")
         }
+        let captured = capture.intent, aliases = capture.aliases, file = capture.file
         let intent = captured
         let digest = IntentDigest(intent)
         let decision = policy.decide(MatchContext(intent: intent, trustedAliases: aliases, environment: { System.env($0) }))
@@ -55,15 +55,18 @@ public struct RunFlow {
         let child = EnvironmentReset.childEnvironment(Spawner.environmentVariables(), policy: policy, options: decision.options)
 
         if options.breakGlass {
-            return try breakGlass(intent: intent, digest: digest, decision: decision, policy: policy, child: child)
+            return try breakGlass(intent: intent, digest: digest, decision: decision, policy: policy, child: child, file: file)
         }
         switch decision.action {
         case .deny(let message):
             let text = "denied by policy (\(decision.rule))" + (message.map { ": \($0)" } ?? "")
             throw refuse(.denied(text), code: "policy-deny", intent: intent, digest: digest)
         case .allow:
-            return try start(Launch(intent: intent, digest: digest, request: runID.compact, rule: decision.rule, policy: policy,
-                                    ruleOptions: decision.options, environment: child))
+            var launch = Launch(intent: intent, digest: digest, request: runID.compact, rule: decision.rule, policy: policy,
+                                ruleOptions: decision.options, environment: child, file: file)
+            // A rule that pins the executable's digest has it checked again just before exec.
+            launch.pinned = decision.line.flatMap { l in policy.rules.first { $0.line == l } }?.conditions.executableDigest != nil
+            return try start(launch)
         case .require(let requirements):
             if decision.options.reasonRequired && options.reason.trimmingASCIIWhitespace().isEmpty {
                 throw refuse(.denied("the policy (\(decision.rule)) requires a reason for this command", hint: "gate --reason \"why\" -- …"),
@@ -83,7 +86,7 @@ public struct RunFlow {
                                       requestID: nil, intentDigest: digest, now: System.nowSeconds())
             check.approvalTTL = decision.options.approvalTTL
             var launch = Launch(intent: intent, digest: digest, request: runID.compact, rule: decision.rule, policy: policy,
-                                ruleOptions: decision.options, environment: child)
+                                ruleOptions: decision.options, environment: child, file: file)
             if !options.tokens.isEmpty { return try runWithGivenTokens(check, launch: launch) }
             let described: (context: JSON, blobs: [(digest: [UInt8], data: [UInt8])])
             do {
@@ -135,7 +138,7 @@ public struct RunFlow {
     /// reason. Runs without approval, records a loud `break-glass` entry as the start, warns, and
     /// leaves the request in `review` until an approver signs an after-review (`gate review`).
     private func breakGlass(intent: Intent, digest: IntentDigest, decision: PolicyDecision, policy: Policy,
-                            child: [EnvironmentReset.Variable]) throws -> Int32 {
+                            child: [EnvironmentReset.Variable], file: OpenExecutable) throws -> Int32 {
         guard decision.options.breakGlass else {
             throw refuse(.denied("break-glass is not permitted for this command (\(decision.rule))"), code: "break-glass-refused",
                          intent: intent, digest: digest)
@@ -149,7 +152,7 @@ public struct RunFlow {
                                    rule: decision.rule, requirements: decision.requirements, policyDigest: policy.digest,
                                    status: .review, requesterPID: getpid())
         var launch = Launch(intent: intent, digest: digest, request: runID.compact, rule: decision.rule, policy: policy,
-                            ruleOptions: decision.options, environment: child)
+                            ruleOptions: decision.options, environment: child, file: file)
         launch.breakGlass = record
         return try start(launch)
     }
@@ -288,7 +291,11 @@ public struct RunFlow {
         var ruleOptions: Policy.Options
         /// The child's environment (EnvironmentReset), as computed when the intent was captured.
         var environment: [EnvironmentReset.Variable]
+        /// The executable as opened and hashed at capture.
+        var file: OpenExecutable
         var approvals: [VerifiedDecision] = []
+        /// The matched rule pins the executable's digest (`digest=`): re-hashed before exec too.
+        var pinned = false
         var breakGlass: RequestRecord? = nil
         var requesterIdentity: SigningIdentity? = nil
     }
@@ -300,7 +307,16 @@ public struct RunFlow {
         let intent = launch.intent, digest = launch.digest, request = launch.request, approvals = launch.approvals
         let oldMask = Spawner.blockForwardedSignals()
         if let waiter, let sig = waiter.pendingSignal() {
-            throw GateFailure(ExitCode.tempFail, "interrupted by signal \(sig) before the command started")
+            // Withdrawn on record, as an interrupt during the wait is: its approvals must not run
+            // it later.
+            if let id = RequestID(request) {
+                try? store.write {
+                    try store.setStatus(id, .cancelled)
+                    try store.appendLedger(.cancelled, request: request, actor: identity.actor,
+                                           payload: .object([("why", .string("interrupted by signal \(sig) before the command started"))]))
+                }
+            }
+            throw GateFailure(ExitCode.tempFail, "interrupted by signal \(sig) before the command started; request withdrawn")
         }
         // With approvals, what runs must still be what was approved: re-hash now, and derive the
         // environment again. An allowed command was captured microseconds ago; hashing it twice
@@ -308,9 +324,12 @@ public struct RunFlow {
         if !approvals.isEmpty {
             let now = EnvironmentReset.childEnvironment(Spawner.environmentVariables(), policy: launch.policy, options: launch.ruleOptions)
             let bound = try ContextCapture.boundEnvironment(now, options: launch.ruleOptions, home: environment.home)
-            if let change = try IntentCapture.recheck(intent, environment: bound) {
+            if let change = try IntentCapture.recheck(intent, file: launch.file, environment: bound) {
                 throw refuse(.denied("refusing to run: \(change)"), code: "intent-changed", intent: intent, digest: digest)
             }
+        } else if launch.pinned, (try? Files.digest(fd: launch.file.fd, path: intent.executable)) != intent.executableDigest {
+            throw refuse(.denied("refusing to run: the executable \(intent.executable) changed after it was checked against the rule's digest"),
+                         code: "intent-changed", intent: intent, digest: digest)
         }
         let payload: JSON = .object(LedgerPayload.intentFields(intent, digest: digest) + [
             ("rule", .string(launch.rule)),
@@ -356,7 +375,7 @@ public struct RunFlow {
         let began = System.monotonicNanos()
         let outcome: Result<ChildExit, GateFailure>
         do {
-            outcome = .success(try Spawner.run(path: intent.executable, argv: intent.argv,
+            outcome = .success(try Spawner.run(path: launch.file.execPath(intent.executable), argv: intent.argv,
                                                environment: launch.environment.map { $0.name + "=" + $0.value }, previousMask: oldMask))
         } catch let f as GateFailure {
             outcome = .failure(f)

@@ -61,7 +61,9 @@ enum TestKeys {
         ("allow -- echo \\*", "/bin/echo", ["echo", "*"], true),
         ("allow -- echo \\*", "/bin/echo", ["echo", "x"], false),
         ("allow -- sh -c *", "/bin/sh", ["sh", "-c", "rm -rf / && ls"], true),
-        ("allow -- python3*", "/usr/bin/python3.11", ["python3"], true),
+        ("allow -- python3*", "/usr/bin/python3.11", ["python3.11"], true),
+        // An allow matches only under the name the program sees (an rbash called bash is bash).
+        ("allow -- rbash ...", "/usr/bin/rbash", ["bash", "-c", "x"], false),
     ]
 
     @Test("argv matching", arguments: matching)

@@ -108,4 +108,21 @@ import Testing
         let kinds = try s.ledger().filter { ($0["request_id"] as? String) == compact }.compactMap { $0["kind"] as? String }
         #expect(!kinds.contains("refused"), "\(kinds)")
     }
+
+    /// An interrupt that arrives once the approvals are in but before the start withdraws the
+    /// request on record: its approvals cannot run it afterwards.
+    @Test func anInterruptBeforeTheStartWithdrawsTheRequest() throws {
+        let s = try Self.sandbox("require 2 of sre -- sh ...\n")
+        let r = try s.start(["--"] + Self.command)
+        let id = try s.waitForPending()
+        r.signal(SIGSTOP)
+        let a = try Self.token(s, id, by: "alice")
+        let b = try Self.token(s, id, by: "bob")
+        r.signal(SIGINT)
+        r.signal(SIGCONT)
+        let out = r.finish()
+        #expect(out.status == 75 && out.stdout.isEmpty, "\(out)")
+        try Self.expectRefused(s, try s.run(["--token", a, "--token", b, "--"] + Self.command), "withdrawn", code: "request-not-standing")
+        #expect(try Self.started(s) == 0)
+    }
 }

@@ -150,4 +150,78 @@ import Testing
         #expect(check.stdout.contains(":2: warning:") && check.stdout.contains("'..'"), "\(check.stdout)")
         #expect(check.stdout.contains(":3: warning:") && check.stdout.contains("LD_PRELOAD"), "\(check.stdout)")
     }
+
+    /// A binary whose path is swapped after approval: what runs is the approved file (it is
+    /// executed from the descriptor gate hashed), never the new one.
+    @Test func aBinarySwappedAfterApprovalDoesNotRunInItsPlace() throws {
+        let s = try Self.sandbox()
+        try s.writePolicy("approver bob user=bob key=\(try s.keygen("carol"))\ndefault deny\nrequire 1 -- \(s.path("dir/tool")) ...\n")
+        try FileManager.default.copyItem(atPath: "/usr/bin/echo", toPath: s.path("dir/tool"))
+        let requester = try s.start(["--", s.path("dir/tool"), "approved"])
+        let id = try s.waitForPending()
+        // Another binary renamed over the path (a new inode): the approved bytes are still there.
+        try FileManager.default.copyItem(atPath: "/usr/bin/id", toPath: s.path("dir/tool.new"))
+        #expect(rename(s.path("dir/tool.new"), s.path("dir/tool")) == 0)
+        #expect(try s.run(["approve", id, "--key", s.path("carol.key")]).status == 0)
+        let out = requester.finish()
+        #expect(out.status == 0 && out.stdout == "approved\n", "\(out)")
+    }
+
+    /// An `allow` applies under the name the program sees: rbash called `bash` is bash.
+    @Test func anAllowedNameDoesNotLendItsRuleToAnotherName() throws {
+        let s = try Self.sandbox()
+        try s.writePolicy("approver bob user=bob key=\(try s.keygen("carol"))\ndefault deny\nrequire 1 -- bash ...\nallow -- rbash ...\n")
+        try FileManager.default.createSymbolicLink(atPath: s.path("dir/bash"), withDestinationPath: "/usr/bin/rbash")
+        #expect(try Self.outcome(s, [s.path("dir/bash"), "-c", "touch \(s.path("ran"))"]) == .needsApproval)
+        #expect(try Self.outcome(s, ["rbash", "-c", "true"]) == .runs)
+    }
+
+    /// A pattern's directory is resolved only through paths root controls: a link someone else
+    /// owns does not carry `allow -- DIR/*` to /usr/bin.
+    @Test func aPatternDirectoryLinkedBySomeoneElseIsNotFollowed() throws {
+        let s = try Self.sandbox()
+        try FileManager.default.createSymbolicLink(atPath: s.path("tools"), withDestinationPath: "/usr/bin")
+        #expect(lchown(s.path("tools"), 65534, 65534) == 0)
+        try s.writePolicy("approver bob user=bob key=\(try s.keygen("carol"))\ndefault deny\nrequire 1 -- /usr/bin/* ...\nallow -- \(s.path("tools"))/* ...\n")
+        #expect(try Self.outcome(s, ["/usr/bin/touch", s.path("ran")]) == .needsApproval)
+        // Owned by root, the same link is the administrator's statement and is followed.
+        #expect(lchown(s.path("tools"), 0, 0) == 0)
+        #expect(try Self.outcome(s, ["/usr/bin/true"]) == .runs)
+    }
+
+    /// A trusted-path directory that others can write is left out of the command's PATH too.
+    @Test func anUntrustedDirectoryIsNotOnTheCommandsPATH() throws {
+        let s = try Self.sandbox()
+        try FileManager.default.createDirectory(atPath: s.path("open"), withIntermediateDirectories: true)
+        chmod(s.path("open"), 0o777)
+        try s.writePolicy("allow -- /usr/bin/printenv PATH\ntrusted-path \(s.path("open")):/usr/bin:/bin\n")
+        let r = try s.run(["--", "/usr/bin/printenv", "PATH"])
+        #expect(r.status == 0 && r.stdout == "/usr/bin:/bin\n", "\(r)")
+    }
+
+    /// `#!` lines gate cannot follow exactly are refused, not guessed at.
+    @Test func shebangLinesAreReadAsTheKernelReadsThem() throws {
+        let s = try Self.sandbox()
+        try s.writePolicy("approver bob user=bob key=\(try s.keygen("carol"))\ndefault require 1\n")
+        try FileManager.default.copyItem(atPath: "/usr/bin/dash", toPath: s.path("dir/int"))
+        let scripts = [
+            "cr": "#!\(s.path("dir/int"))\r\necho body\n",
+            "assign": "#!/usr/bin/env -S PATH=\(s.path("dir")):/usr/bin true\n",
+            "quoted": "#!/usr/bin/env -S \"int\"\n",
+            "dollar": "#!/usr/bin/env -S ${HOME}/x\n",
+            "launcher": "#!/usr/bin/nohup \(s.path("dir/int"))\n",
+        ]
+        for (name, text) in scripts {
+            try s.write("dir/\(name)", text, mode: 0o755)
+            let r = try s.run(["--timeout", "1s", "--", s.path("dir/\(name)")])
+            #expect(r.status == 126 && r.stderr.hasPrefix("gate: error: "), "\(name): \(r)")
+        }
+        // A dynamically linked binary's loader is bound and shown.
+        let requester = try s.start(["--", "/usr/bin/true"])
+        let id = try s.waitForPending()
+        let show = try s.run(["show", id, "--no-pager"]).stdout
+        #expect(show.contains("interpreter /usr/lib64/ld-linux") || show.contains("interpreter /lib64/ld-linux"), "\(show)")
+        requester.signal(SIGINT)
+        _ = requester.finish()
+    }
 }
