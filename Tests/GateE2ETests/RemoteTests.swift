@@ -246,4 +246,22 @@ import Testing
         let approverLog = try rig.s.run(["log", "--json"], env: rig.approverEnv("alice")).stdout
         #expect(approverLog.contains("\"kind\":\"refused\"") && approverLog.contains("not-pending"), "\(approverLog)")
     }
+
+    /// Issue 11: a token presented with --token is checked against its request on the gate
+    /// server too: a denial recorded there (and nowhere on this host) denies.
+    @Test func aPresentedTokenForARequestDeniedOnTheServerIsRefused() throws {
+        let rig = try RemoteRig()
+        let requester = try rig.request(["/bin/printf", "x"])
+        let id = try rig.waitForPending(requester)
+        // The requester files on the server, then on its own host: kill it once both hold it.
+        _ = try rig.s.waitForPending()
+        requester.signal(SIGKILL)
+        _ = requester.finish()
+        let a = try rig.s.run(["approve", id, "--print-token"], env: rig.approverEnv("alice"))
+        #expect(a.status == 0, "\(a.stderr)")
+        #expect(try rig.deny(id, as: "carol", reason: "no").status == 0)
+        let r = try rig.s.run(["--token", a.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "--", "/bin/printf", "x"], env: rig.requesterEnv)
+        #expect(r.status == 77 && r.stdout.isEmpty && r.stderr.contains("denied"), "\(r)")
+        #expect(try rig.s.lastEntry().payload["code"] as? String == "denied")
+    }
 }
