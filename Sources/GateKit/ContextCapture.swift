@@ -13,7 +13,7 @@ public enum ContextCapture {
     /// pre-issued tokens alike), so the digest an approver signs and the one checked before exec
     /// cover the same things.
     public static func bind(_ captured: Intent, options: Policy.Options, child: [EnvironmentReset.Variable],
-                            home: String) throws -> Intent {
+                            file: OpenExecutable? = nil, home: String) throws -> Intent {
         // Files: hashed now, re-hashed before exec (IntentCapture.recheck).
         var files: [Intent.BoundFile] = []
         for target in options.bindFiles {
@@ -27,7 +27,7 @@ public enum ContextCapture {
             }
         }
         let childPATH = child.first { $0.name == "PATH" }?.value ?? ""
-        for step in try Interpreters.chain(of: captured.executable, cwd: captured.cwd, childPATH: childPATH)
+        for step in try Interpreters.chain(of: captured.executable, fd: file?.fd, cwd: captured.cwd, childPATH: childPATH)
         where !files.contains(where: { $0.path == step.path }) {
             files.append(Intent.BoundFile(path: step.path, digest: step.digest))
         }

@@ -26,11 +26,16 @@ public enum Interpreters {
 
     /// The interpreters `executable` runs under, outermost first; empty for a static binary.
     /// `childPATH` is the PATH the command will have, for `env NAME`.
-    public static func chain(of executable: String, cwd: String, childPATH: String) throws -> [Step] {
+    /// `fd`: the executable as opened at capture (OpenExecutable), read instead of the path for
+    /// the first step, so that what is bound belongs to the file that runs.
+    public static func chain(of executable: String, fd: Int32? = nil, cwd: String, childPATH: String) throws -> [Step] {
         var out: [Step] = []
         var current = executable
+        var first = fd
         for _ in 0..<5 {
-            switch try header(current) {
+            let kind = try first.map { try header(fd: $0, path: current) } ?? header(current)
+            first = nil
+            switch kind {
             case .other:
                 return out
             case .elf(let loader):
@@ -48,9 +53,20 @@ public enum Interpreters {
                     guard let argument else { return out }  // env alone prints the environment
                     let command = try envCommand(argument, script: current)
                     let found = command.contains("/") ? Paths.absolute(command, cwd: cwd) : try lookUp(command, in: childPATH, cwd: cwd, script: current)
+                    if launchers.contains(Paths.basename(try realPath(found, of: current))) {
+                        throw refusal(current, "its #! line runs \(found), a launcher of other programs; gate does not follow it (name the real interpreter)")
+                    }
                     out.append(Step(path: found, digest: try digest(found, of: current)))
                     current = found
                 } else {
+                    // An interpreter may run a file its argument names (a copy of env or nohup
+                    // under another name does): every word of the argument that names a file
+                    // is bound too.
+                    for word in (argument ?? "").split(whereSeparator: { $0 == " " || $0 == "\t" }) {
+                        let named = Paths.absolute(String(word), cwd: cwd)
+                        guard let info = Files.info(named), info.isRegular, !out.contains(where: { $0.path == named }) else { continue }
+                        out.append(Step(path: named, digest: try digest(named, of: current)))
+                    }
                     current = path
                 }
             }
@@ -69,8 +85,16 @@ public enum Interpreters {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw refusal(path, "cannot read it: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
+        return try header(fd: fd, path: path)
+    }
+
+    static func header(fd: Int32, path: String) throws -> Header {
         var buf = [UInt8](repeating: 0, count: firstLineLimit)
-        let n = read(fd, &buf, buf.count)
+        let n = pread(fd, &buf, buf.count, 0)
+        if n >= 2 && buf[0] == 0x23 && buf[1] == 0x21 && n == firstLineLimit && !buf.contains(0x0a) {
+            // The kernel cuts such a line where gate cannot follow it exactly.
+            throw refusal(path, "its #! line does not end within \(firstLineLimit) bytes")
+        }
         guard n >= 4 else { return n >= 2 && buf[0] == 0x23 && buf[1] == 0x21 ? try script(buf[2..<max(2, n)], path) : .other }
         if buf[0] == 0x7f && buf[1] == 0x45 && buf[2] == 0x4c && buf[3] == 0x46 { return .elf(loader: try elfInterpreter(fd, path)) }
         if buf[0] == 0x23 && buf[1] == 0x21 { return try script(buf[2..<n], path) }
@@ -104,7 +128,8 @@ public enum Interpreters {
         if words.first == "-S" { words.removeFirst() } else if words.first?.hasPrefix("-S") == true { words[0].removeFirst(2) }
         else if argument.hasPrefix("-") { throw refusal(script, "its '#!… env \(argument)' line uses an env option gate does not follow") }
         else { words = [argument] }
-        guard let name = words.first, !name.isEmpty,
+        // One command and nothing else: further words could name files it runs, unbound.
+        guard words.count == 1, let name = words.first, !name.isEmpty,
               !name.contains(where: { "=\"'\\$`-".contains($0) }), !words.dropFirst().contains(where: { $0.contains(where: { "\"'\\$`".contains($0) }) }) else {
             throw refusal(script, "cannot tell exactly which command its '#!… env \(argument)' line runs (assignments, options, quotes, escapes and variables are not followed)")
         }
@@ -115,7 +140,17 @@ public enum Interpreters {
     static func elfInterpreter(_ fd: Int32, _ path: String) throws -> String? {
         var h = [UInt8](repeating: 0, count: 64)
         guard pread(fd, &h, 64, 0) >= 52 else { return nil }
-        let is64 = h[4] == 2, little = h[5] == 1
+        // The kernel reads the header as its own format and decides by e_machine, whatever
+        // e_ident's class and byte-order bytes say: so does gate (x86-64 and AArch64 as 64-bit,
+        // i386 and ARM as 32-bit, little-endian; another machine cannot run here).
+        let little = true
+        let machine = Int(h[18]) | Int(h[19]) << 8
+        let is64: Bool
+        switch machine {
+        case 62, 183: is64 = true
+        case 3, 40: is64 = false
+        default: return nil
+        }
         func int(_ b: [UInt8], _ at: Int, _ size: Int) -> Int {
             var v = 0
             for i in 0..<size { v |= Int(b[at + (little ? i : size - 1 - i)]) << (8 * i) }
@@ -124,14 +159,14 @@ public enum Interpreters {
         let phoff = is64 ? int(h, 32, 8) : int(h, 28, 4)
         let phentsize = is64 ? int(h, 54, 2) : int(h, 42, 2)
         let phnum = is64 ? int(h, 56, 2) : int(h, 44, 2)
-        guard phentsize >= (is64 ? 56 : 32), phnum <= 4096, phoff > 0 else { return nil }
+        guard phentsize >= (is64 ? 56 : 32), phentsize <= 4096, phnum <= 4096, phoff >= 0, phoff < 1 << 40 else { return nil }
         var ph = [UInt8](repeating: 0, count: phentsize)
         for i in 0..<phnum {
             guard pread(fd, &ph, phentsize, off_t(phoff + i * phentsize)) == phentsize else { return nil }
             guard int(ph, 0, 4) == 3 else { continue }  // PT_INTERP
             let offset = is64 ? int(ph, 8, 8) : int(ph, 4, 4)
             let size = is64 ? int(ph, 32, 8) : int(ph, 16, 4)
-            guard size > 1, size <= 4096 else { throw refusal(path, "its ELF loader name is malformed") }
+            guard size > 1, size <= 4096, offset >= 0, offset < 1 << 40 else { throw refusal(path, "its ELF loader name is malformed") }
             var name = [UInt8](repeating: 0, count: size)
             guard pread(fd, &name, size, off_t(offset)) == size else { throw refusal(path, "its ELF loader name cannot be read") }
             let bytes = name.prefix { $0 != 0 }

@@ -39,6 +39,10 @@ public struct RunFlow {
 
     /// Runs the flow; returns the exit status for gate (the child's, when it ran).
     public func run() throws -> Int32 {
+        if System.inInitialUserNamespace() == false {
+            throw refuse(.denied("gate does not run commands inside a user namespace: there the user it would record and check is whatever the namespace maps",
+                                 hint: "run gate outside unshare/rootless containers"), code: "user-namespace")
+        }
         let policy: Policy
         let capture: IntentCapture.Captured
         do {
@@ -54,6 +58,12 @@ public struct RunFlow {
         // What reaches the command: only what the policy keeps (sudo's env_reset).
         let child = EnvironmentReset.childEnvironment(Spawner.environmentVariables(), policy: policy, options: decision.options)
 
+        // Without approval, a program runs only from where the policy's match put it: argv[0]
+        // spelled through a directory the requester controls (a link to /usr/bin/python3 beside
+        // a pyvenv.cfg) lets the program read that directory as its own.
+        if options.breakGlass || decision.action == .allow, let why = Self.strayDirectory(options.argv[0], canonical: intent.executable, cwd: intent.cwd) {
+            throw refuse(.denied(why, hint: "call it by its own path or through the trusted PATH"), code: "name-mismatch", intent: intent, digest: digest)
+        }
         if options.breakGlass {
             return try breakGlass(intent: intent, digest: digest, decision: decision, policy: policy, child: child, file: file)
         }
@@ -78,7 +88,7 @@ public struct RunFlow {
             }
             // The rule's bound files and variables become part of what is approved.
             let intent: Intent
-            do { intent = try ContextCapture.bind(captured, options: decision.options, child: child, home: environment.home) } catch let f as GateFailure {
+            do { intent = try ContextCapture.bind(captured, options: decision.options, child: child, file: file, home: environment.home) } catch let f as GateFailure {
                 throw refuse(f, code: f.exitCode == ExitCode.config ? "config" : "bind-failed", intent: captured, digest: digest)
             }
             let digest = IntentDigest(intent)
@@ -155,6 +165,17 @@ public struct RunFlow {
                             ruleOptions: decision.options, environment: child, file: file)
         launch.breakGlass = record
         return try start(launch)
+    }
+
+    /// Why argv[0] points the program at a directory that is neither its own nor root's, if it does.
+    static func strayDirectory(_ argv0: String, canonical: String, cwd: String) -> String? {
+        guard argv0.contains("/") else { return nil }
+        let spelledDir = Paths.parent(of: Paths.absolute(argv0, cwd: cwd))
+        guard let real = realpath(spelledDir, nil) else { return nil }
+        let dir = String(cString: real)
+        free(real)
+        if dir == Paths.parent(of: canonical) || FileSafety.isRootControlled(dir) { return nil }
+        return "'\(argv0)' is \(canonical) called from \(dir), a directory that is neither its own nor root's: an allowed program does not run from there"
     }
 
     /// `--token`/`GATE_TOKEN`: the tokens must all name one request, which must stand on this
@@ -327,7 +348,8 @@ public struct RunFlow {
             if let change = try IntentCapture.recheck(intent, file: launch.file, environment: bound) {
                 throw refuse(.denied("refusing to run: \(change)"), code: "intent-changed", intent: intent, digest: digest)
             }
-        } else if launch.pinned, (try? Files.digest(fd: launch.file.fd, path: intent.executable)) != intent.executableDigest {
+        } else if launch.pinned, (try? Files.digest(fd: launch.file.fd, path: intent.executable)) != intent.executableDigest
+                    || (!launch.file.isELF && (try? Files.digest(intent.executable)) != intent.executableDigest) {
             throw refuse(.denied("refusing to run: the executable \(intent.executable) changed after it was checked against the rule's digest"),
                          code: "intent-changed", intent: intent, digest: digest)
         }

@@ -3,6 +3,22 @@ import Glibc
 /// Thin, typed access to the process environment and the host, so the rest of GateKit reads like
 /// the logic it is.
 public enum System {
+    /// Whether this process is in the initial user namespace. In another one (`unshare -Ur`,
+    /// which needs no privilege) getuid() and file owners are whatever its maps say: the
+    /// requester could claim to be root or any user, and root's directories look like nobody's.
+    /// nil when it cannot be told (no /proc).
+    public static func inInitialUserNamespace() -> Bool? {
+        let fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buf = [UInt8](repeating: 0, count: 256)
+        let n = read(fd, &buf, buf.count)
+        guard n > 0 else { return nil }
+        let fields = buf[0..<n].split(whereSeparator: { $0 == 0x20 || $0 == 0x0a || $0 == 0x09 })
+        return fields.count == 3 && fields[0].elementsEqual("0".utf8) && fields[1].elementsEqual("0".utf8)
+            && fields[2].elementsEqual("4294967295".utf8)
+    }
+
     public static func env(_ name: String) -> String? {
         guard let v = getenv(name) else { return nil }
         return String(cString: v)

@@ -224,4 +224,71 @@ import Testing
         requester.signal(SIGINT)
         _ = requester.finish()
     }
+
+    /// Second attack: more #! lines gate cannot follow exactly, and files an interpreter's
+    /// argument names.
+    @Test func shebangArgumentsAndLongLinesAreBoundOrRefused() throws {
+        let s = try Self.sandbox()
+        try s.writePolicy("approver bob user=bob key=\(try s.keygen("carol"))\ndefault require 1\n")
+        let scripts = [
+            "long": "#!/usr/bin/env ./" + String(repeating: "A", count: 300) + "\necho x\n",
+            "twowords": "#!/usr/bin/env -S sh ./evil\n",
+            "envlauncher": "#!/usr/bin/env -S nohup\n",
+        ]
+        for (name, text) in scripts {
+            try s.write("dir/\(name)", text, mode: 0o755)
+            let r = try s.run(["--timeout", "1s", "--", s.path("dir/\(name)")], cwd: s.path("dir"))
+            #expect(r.status == 126 && r.stderr.hasPrefix("gate: error: "), "\(name): \(r)")
+        }
+        // A copy of env under another name runs the file its argument names: that file is bound.
+        try FileManager.default.copyItem(atPath: "/usr/bin/env", toPath: s.path("dir/e"))
+        try s.write("dir/s", "#!\(s.path("dir/e")) \(s.path("dir/evil"))\n", mode: 0o755)
+        try s.write("dir/evil", "#!/bin/sh\necho v1\n", mode: 0o755)
+        let id = try s.abandonedRequest([s.path("dir/s")])
+        let token = try s.run(["approve", id, "--key", s.path("carol.key"), "--print-token"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try s.write("dir/evil", "#!/bin/sh\necho PWNED\n", mode: 0o755)
+        let r = try s.run(["--token", token, "--", s.path("dir/s")])
+        #expect(r.status == 77 && !r.stdout.contains("PWNED"), "\(r)")
+    }
+
+    /// The kernel reads an ELF header by e_machine, whatever its class and byte-order bytes
+    /// say: a flipped byte-order byte does not hide the loader from gate.
+    @Test func anELFLoaderIsFoundWhateverTheIdentBytesSay() throws {
+        let s = try Self.sandbox()
+        try s.writePolicy("approver bob user=bob key=\(try s.keygen("carol"))\ndefault require 1\n")
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "/usr/bin/true")))
+        bytes[5] = 2  // EI_DATA: big-endian
+        FileManager.default.createFile(atPath: s.path("dir/t"), contents: Data(bytes), attributes: [.posixPermissions: 0o755])
+        let requester = try s.start(["--", s.path("dir/t")])
+        let id = try s.waitForPending()
+        let show = try s.run(["show", id, "--no-pager"]).stdout
+        #expect(show.contains("interpreter /lib64/ld-linux") || show.contains("interpreter /usr/lib64/ld-linux"), "\(show)")
+        requester.signal(SIGINT)
+        _ = requester.finish()
+    }
+
+    /// In a user namespace the user gate would record is whatever the namespace maps: refused.
+    @Test func gateRefusesToRunInsideAUserNamespace() throws {
+        let s = try Self.sandbox()
+        try s.writePolicy("allow -- /usr/bin/true\n")
+        let probe = try Spawned.run(["unshare", "-Ur", "true"])
+        guard probe.status == 0 else { return }  // user namespaces are off on this kernel: nothing to refuse
+        let r = try Spawned.run(["unshare", "-Ur", Sandbox.binary, "--", "/usr/bin/true"], env: s.env)
+        #expect(r.status == 77 && r.stderr.contains("user namespace"), "\(r)")
+    }
+
+    /// Without approval, argv[0] may not point the program at a directory the requester
+    /// controls (python reads pyvenv.cfg and .pth files beside the path it was called by).
+    @Test func anAllowedProgramDoesNotRunFromTheRequestersDirectory() throws {
+        let s = try Self.sandbox()
+        try FileManager.default.createSymbolicLink(atPath: s.path("dir/python3"), withDestinationPath: "/usr/bin/python3")
+        // The tests run as root: a directory of another user's stands for the requester's.
+        #expect(chown(s.path("dir"), 65534, 65534) == 0)
+        try s.writePolicy("allow -- python3 ...\n")
+        let r = try s.run(["--", s.path("dir/python3"), "-c", "print('hi')"])
+        #expect(r.status == 77 && r.stdout.isEmpty && r.stderr.contains("neither its own nor root's"), "\(r)")
+        #expect(try s.lastEntry().payload["code"] as? String == "name-mismatch")
+        #expect(try s.run(["--", "python3", "-c", "print('hi')"]).stdout == "hi\n")
+        #expect(try s.run(["--", "/usr/bin/python3", "-c", "print('hi')"]).stdout == "hi\n")
+    }
 }
