@@ -36,16 +36,25 @@ public enum FileSafety {
         return rootControlledComponents(dir, follow: false) && rootControlledComponents(canonical, follow: true)
     }
 
+    /// Each prefix of `path` (which is absolute), stat'ed in place in one C buffer: this runs
+    /// for every trusted directory on every command, and String slicing cost ~0.3 M instructions.
     private static func rootControlledComponents(_ path: String, follow: Bool) -> Bool {
-        var prefixes = ["/"]
-        var current = ""
-        for part in path.split(separator: "/") { current += "/" + part; prefixes.append(current) }
-        for i in prefixes.indices {
+        var buf = Array(path.utf8CString)
+        let end = buf.count - 1  // the NUL
+        var i = 0
+        while i <= end {
+            guard i == end || buf[i] == 0x2f else { i += 1; continue }
+            let saved = buf[i]
+            let cut = i == 0 ? 1 : i  // "/" itself, then each "/a", "/a/b", …
+            let keep = buf[cut]
+            buf[cut] = 0
             var st = stat()
-            guard (follow ? stat(prefixes[i], &st) : lstat(prefixes[i], &st)) == 0, st.st_uid == 0 else { return false }
-            if st.st_mode & S_IFMT == S_IFLNK { continue }
-            let last = i == prefixes.count - 1
-            if st.st_mode & 0o022 != 0 && (last || st.st_mode & 0o1000 == 0) { return false }
+            let rc = follow ? stat(buf, &st) : lstat(buf, &st)
+            buf[cut] = keep
+            buf[i] = saved
+            guard rc == 0, st.st_uid == 0 else { return false }
+            if st.st_mode & S_IFMT != S_IFLNK, st.st_mode & 0o022 != 0 && (i == end || st.st_mode & 0o1000 == 0) { return false }
+            i += 1
         }
         return true
     }
