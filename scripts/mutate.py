@@ -81,7 +81,7 @@ MUTATIONS = [
     ("bare names match outside trusted directories", "Sources/GateKit/ExecutableResolver.swift",
      [("if trusted.contains(dir), !aliases.contains(here) {", "if !aliases.contains(here) {")]),
     ("a directory others can write counts as root-controlled", "Sources/GateKit/FileSafety.swift",
-     [("            if st.st_mode & 0o022 != 0 && (last || st.st_mode & 0o1000 == 0) { return false }\n", "")]),
+     [("            if st.st_mode & S_IFMT != S_IFLNK, st.st_mode & 0o022 != 0 && (i == end || st.st_mode & 0o1000 == 0) { return false }\n", "")]),
     ("the child inherits gate's whole environment", "Sources/GateKit/RunFlow.swift",
      [("environment: launch.environment.map { $0.name + \"=\" + $0.value }, previousMask: oldMask",
        "environment: Spawner.environmentVariables().map { $0.name + \"=\" + $0.value }, previousMask: oldMask")]),
