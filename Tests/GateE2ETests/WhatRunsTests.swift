@@ -216,6 +216,19 @@ import Testing
             let r = try s.run(["--timeout", "1s", "--", s.path("dir/\(name)")])
             #expect(r.status == 126 && r.stderr.hasPrefix("gate: error: "), "\(name): \(r)")
         }
+        // An interpreter name that is not UTF-8: read as text it would name another file (a
+        // decoy named with U+FFFD), while the kernel runs the one with the raw byte.
+        let made = try Spawned.run(["python3", "-c", """
+            import os, shutil
+            d = os.fsencode('\(s.path("dir"))')
+            shutil.copy('/usr/bin/dash', d + b'/int\\xff')
+            shutil.copy('/usr/bin/dash', os.fsencode('\(s.path("dir"))/int\u{FFFD}'))
+            open(d + b'/raw', 'wb').write(b'#!' + d + b'/int\\xff\\necho body\\n')
+            os.chmod(d + b'/raw', 0o755)
+            """])
+        #expect(made.status == 0, "\(made.stderr)")
+        let raw = try s.run(["--timeout", "1s", "--", s.path("dir/raw")])
+        #expect(raw.status == 126 && raw.stderr.contains("cannot name exactly"), "\(raw)")
         // A dynamically linked binary's loader is bound and shown.
         let requester = try s.start(["--", "/usr/bin/true"])
         let id = try s.waitForPending()
