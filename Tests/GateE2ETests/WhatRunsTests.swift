@@ -229,6 +229,13 @@ import Testing
         #expect(made.status == 0, "\(made.stderr)")
         let raw = try s.run(["--timeout", "1s", "--", s.path("dir/raw")])
         #expect(raw.status == 126 && raw.stderr.contains("cannot name exactly"), "\(raw)")
+        // env -S reads quotes; gate does not: a decoy named with the quotes themselves would be
+        // bound while env runs ./int. Refused for the quote, whatever files exist.
+        try FileManager.default.createDirectory(atPath: s.path("dir/\"."), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: "/usr/bin/dash", toPath: s.path("dir/\"./int\""))
+        try s.write("dir/quoted2", "#!/usr/bin/env -S \"./int\"\necho body\n", mode: 0o755)
+        let quoted = try s.run(["--timeout", "1s", "--", s.path("dir/quoted2")], cwd: s.path("dir"))
+        #expect(quoted.status == 126 && quoted.stderr.contains("cannot tell exactly"), "\(quoted)")
         // A dynamically linked binary's loader is bound and shown.
         let requester = try s.start(["--", "/usr/bin/true"])
         let id = try s.waitForPending()
