@@ -12,8 +12,9 @@ public enum ContextCapture {
     /// lacks (as empty). Done for every run a rule requires approval for (requests and
     /// pre-issued tokens alike), so the digest an approver signs and the one checked before exec
     /// cover the same things.
+    /// Also returns the interpreters' paths (bound files too), for `describe` to label them.
     public static func bind(_ captured: Intent, options: Policy.Options, child: [EnvironmentReset.Variable],
-                            file: OpenExecutable? = nil, home: String) throws -> Intent {
+                            file: OpenExecutable? = nil, home: String) throws -> (intent: Intent, interpreters: [String]) {
         // Files: hashed now, re-hashed before exec (IntentCapture.recheck).
         var files: [Intent.BoundFile] = []
         for target in options.bindFiles {
@@ -27,15 +28,16 @@ public enum ContextCapture {
             }
         }
         let childPATH = child.first { $0.name == "PATH" }?.value ?? ""
-        for step in try Interpreters.chain(of: captured.executable, fd: file?.fd, cwd: captured.cwd, childPATH: childPATH)
-        where !files.contains(where: { $0.path == step.path }) {
+        let interpreters = try Interpreters.chain(of: captured.executable, fd: file?.fd, cwd: captured.cwd, childPATH: childPATH)
+        for step in interpreters where !files.contains(where: { $0.path == step.path }) {
             files.append(Intent.BoundFile(path: step.path, digest: step.digest))
         }
         let variables = try boundEnvironment(child, options: options, home: home)
         // Through the initialiser, which puts both lists in their canonical (byte) order.
-        return Intent(argv: captured.argv, executable: captured.executable, executableDigest: captured.executableDigest,
-                      cwd: captured.cwd, user: captured.user, uid: captured.uid, agent: captured.agent, host: captured.host,
-                      boundFiles: files, boundEnvironment: variables)
+        let intent = Intent(argv: captured.argv, executable: captured.executable, executableDigest: captured.executableDigest,
+                            cwd: captured.cwd, user: captured.user, uid: captured.uid, agent: captured.agent, host: captured.host,
+                            boundFiles: files, boundEnvironment: variables)
+        return (intent, interpreters.map(\.path))
     }
 
     /// The child's environment as the intent binds it: each variable's value, or its keyed hash
@@ -53,15 +55,15 @@ public enum ContextCapture {
     /// What is stored with a request for the approver: `{"ticket", "environment": [...],
     /// "providers": [...]}`, and the providers' outputs keyed by their BLAKE2b-256 digest.
     public static func describe(_ intent: Intent, options: Policy.Options, policy: Policy, ticket: String,
-                                child: [EnvironmentReset.Variable], trustedAliases: [String],
+                                child: [EnvironmentReset.Variable], trustedAliases: [String], interpreters: [String],
                                 home: String) throws -> (context: JSON, blobs: [(digest: [UInt8], data: [UInt8])]) {
         let redactor = try RedactionKey.load(home: home)
         // The child's environment, for display and for a server's env: conditions; never a
         // secret in clear.
         var environment: [JSON] = []
-        for (name, value) in child.map({ ($0.name, $0.value) }) {
-            let shown = redactor.shown(name: name, value: value)
-            environment.append(.object([("name", .string(name)), ("value", .string(shown.value)), ("redacted", .bool(shown.redacted))]))
+        for v in child {
+            let shown = redactor.shown(name: v.name, value: v.value)
+            environment.append(.object([("name", .string(v.name)), ("value", .string(shown.value)), ("redacted", .bool(shown.redacted))]))
         }
 
         var providers: [JSON] = []
@@ -106,12 +108,10 @@ public enum ContextCapture {
             }
             providers.append(.object(fields))
         }
-        // Which bound files are the interpreters of a #! script, for the approver's eyes.
-        let childPATH = child.first { $0.name == "PATH" }?.value ?? ""
-        let interpreters = (try? Interpreters.chain(of: intent.executable, cwd: intent.cwd, childPATH: childPATH)) ?? []
+        // Which bound files are interpreters, for the approver's eyes.
         let context: JSON = .object([("ticket", .string(ticket)), ("environment", .array(environment)), ("providers", .array(providers)),
                                      ("executable_aliases", .array(trustedAliases.map(JSON.string))),
-                                     ("interpreters", .array(interpreters.map { .string($0.path) }))])
+                                     ("interpreters", .array(interpreters.map(JSON.string)))])
         return (context, blobs)
     }
 

@@ -64,11 +64,10 @@ public enum ExecutableResolver {
     }
 
     static func realDirectory(_ dir: String, for spelled: String) throws -> String {
-        guard let p = realpath(dir, nil) else {
+        guard let real = Paths.real(dir) else {
             throw GateFailure(ExitCode.notFound, "\(spelled): cannot resolve \(dir): \(String(cString: strerror(errno)))")
         }
-        defer { free(p) }
-        return String(cString: p)
+        return real
     }
 
     /// The target of a symbolic link, nil when `path` is not one.
@@ -99,9 +98,7 @@ struct TrustedDirectories {
     init(_ dirs: [String]) {
         var set: [String] = []
         for dir in dirs {
-            guard let p = realpath(dir, nil) else { continue }
-            let real = String(cString: p)
-            free(p)
+            guard let real = Paths.real(dir) else { continue }
             // The loaded policy's trusted path holds only root-controlled directories already
             // (PolicyLoader filters it with FileSafety.isRootControlled).
             guard let info = Files.info(real), info.isDirectory else { continue }

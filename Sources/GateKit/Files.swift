@@ -112,6 +112,13 @@ public struct FileError: Error, CustomStringConvertible {
 }
 
 public enum Paths {
+    /// realpath(3): every link followed, no `.`, `..` or `//`; nil (errno set) when it fails.
+    public static func real(_ path: String) -> String? {
+        guard let p = realpath(path, nil) else { return nil }
+        defer { free(p) }
+        return String(cString: p)
+    }
+
     public static func parent(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         if slash == path.startIndex { return "/" }

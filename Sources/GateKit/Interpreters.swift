@@ -191,9 +191,8 @@ public enum Interpreters {
     }
 
     static func realPath(_ path: String, of script: String) throws -> String {
-        guard let p = realpath(path, nil) else { throw refusal(script, "its interpreter \(path) does not exist") }
-        defer { free(p) }
-        return String(cString: p)
+        guard let real = Paths.real(path) else { throw refusal(script, "its interpreter \(path) does not exist") }
+        return real
     }
 
     static func refusal(_ path: String, _ why: String) -> GateFailure {

@@ -25,11 +25,7 @@ public enum PolicyLoader {
             var policy = try PolicyParser.parse(text)
             // Pattern directories are resolved only through paths no one but root controls: a
             // link the requester can make must not carry a pattern somewhere else.
-            policy.resolvePatternDirectories { dir in
-                guard FileSafety.isRootControlled(dir), let p = realpath(dir, nil) else { return nil }
-                defer { free(p) }
-                return String(cString: p)
-            }
+            policy.resolvePatternDirectories { FileSafety.isRootControlled($0) ? Paths.real($0) : nil }
             // The command's PATH holds only the trusted directories that are trusted here.
             policy.trustedPath = policy.trustedPath.filter { FileSafety.isRootControlled($0) }
             keepAlive.withLock { $0 = policy }

@@ -87,8 +87,11 @@ public struct RunFlow {
                              code: "ticket-required", intent: intent, digest: digest)
             }
             // The rule's bound files and variables become part of what is approved.
-            let intent: Intent
-            do { intent = try ContextCapture.bind(captured, options: decision.options, child: child, file: file, home: environment.home) } catch let f as GateFailure {
+            let intent: Intent, interpreters: [String]
+            do {
+                (intent, interpreters) = try ContextCapture.bind(captured, options: decision.options, child: child, file: file,
+                                                                 home: environment.home)
+            } catch let f as GateFailure {
                 throw refuse(f, code: f.exitCode == ExitCode.config ? "config" : "bind-failed", intent: captured, digest: digest)
             }
             let digest = IntentDigest(intent)
@@ -101,7 +104,8 @@ public struct RunFlow {
             let described: (context: JSON, blobs: [(digest: [UInt8], data: [UInt8])])
             do {
                 described = try ContextCapture.describe(intent, options: decision.options, policy: policy, ticket: options.ticket,
-                                                        child: child, trustedAliases: aliases, home: environment.home)
+                                                        child: child, trustedAliases: aliases, interpreters: interpreters,
+                                                        home: environment.home)
             } catch let f as GateFailure {
                 throw refuse(f, code: f.exitCode == ExitCode.config ? "config" : "context-failed", intent: intent, digest: digest)
             }
@@ -171,9 +175,7 @@ public struct RunFlow {
     static func strayDirectory(_ argv0: String, canonical: String, cwd: String) -> String? {
         guard argv0.contains("/") else { return nil }
         let spelledDir = Paths.parent(of: Paths.absolute(argv0, cwd: cwd))
-        guard let real = realpath(spelledDir, nil) else { return nil }
-        let dir = String(cString: real)
-        free(real)
+        guard let dir = Paths.real(spelledDir) else { return nil }
         if dir == Paths.parent(of: canonical) || FileSafety.isRootControlled(dir) { return nil }
         return "'\(argv0)' is \(canonical) called from \(dir), a directory that is neither its own nor root's: an allowed program does not run from there"
     }
