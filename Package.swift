@@ -1,19 +1,34 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Module map of the product (one concept per target):
-//   CSodium, CSQLite, CZlib  system libraries, each imported by exactly one wrapper
-//   GateCrypto        typed libsodium API (BLAKE2b, Ed25519, secretbox, Argon2id, random)
-//   GateSQLite        typed SQLite API (Database, Statement)
-//   GateCompression   zlib deflate for stored context (provider outputs)
-//   GateWire          wire formats: canonical encoding, tokens, key lines. No I/O, no keys.
-//   GateCore          pure core: intent, digest, token signing/verification, policy, decisions
-//   GateKit           the effects: state store, ledger, process spawning, terminal, files
-//   GateCLI           argument-parser commands over GateKit
-//   gate              the thin executable
-//   GateServer        the remote broker's HTTP app (Hummingbird 2), one builder for main and tests
-//   gate-server       its thin executable: a separate binary, because linking Hummingbird into
-//                     `gate` would cost every command ~2 ms of start-up (BENCHMARKS.md, issue 5)
+// Module map of the product, lowest first. Each module says what it holds; the dependency graph
+// below enforces the cuts, and Tests/LayoutTests checks that no file imports past them.
+//
+//   CSodium, CSQLite, CZlib  system libraries, each imported by exactly one wrapper.
+//   GateCrypto      typed libsodium: BLAKE2b, Ed25519, secretbox, Argon2id, random bytes.
+//   GateSQLite      typed SQLite: Database, Statement. Imported only by GateStore.
+//   GateCompression zlib deflate for stored context (provider outputs).
+//   GateWire        wire formats: canonical encoding, tokens, statements, key lines. No I/O, no keys.
+//   GateCore        the pure core: intent, digest, token signing and verification, policy, decisions,
+//                   ledger chain and audit, refusal codes. No I/O.
+//   GateSystem      the system layer: spawning, waiting, the terminal and pager, files, paths and file
+//                   safety, key files, shell quoting, the environment, exit codes and failures. No SQL,
+//                   no sockets, no policy decisions.
+//   GateStore       the state directory's database: requests, ledger (payloads, text form, syslog
+//                   mirror, verify), checkpoints, ledger key, export, evidence, schema migrations. The
+//                   only module besides GateSQLite that speaks SQL, and it keeps GateSQLite internal.
+//   GateClient      the HTTP/TLS client and the remote calls to a gate server: the only module of
+//                   `gate` that opens a socket.
+//   GateViews       what people and programs are shown: requests, policies, context (text and JSON).
+//   GateFlows       the use cases: run (decide → obtain approval → launch), decide (approve, deny,
+//                   review), the local and remote waits, intent and context capture, policy loading.
+//   GateCLI         argument-parser commands over the flows; `gate`'s hot path is parsed by hand.
+//   gate            the thin executable.
+//   GateServer      the remote broker (its decisions, writes and checkpoint copies in Broker/) and its
+//                   HTTP app (Hummingbird 2): one builder for main and tests. It links the store and
+//                   the views, never the client or the flows.
+//   gate-server     its thin executable: a separate binary, because linking Hummingbird into `gate`
+//                   would cost every command ~2 ms of start-up (BENCHMARKS.md, issue 5).
 let package = Package(
     name: "gate",
     platforms: [.macOS(.v13)],
@@ -39,30 +54,37 @@ let package = Package(
         .target(name: "GateSQLite", dependencies: ["CSQLite"]),
         .target(name: "GateWire"),
         .target(name: "GateCore", dependencies: ["GateWire", "GateCrypto"]),
-        .target(name: "GateKit", dependencies: ["GateCore", "GateCrypto", "GateWire", "GateSQLite", "GateCompression"]),
+        .target(name: "GateSystem", dependencies: ["GateCore", "GateWire", "GateCrypto"]),
+        .target(name: "GateStore", dependencies: ["GateSystem", "GateCore", "GateWire", "GateCrypto", "GateSQLite", "GateCompression"]),
+        .target(name: "GateClient", dependencies: ["GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto"]),
+        .target(name: "GateViews", dependencies: ["GateStore", "GateSystem", "GateCore", "GateWire"]),
+        .target(name: "GateFlows", dependencies: ["GateViews", "GateClient", "GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto"]),
         .target(name: "GateCLI", dependencies: [
-            "GateKit",
+            "GateFlows", "GateViews", "GateClient", "GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "gate", dependencies: ["GateCLI"]),
         .target(name: "GateServer", dependencies: [
-            "GateKit",
+            "GateViews", "GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "gate-server", dependencies: [
-            "GateServer",
+            "GateServer", "GateSystem",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Vectors/ holds data files read through #filePath, not bundled resources.
-        .testTarget(name: "GateCoreTests", dependencies: ["GateCore", "GateWire", "GateCrypto", "GateKit"],
-                    exclude: ["Vectors"]),
+        .testTarget(name: "GateCoreTests", dependencies: ["GateCore", "GateWire", "GateCrypto"], exclude: ["Vectors"]),
+        .testTarget(name: "GateStoreTests", dependencies: ["GateStore", "GateSystem", "GateCore", "GateWire"]),
+        .testTarget(name: "GateClientTests", dependencies: ["GateClient", "GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto"]),
+        // Reads Package.swift and Sources/ only: the module cuts and file sizes hold.
+        .testTarget(name: "LayoutTests"),
         // Drives the built `gate` binary as a user would.
         .testTarget(name: "GateE2ETests", dependencies: ["gate", "gate-server", "GateCore", "GateWire"], exclude: ["Fixtures"]),
-        // In-process router tests of the server app.
+        // In-process router tests of the server app (the client signs their statements).
         .testTarget(name: "GateServerTests", dependencies: [
-            "GateServer", "GateKit", "GateCore", "GateWire", "GateCrypto",
+            "GateServer", "GateClient", "GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),

@@ -1,4 +1,3 @@
-import GateKit
 
 /// The hot path, `gate [run] [--reason R] [--ticket T] [--timeout D] [--token T]… -- CMD…`, parsed by hand.
 ///

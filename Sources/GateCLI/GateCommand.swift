@@ -1,6 +1,6 @@
 import ArgumentParser
-import GateKit
 import Glibc
+import GateSystem
 
 /// The root command. `gate -- CMD` is `gate run -- CMD`.
 public struct GateCommand: ParsableCommand {

@@ -1,7 +1,8 @@
 import ArgumentParser
 import GateCore
-import GateKit
 import GateWire
+import GateSystem
+import GateStore
 
 struct KeygenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

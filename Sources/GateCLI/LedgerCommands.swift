@@ -1,8 +1,11 @@
 import ArgumentParser
 import GateCore
-import GateKit
 import GateWire
 import Glibc
+import GateSystem
+import GateStore
+import GateClient
+import GateFlows
 
 struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "log", abstract: "Show the audit ledger: who asked, who decided, what ran.")
@@ -27,7 +30,7 @@ struct LogCommand: ParsableCommand {
         }
         var buffer = ""
         try store.forEachLedgerEntry(request: filter, afterSeq: after) { e in
-            buffer += json ? Views.logJSON(e).serialized() + "\n" : Views.logLine(e)
+            buffer += json ? LedgerText.json(e).serialized() + "\n" : LedgerText.line(e)
             if buffer.utf8.count > 1 << 16 { System.write(1, buffer); buffer = "" }
             return true
         }

@@ -1,7 +1,10 @@
 import ArgumentParser
 import GateCore
-import GateKit
 import GateWire
+import GateSystem
+import GateStore
+import GateViews
+import GateFlows
 
 struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "policy", abstract: "Check a policy, or explain what it says about a command.",

@@ -1,7 +1,11 @@
 import ArgumentParser
 import GateCore
-import GateKit
 import GateWire
+import GateSystem
+import GateStore
+import GateClient
+import GateViews
+import GateFlows
 
 /// `--server URL`, shared by the commands that can work against a gate server.
 struct ServerOption: ParsableArguments {

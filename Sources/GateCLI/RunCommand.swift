@@ -1,7 +1,8 @@
 import ArgumentParser
 import GateCore
-import GateKit
 import Glibc
+import GateSystem
+import GateFlows
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

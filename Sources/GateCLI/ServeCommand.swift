@@ -1,5 +1,5 @@
 import ArgumentParser
-import GateKit
+import GateSystem
 
 /// `gate serve`: the remote broker. Everything after `serve` goes to gate-server unchanged (see
 /// `gate serve --help` for its options); GateMain hands it over before parsing anything.

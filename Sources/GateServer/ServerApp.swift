@@ -1,10 +1,10 @@
-import GateKit
 import GateWire
 import Hummingbird
+import GateSystem
 
 /// The remote broker's HTTP application (issue 5; API in SPEC.md §9), built in one place for
 /// `gate-server` and for the in-process router tests. Routing and rendering only: the
-/// decisions are GateKit's Broker, behind the ServerState actor.
+/// decisions are the Broker (Broker/), behind the ServerState actor.
 public enum ServerApp {
     public struct Configuration: Sendable {
         public var host: String

@@ -1,6 +1,6 @@
-import GateKit
 import GateWire
 import ServiceLifecycle
+import GateSystem
 
 /// The server's state: the Broker (SQLite, used by one task at a time: the actor is that
 /// guarantee), the requesters waiting in long-polls, and webhook delivery.

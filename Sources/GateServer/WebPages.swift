@@ -1,6 +1,8 @@
 import GateCore
-import GateKit
 import GateWire
+import GateSystem
+import GateStore
+import GateViews
 
 /// The server's two read-only pages: `/` (pending requests) and `/r/ID` (one request, as
 /// `gate show` prints it). Plain server-rendered HTML with no script; every piece of request

@@ -1,9 +1,10 @@
 import AsyncHTTPClient
 import GateCore
 import GateCrypto
-import GateKit
 import GateWire
 import NIOCore
+import GateSystem
+import GateStore
 
 /// A configured notification target (`gate-server --webhook URL` / `--slack-webhook URL`).
 public struct Webhook: Sendable {

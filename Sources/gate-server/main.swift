@@ -1,5 +1,5 @@
 import ArgumentParser
-import GateKit
+import GateSystem
 import GateServer
 import Hummingbird
 

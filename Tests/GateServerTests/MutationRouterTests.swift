@@ -1,6 +1,8 @@
 import Foundation
 import GateCore
-@testable import GateKit
+@testable import GateClient
+import GateStore
+import GateSystem
 import GateServer
 import GateWire
 import Hummingbird

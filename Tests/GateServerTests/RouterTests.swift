@@ -1,7 +1,9 @@
 import Foundation
 import GateCore
 import GateCrypto
-import GateKit
+import GateClient
+import GateStore
+import GateSystem
 import GateServer
 import GateWire
 import Hummingbird

@@ -1,0 +1,243 @@
+import Glibc
+import GateSystem
+
+/// A small blocking HTTP/1.1 client for talking to a gate server: one connection per call,
+/// `Connection: close`, explicit deadlines, and an interrupt descriptor so that a signal during
+/// a long-poll wakes the requester at once. It is written here, on plain sockets (and the
+/// system's OpenSSL, loaded only for https), because linking a full HTTP stack into `gate`
+/// costs every local command start-up time (BENCHMARKS.md, issue 5); the server uses Hummingbird.
+public struct PlainHTTP: Sendable {
+    public struct Response: Sendable {
+        public var status: Int
+        public var body: [UInt8]
+    }
+
+    public enum Failure: Error, CustomStringConvertible, Equatable {
+        case unreachable(String)
+        case timedOut
+        case interrupted(Int32)
+        case malformed(String)
+
+        public var description: String {
+            switch self {
+            case .unreachable(let m): return m
+            case .timedOut: return "the server did not answer in time"
+            case .interrupted(let s): return "interrupted by signal \(s)"
+            case .malformed(let m): return "malformed response: \(m)"
+            }
+        }
+    }
+
+    public let host: String
+    public let port: UInt16
+    public let prefix: String
+    public let base: String
+    /// https: TLS (TLSSession), certificate and host name verified.
+    public let secure: Bool
+
+    /// `http[s]://HOST[:PORT][/PREFIX]`. Other schemes are refused with a reason.
+    public init(url raw: String) throws {
+        var url = raw
+        while url.hasSuffix("/") { url.removeLast() }
+        secure = url.hasPrefix("https://")
+        guard url.hasPrefix("http://") || secure else {
+            throw GateFailure.config("'\(raw)' is not an http:// or https:// URL", hint: "GATE_SERVER=https://HOST[:PORT]")
+        }
+        let rest = url.dropFirst(secure ? 8 : 7)
+        let authority = rest.prefix { $0 != "/" }
+        prefix = String(rest.dropFirst(authority.count))
+        var h = Substring(authority), p: UInt16 = secure ? 443 : 80
+        if authority.hasPrefix("[") {  // [v6]:port
+            guard let close = authority.firstIndex(of: "]") else { throw GateFailure.config("'\(raw)': unclosed [ in the host") }
+            h = authority[authority.index(after: authority.startIndex)..<close]
+            let after = authority[authority.index(after: close)...]
+            if after.hasPrefix(":") { guard let n = UInt16(after.dropFirst()) else { throw GateFailure.config("'\(raw)': bad port") }; p = n }
+        } else if let colon = authority.lastIndex(of: ":") {
+            h = authority[..<colon]
+            guard let n = UInt16(authority[authority.index(after: colon)...]), n > 0 else { throw GateFailure.config("'\(raw)': bad port") }
+            p = n
+        }
+        guard !h.isEmpty, !h.contains("@") else { throw GateFailure.config("'\(raw)': no host (credentials in the URL are not supported)") }
+        host = String(h)
+        port = p
+        base = url
+    }
+
+    /// One request. `interruptFD`, when given, is polled alongside the socket: a byte there is a
+    /// signal number (Waiter's self-pipe), and the call gives up with `.interrupted`.
+    public func send(_ method: String, _ path: String, body: [UInt8]? = nil, timeoutMilliseconds: Int,
+                     interruptFD: Int32? = nil) throws(Failure) -> Response {
+        let deadline = System.monotonicNanos() + UInt64(timeoutMilliseconds) * 1_000_000
+        let fd = try connect(deadline: deadline, interruptFD: interruptFD)
+        defer { close(fd) }
+        var tls: TLSSession?
+        if secure {
+            let session = try TLSSession(fd: fd, host: host)
+            tls = session
+            while true {
+                switch try session.handshake() {
+                case .done, .closed: break
+                case .wantRead: try waitFor(fd, events: Int16(POLLIN), deadline: deadline, interruptFD: interruptFD); continue
+                case .wantWrite: try waitFor(fd, events: Int16(POLLOUT), deadline: deadline, interruptFD: interruptFD); continue
+                }
+                break
+            }
+        }
+        defer { tls = nil }  // close_notify before the socket closes
+        var head = "\(method) \(prefix)\(path) HTTP/1.1\r\nHost: \(host.contains(":") ? "[\(host)]" : host):\(port)\r\nUser-Agent: gate\r\nAccept: application/json\r\nConnection: close\r\n"
+        if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
+        head += "\r\n"
+        var out = Array(head.utf8)
+        if let body { out += body }
+        var sent = 0
+        while sent < out.count {
+            let step: TLSSession.Step
+            if let tls {
+                step = try tls.write(out, from: sent)
+            } else {
+                let n = out.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + sent, out.count - sent, Int32(MSG_NOSIGNAL)) }
+                if n < 0 && errno != EAGAIN && errno != EINTR { throw .unreachable("sending to \(host):\(port): \(System.errnoString())") }
+                step = n < 0 ? .wantWrite : .done(n)
+            }
+            switch step {
+            case .done(let n): sent += n
+            case .wantRead: try waitFor(fd, events: Int16(POLLIN), deadline: deadline, interruptFD: interruptFD)
+            case .wantWrite: try waitFor(fd, events: Int16(POLLOUT), deadline: deadline, interruptFD: interruptFD)
+            case .closed: throw .unreachable("\(host):\(port) closed the connection")
+            }
+        }
+        var response: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        reading: while true {
+            let step: TLSSession.Step
+            if let tls {
+                step = try tls.read(into: &chunk)
+            } else {
+                let n = recv(fd, &chunk, chunk.count, 0)
+                if n < 0 && errno != EAGAIN && errno != EINTR { throw .unreachable("reading from \(host):\(port): \(System.errnoString())") }
+                step = n < 0 ? .wantRead : n == 0 ? .closed : .done(n)
+            }
+            switch step {
+            case .closed: break reading
+            case .wantRead: try waitFor(fd, events: Int16(POLLIN), deadline: deadline, interruptFD: interruptFD)
+            case .wantWrite: try waitFor(fd, events: Int16(POLLOUT), deadline: deadline, interruptFD: interruptFD)
+            case .done(let n):
+                response.append(contentsOf: chunk[0..<n])
+                guard response.count <= 64 << 20 else { throw .malformed("response larger than 64 MiB") }
+                // Done when the body its Content-Length announces is here, even if the peer (a
+                // proxy) keeps the connection open despite `Connection: close`.
+                if Self.isComplete(response) { break reading }
+            }
+        }
+        return try Self.parse(response)
+    }
+
+    private func connect(deadline: UInt64, interruptFD: Int32?) throws(Failure) -> Int32 {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        let rc = getaddrinfo(host, String(port), &hints, &list)
+        guard rc == 0, let first = list else {
+            throw .unreachable("cannot resolve \(host): \(String(cString: gai_strerror(rc)))")
+        }
+        defer { freeaddrinfo(list) }
+        var lastError = "no address"
+        var ai: UnsafeMutablePointer<addrinfo>? = first
+        while let a = ai {
+            ai = a.pointee.ai_next
+            let fd = socket(a.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            if fd < 0 { lastError = System.errnoString(); continue }
+            if Glibc.connect(fd, a.pointee.ai_addr, a.pointee.ai_addrlen) == 0 { return fd }
+            guard errno == EINPROGRESS else { lastError = System.errnoString(); close(fd); continue }
+            do { try waitFor(fd, events: Int16(POLLOUT), deadline: deadline, interruptFD: interruptFD) } catch {
+                close(fd)
+                throw error
+            }
+            var err: Int32 = 0
+            var len = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)
+            if err == 0 { return fd }
+            lastError = System.errnoString(err)
+            close(fd)
+        }
+        throw .unreachable("cannot connect to \(host):\(port): \(lastError)")
+    }
+
+    private func waitFor(_ fd: Int32, events: Int16, deadline: UInt64, interruptFD: Int32?) throws(Failure) {
+        while true {
+            let now = System.monotonicNanos()
+            guard now < deadline else { throw .timedOut }
+            var fds = [pollfd(fd: fd, events: events, revents: 0)]
+            if let i = interruptFD { fds.append(pollfd(fd: i, events: Int16(POLLIN), revents: 0)) }
+            let ms = Int32(min(UInt64(Int32.max), (deadline - now) / 1_000_000 + 1))
+            let n = poll(&fds, nfds_t(fds.count), ms)
+            if n < 0 && errno == EINTR { continue }
+            if fds.count == 2 && fds[1].revents != 0 {
+                var byte: UInt8 = 0
+                if read(fds[1].fd, &byte, 1) == 1 { throw .interrupted(Int32(byte)) }
+            }
+            if fds[0].revents != 0 { return }
+        }
+    }
+
+    package static func isComplete(_ bytes: [UInt8]) -> Bool {
+        guard let end = bytes.firstRange(of: [13, 10, 13, 10]) else { return false }
+        let head = String(decoding: bytes[..<end.lowerBound], as: UTF8.self).lowercased()
+        guard let line = head.split(separator: "\r\n").first(where: { $0.hasPrefix("content-length:") }),
+              let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: " ")) else { return false }
+        return bytes.count - end.upperBound >= length
+    }
+
+    /// Status line, headers, and a body delimited by Content-Length, chunked encoding or EOF.
+    package static func parse(_ bytes: [UInt8]) throws(Failure) -> Response {
+        let crlf2: [UInt8] = [13, 10, 13, 10]
+        guard let end = bytes.firstRange(of: crlf2) else { throw .malformed("no end of headers") }
+        let head = String(decoding: bytes[..<end.lowerBound], as: UTF8.self)
+        let lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
+        let statusWords = lines[0].split(separator: " ")
+        guard statusWords.count >= 2, statusWords[0].hasPrefix("HTTP/1."), let status = Int(statusWords[1]) else {
+            throw .malformed("bad status line")
+        }
+        var length: Int?
+        var chunked = false
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let name = line[..<colon].lowercased()
+            let value = line[line.index(after: colon)...].trimmingPrefix(" ")
+            if name == "content-length" { length = Int(value) }
+            if name == "transfer-encoding" && value.lowercased().contains("chunked") { chunked = true }
+        }
+        var body = Array(bytes[end.upperBound...])
+        if chunked {
+            body = try dechunk(body)
+        } else if let length {
+            guard body.count >= length else { throw .malformed("body shorter than its Content-Length") }
+            body = Array(body.prefix(length))
+        }
+        return Response(status: status, body: body)
+    }
+
+    static func dechunk(_ data: [UInt8]) throws(Failure) -> [UInt8] {
+        var out: [UInt8] = []
+        var i = 0
+        while true {
+            guard let lineEnd = data[i...].firstRange(of: [13, 10]) else { throw .malformed("cut chunk") }
+            let sizeText = String(decoding: data[i..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";").first ?? ""
+            guard let size = Int(sizeText.trimmingCharacters(in: " "), radix: 16) else { throw .malformed("bad chunk size") }
+            i = lineEnd.upperBound
+            if size == 0 { return out }
+            guard i + size <= data.count else { throw .malformed("cut chunk") }
+            out += data[i..<(i + size)]
+            i += size + 2
+        }
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingCharacters(in c: Character) -> Substring {
+        var s = self
+        while s.first == c { s.removeFirst() }
+        while s.last == c { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,80 @@
+import GateCore
+import GateWire
+import GateSystem
+
+/// Captures an intent from the running process: what will run, where, as whom.
+public enum IntentCapture {
+    public struct Identity: Sendable {
+        public var user: String
+        public var uid: UInt64
+        public var agent: String
+        public var host: String
+
+        public static func current() -> Identity {
+            let uid = System.uid
+            return Identity(user: System.userName(uid: uid) ?? "uid:\(uid)", uid: UInt64(uid),
+                            agent: System.env("GATE_AGENT") ?? "", host: System.hostName())
+        }
+
+        /// How the ledger names the requester: the user, and the agent acting for them.
+        public var actor: String { agent.isEmpty ? user : "\(user) (agent \(agent))" }
+    }
+
+    /// Resolves the executable (throws 126/127 as shells do) to its canonical path, hashes it,
+    /// and says by which paths it was reached through the trusted directories (for patterns).
+    public struct Captured {
+        public var intent: Intent
+        /// MatchContext.trustedAliases.
+        public var aliases: [String]
+        /// The executable as opened and hashed: what runs (OpenExecutable).
+        public var file: OpenExecutable
+    }
+
+    public static func capture(argv: [String], identity: Identity, trustedPath: [String]) throws -> Captured {
+        let cwd = try System.currentDirectory()
+        let resolved = try ExecutableResolver.resolveCanonical(argv[0], cwd: cwd, trustedPath: trustedPath)
+        let path = resolved.path
+        let file: OpenExecutable
+        let digest: [UInt8]
+        do {
+            file = try OpenExecutable(path)
+            digest = try Files.digest(fd: file.fd, path: path)
+        } catch let e as FileError {
+            throw GateFailure(ExitCode.notExecutable, "cannot read \(path) to digest it: \(e.message)")
+        }
+        return Captured(intent: Intent(argv: argv, executable: path, executableDigest: digest, cwd: cwd, user: identity.user,
+                                       uid: identity.uid, agent: identity.agent, host: identity.host),
+                        aliases: resolved.trustedAliases, file: file)
+    }
+
+    /// Re-captures the intent at exec time from what is there now and says what changed, in a
+    /// person's words, if anything did.
+    /// `environment` is the bound form of the child's environment as it would be now.
+    /// `file` is the executable as opened at capture, which is what will run: it is re-hashed.
+    public static func recheck(_ approved: Intent, file: OpenExecutable, environment: [Intent.BoundVariable]) throws -> String? {
+        let cwd = try System.currentDirectory()
+        if cwd != approved.cwd { return "the working directory changed (\(approved.cwd) → \(cwd))" }
+        let digest: [UInt8]
+        do { digest = try Files.digest(fd: file.fd, path: approved.executable) } catch {
+            return "the executable \(approved.executable) can no longer be read"
+        }
+        if digest != approved.executableDigest { return "the executable \(approved.executable) changed since it was approved" }
+        // A script runs by path (OpenExecutable): what the path names now must be it too.
+        if !file.isELF, (try? Files.digest(approved.executable)) != approved.executableDigest {
+            return "the executable \(approved.executable) changed since it was approved"
+        }
+        for f in approved.boundFiles {
+            guard let d = try? Files.digest(f.path) else { return "bound file \(f.path) can no longer be read" }
+            if d != f.digest { return "bound file \(f.path) changed since it was approved" }
+        }
+        let now = Dictionary(environment.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+        for v in approved.boundEnvironment where now[v.name] != v.value {
+            return "variable \(v.name) changed since it was approved"
+        }
+        let approvedNames = Set(approved.boundEnvironment.map(\.name))
+        if let added = environment.first(where: { !approvedNames.contains($0.name) }) {
+            return "variable \(added.name) would reach the command but was not approved"
+        }
+        return nil
+    }
+}

@@ -1,0 +1,155 @@
+import GateCore
+import GateCrypto
+import GateWire
+import GateSystem
+import GateStore
+import GateClient
+
+/// `gate approve ID` and `gate deny ID`: check that this key may decide this request, show what is
+/// being decided, unlock the key, sign a token over the intent digest recomputed from the stored
+/// intent, verify it, store it and record it. With a gate server (`--server`, `GATE_SERVER`)
+/// the request is fetched from it and the token submitted to it; the server checks the token
+/// again and records it, and the requester checks it once more before running anything.
+public struct DecideFlow {
+    public struct Options: Sendable {
+        public var request: String
+        public var keyPath: String?
+        public var decision: TokenPayload.Decision
+        /// An after-review of a break-glass run rather than a decision on a pending request.
+        public var review = false
+        public var comment: String = ""
+        public var lifetimeSeconds: UInt64 = 15 * 60
+        public var server: String?
+        public init(request: String, decision: TokenPayload.Decision) {
+            self.request = request
+            self.decision = decision
+        }
+    }
+
+    public struct Result: Sendable {
+        public var token: SignedToken
+        public var approver: String
+        public var request: RequestRecord
+    }
+
+    let options: Options
+    var verb: String { options.review ? "review" : options.decision == .approve ? "approve" : "deny" }
+
+    public static func run(_ options: Options) throws -> Result {
+        let environment = try GateEnvironment.current()
+        let flow = DecideFlow(options: options)
+        if let client = try RemoteClient.configured(options.server) { return try flow.remote(client, environment: environment) }
+        return try flow.local(environment)
+    }
+
+    private func local(_ environment: GateEnvironment) throws -> Result {
+        let store = try Store.open(environment)
+        let request = try store.findRequest(options.request)
+        let (approver, identity) = try check(request, policy: try PolicyLoader.load(environment.policyPath),
+                                             policyPath: environment.policyPath, store: store)
+        let token = try sign(request, identity: identity)
+        try store.write {
+            try store.addToken(token, request: request.id)
+            let kind: LedgerKind = options.review ? .reviewed : options.decision == .approve ? .approved : .denied
+            try store.appendLedger(kind, request: request.id.compact, actor: approver, payload: LedgerPayload.decision(token, approver: approver))
+            if options.review { try store.setStatus(request.id, .reviewed) }
+            if options.decision == .deny { try store.setStatus(request.id, .denied) }
+        }
+        return Result(token: token, approver: approver, request: request)
+    }
+
+    private func remote(_ client: RemoteClient, environment: GateEnvironment) throws -> Result {
+        guard !options.review else {
+            throw GateFailure.usage("after-reviews of break-glass runs are made on the host that ran them", hint: "run gate review there, without --server")
+        }
+        let request = try client.get(options.request).record
+        // Refusals are recorded in this host's ledger, as in local mode (the server records
+        // the ones it makes in its own).
+        let store = try Store.open(environment)
+        // The server checks trust and eligibility with its policy; a local copy, if this host
+        // has one, lets gate refuse before the passphrase prompt, as in local mode.
+        let policy = Files.exists(environment.policyPath) ? try PolicyLoader.load(environment.policyPath) : nil
+        let (_, identity) = try check(request, policy: policy, policyPath: environment.policyPath, store: store)
+        let token = try sign(request, identity: identity)
+        let answer: JSON
+        do { answer = try client.submit(token) } catch let f as GateFailure {
+            record(f.message, request: request, actor: identity.name, code: f.exitCode == ExitCode.unavailable ? "server-unavailable" : "server-refused",
+                   in: store)
+            throw f
+        }
+        let status = answer["status"]?.stringValue ?? "?"
+        if status != "pending" { System.write(2, "gate: request \(request.id) is now \(ShellQuote.inert(status)) on the server\n") }
+        return Result(token: token, approver: answer["approver"]?.stringValue ?? identity.name, request: request)
+    }
+
+    /// A refusal, in this host's ledger; if even that fails, the refusal stands.
+    private func record(_ message: String, request: RequestRecord, actor: String, code: String, in store: Store) {
+        _ = try? store.record(.refused, request: request.id.compact, actor: actor,
+                              payload: LedgerPayload.refused(code: code, message: "\(verb): \(message)"))
+    }
+
+    /// Everything checked before the passphrase prompt (and before any cryptography), then the
+    /// key unlocked. Each refusal is recorded in `store`.
+    private func check(_ request: RequestRecord, policy: Policy?, policyPath: String,
+                       store: Store) throws -> (String, SigningIdentity) {
+        func refuse(_ message: String, actor: String, code: String) -> GateFailure {
+            record(message, request: request, actor: actor, code: code, in: store)
+            return .denied(message)
+        }
+        let expected: RequestStatus = options.review ? .review : .pending
+        // Before any key is read, the one acting is the unix user running gate.
+        let invoker = System.userName(uid: System.uid) ?? "uid:\(System.uid)"
+        guard request.status == expected else {
+            throw refuse("request \(request.id) is \(request.status.rawValue), not \(expected.rawValue); nothing to \(verb)",
+                         actor: invoker, code: "not-\(expected.rawValue)")
+        }
+        if let expires = request.expiresMicros, System.nowMicros() >= expires {
+            throw refuse("request \(request.id) expired at \(formatUTC(UInt64(expires / 1_000_000))); nothing to \(verb)",
+                         actor: invoker, code: "expired")
+        }
+        let keyPath = KeyFiles.defaultPath(options.keyPath)
+        let keyFile = try KeyFiles.readSecretKeyFile(keyPath)
+        var approverName = keyFile.name
+        if let policy {
+            guard let (approver, _) = policy.approver(forKey: keyFile.keyID) else {
+                throw refuse("key \(keyFile.keyID) (\(keyFile.name)) is not trusted by the policy \(policyPath)",
+                             actor: "key \(keyFile.keyID)", code: "untrusted-key")
+            }
+            if approver.user == request.intent.user {
+                throw refuse("\(approver.name) is the requester (\(request.intent.user)); no one decides their own request",
+                             actor: approver.name, code: "self-approval")
+            }
+            if options.decision == .approve && !request.requirements.isEmpty {
+                let eligible = request.requirements.contains { policy.eligibleApprovers(for: $0).contains(approver.name) }
+                guard eligible else {
+                    let groups = request.requirements.map(\.description).joined(separator: " and ")
+                    throw refuse("\(approver.name) is not eligible to approve this request (needs \(groups))",
+                                 actor: approver.name, code: "not-eligible")
+                }
+            }
+            approverName = approver.name
+        }
+        let digest = request.digest
+        System.write(2, "gate: \(verb) \(request.id): \(ShellQuote.join(request.intent.argv))\n")
+        let i = request.intent
+        System.write(2, "gate:   requested by \(ShellQuote.inert(i.user))\(i.agent.isEmpty ? "" : " (agent \(ShellQuote.inert(i.agent)))") on \(ShellQuote.inert(i.host)) in \(ShellQuote.quote(i.cwd)); intent \(digest.short)…\n")
+        if !request.reason.isEmpty { System.write(2, "gate:   reason: \(ShellQuote.inert(request.reason))\n") }
+        return (approverName, try KeyFiles.unlock(keyFile, path: keyPath))
+    }
+
+    /// Signs over the digest recomputed from the intent, and verifies the result.
+    private func sign(_ request: RequestRecord, identity: SigningIdentity) throws -> SignedToken {
+        let now = System.nowSeconds()
+        var lifetime = options.lifetimeSeconds
+        if let max = request.approvalTTL, lifetime > max {
+            lifetime = max
+            System.write(2, "gate: the rule limits approvals to \(GateDuration(seconds: max)); the token is valid that long\n")
+        }
+        let payload = TokenPayload(keyID: identity.publicKey.id, requestID: request.id.compact, intentDigest: request.digest.bytes,
+                                   decision: options.decision, issuedAt: now, expiresAt: now + lifetime,
+                                   nonce: SecureRandom.bytes(16), comment: options.comment)
+        do { return try TokenSigning.sign(payload, with: identity) } catch {
+            throw GateFailure.internalError("the signature did not verify under its own key; nothing was stored")
+        }
+    }
+}

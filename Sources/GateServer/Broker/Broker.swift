@@ -1,0 +1,120 @@
+import GateCore
+import GateCrypto
+import GateWire
+import GateSystem
+import GateStore
+
+/// The gate server's decisions (issue 5), as plain synchronous calls over its Store, so that the
+/// HTTP layer only routes, waits and renders. Every refusal is recorded in the server's own
+/// ledger and returned as an HTTP status with one line saying why.
+public final class Broker {
+    public struct Refusal: Error, CustomStringConvertible {
+        public var status: Int
+        public var code: String
+        public var message: String
+        public var description: String { message }
+        public init(status: Int, code: String, message: String) { self.status = status; self.code = code; self.message = message }
+        init(_ status: Int, _ code: String, _ message: String) { self.status = status; self.code = code; self.message = message }
+    }
+
+    public let store: Store
+    let policyPath: String
+    public static let maxTokenBody = 16 << 10
+
+    public init(home: String) throws {
+        let env = GateEnvironment(home: home, policyPath: Paths.join(home, "policy"))
+        policyPath = env.policyPath
+        // A server without a usable policy would refuse everything: say so at start instead.
+        let policy: Policy
+        do { policy = try PolicyLoader.load(policyPath) } catch let f as GateFailure {
+            throw GateFailure(f.exitCode, "the server's policy: \(f.message)",
+                              hint: "DIR/policy holds the hosts' approvers and rules plus a 'requester NAME key=…' line per requester")
+        }
+        if policy.requesters.isEmpty {
+            System.write(2, "gate-server: warning: \(policyPath) registers no requester: every request will be refused (add 'requester NAME key=…')\n")
+        }
+        store = try Store.open(env)
+    }
+
+    func policy() throws(Refusal) -> Policy {
+        do { return try PolicyLoader.load(policyPath) } catch {
+            throw Refusal(500, "server-policy", "the server's policy cannot be used: \(error)")
+        }
+    }
+
+    /// The policy for naming approvers on a page; a page must not fail on it.
+    public func policyForDisplay() -> Policy? { try? PolicyLoader.load(policyPath) }
+
+    /// Records a refusal in the server's ledger and returns it to throw.
+    func refuse(_ status: Int, _ code: String, _ message: String, request: String = "", actor: String = "server") -> Refusal {
+        _ = try? store.record(.refused, request: request, actor: actor, payload: LedgerPayload.refused(code: code, message: message))
+        return Refusal(status, code, message)
+    }
+
+    static func object(_ body: [UInt8]) throws(Refusal) -> JSON {
+        guard let text = String(validating: body, as: UTF8.self), let j = try? JSON.parse(text), case .object = j else {
+            throw Refusal(400, "bad-body", "the body is not a JSON object")
+        }
+        return j
+    }
+
+    static func statement(_ j: JSON) throws(Refusal) -> SignedStatement {
+        guard let text = j["statement"]?.stringValue else { throw Refusal(400, "bad-body", "the body has no 'statement'") }
+        do { return try SignedStatement(text: text) } catch { throw Refusal(400, "malformed-statement", "malformed statement: \(error)") }
+    }
+
+    static func requestID(_ text: String) throws(Refusal) -> RequestID {
+        guard let id = RequestID(text) else { throw Refusal(400, "bad-id", "'\(text.prefix(64))' is not a request id") }
+        return id
+    }
+
+    func record(_ id: RequestID) throws -> RequestRecord {
+        guard let r = try store.request(id) else { throw Refusal(404, "unknown-request", "no request \(id) on this server") }
+        return r
+    }
+
+    // MARK: reading
+
+    public func list(all: Bool) throws -> JSON {
+        var rs = try store.requests(status: all ? [] : [.pending])
+        // A pending request past its ttl is expired (recorded) the first time anyone looks.
+        let now = System.nowMicros()
+        if rs.contains(where: { $0.status == .pending && ($0.expiresMicros ?? .max) <= now }) {
+            for r in rs where r.status == .pending && (r.expiresMicros ?? .max) <= now { _ = try snapshot(r.id) }
+            rs = try store.requests(status: all ? [] : [.pending])
+        }
+        return .object([("requests", .array(try rs.map { RequestTransfer.encode($0, tokens: try store.tokenTexts(for: $0.id)) }))])
+    }
+
+    public func get(_ idText: String, withBlobs: Bool = true) throws -> (RequestRecord, JSON) {
+        // As a person types it: the id, or a unique prefix of it.
+        let r: RequestRecord
+        do { r = try store.findRequest(idText) } catch let f as GateFailure where f.exitCode == ExitCode.usage {
+            throw Refusal(404, "unknown-request", f.message)
+        }
+        var blobs: [(digest: [UInt8], data: [UInt8])] = []
+        if withBlobs {
+            for p in r.context["providers"]?.arrayValue ?? [] {
+                if let d = p["digest"]?.stringValue.flatMap({ try? Hex.decode($0) }), let data = try store.blob(d) { blobs.append((d, data)) }
+            }
+        }
+        return (r, RequestTransfer.encode(r, tokens: try store.tokenTexts(for: r.id), blobs: blobs))
+    }
+
+    /// What a waiting requester needs: status and every token so far.
+    public func snapshot(_ id: RequestID) throws -> (status: RequestStatus, tokens: [String]) {
+        let r = try record(id)
+        if r.status == .pending, let e = r.expiresMicros, System.nowMicros() >= e {
+            try store.write {
+                try store.setStatus(id, .expired)
+                try store.appendLedger(.cancelled, request: id.compact, actor: "server", payload: .object([("why", .string("expired (the rule's ttl)"))]))
+            }
+            return (.expired, try store.tokenTexts(for: id))
+        }
+        return (r.status, try store.tokenTexts(for: id))
+    }
+
+    public static func snapshotJSON(_ id: RequestID, _ s: (status: RequestStatus, tokens: [String])) -> JSON {
+        .object([("id", .string(id.compact)), ("status", .string(s.status.rawValue)), ("tokens", .array(s.tokens.map(JSON.string)))])
+    }
+}

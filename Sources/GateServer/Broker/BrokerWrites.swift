@@ -1,0 +1,163 @@
+import GateCore
+import GateCrypto
+import GateWire
+import GateSystem
+import GateStore
+
+/// The server's writes: a signed request, an approver's token, a requester's cancellation, a
+/// host's checkpoint copy. Each is checked completely before anything is stored.
+extension Broker {
+    /// POST /v1/requests: `{"statement": "gatereq1…", "body": base64url(request JSON)}`.
+    public func create(_ raw: [UInt8]) throws -> (RequestRecord, JSON) {
+        let j = try Self.object(raw)
+        let statement = try Self.statement(j)
+        guard let bodyText = j["body"]?.stringValue, let body = try? Base64URL.decode(bodyText) else {
+            throw Refusal(400, "bad-body", "the body has no base64url 'body'")
+        }
+        let policy = try policy()
+        let requester: Policy.Requester
+        do { requester = try StatementSigning.check(statement, policy: policy, action: .create, body: body, now: System.nowSeconds()) } catch {
+            throw refuse(403, "bad-statement", "request refused: \(error)", request: statement.payload.requestID.prefix(64).description)
+        }
+        let id = try Self.requestID(statement.payload.requestID)
+        let b = try Self.object(body)
+        let intent: Intent
+        do { intent = try Intent(decoding: try Base64URL.decode(b["intent"]?.stringValue ?? "")) } catch {
+            throw refuse(400, "bad-intent", "request \(id): the intent is malformed: \(error)", request: id.compact, actor: requester.name)
+        }
+        let digest = IntentDigest(intent)
+        guard digest.bytes == statement.payload.intentDigest else {
+            throw refuse(400, "intent-mismatch", "request \(id): the intent is not the one the statement signs", request: id.compact, actor: requester.name)
+        }
+        guard try store.request(id) == nil else { throw Refusal(409, "exists", "request \(id) already exists") }
+        let blobs: [(digest: [UInt8], data: [UInt8])]
+        do { blobs = try RequestTransfer.decodeBlobs(b["blobs"]) } catch {
+            throw refuse(400, "bad-context", "request \(id): \(error)", request: id.compact, actor: requester.name)
+        }
+        var context = b["context"] ?? .object([])
+        guard case .object(var contextFields) = context else { throw Refusal(400, "bad-body", "'context' is not an object") }
+        // The server's policy decides again, with the variables the requester sent (the
+        // allowlisted environment) standing in for the requester's environment.
+        var env: [String: String] = [:]
+        for v in context["environment"]?.arrayValue ?? [] {
+            if let n = v["name"]?.stringValue, let value = v["value"]?.stringValue { env[n] = value }
+        }
+        let frozen = env
+        // Patterns see the paths the requester's host reached the executable by through its
+        // trusted directories: the server cannot look at that host's files, so it takes them
+        // from the registered requester, as it takes the environment.
+        let aliases = (context["executable_aliases"]?.arrayValue ?? []).compactMap(\.stringValue).filter { $0.hasPrefix("/") }
+        let decision = policy.decide(MatchContext(intent: intent, trustedAliases: aliases, environment: { frozen[$0] }))
+        let reason = b["reason"]?.stringValue ?? "", ticket = b["ticket"]?.stringValue ?? ""
+        let requirements: [Policy.Requirement]
+        switch decision.action {
+        case .deny(let m):
+            throw refuse(403, "policy-deny", "denied by the server's policy (\(decision.rule))" + (m.map { ": \($0)" } ?? ""), request: id.compact, actor: requester.name)
+        case .allow:
+            throw refuse(422, "policy-mismatch", "the server's policy allows this without approval (\(decision.rule)); the requester's policy and the server's differ",
+                         request: id.compact, actor: requester.name)
+        case .require(let rs):
+            requirements = rs
+        }
+        if decision.options.reasonRequired && reason.trimmingASCIIWhitespace().isEmpty {
+            throw refuse(403, "reason-required", "the server's policy (\(decision.rule)) requires a reason", request: id.compact, actor: requester.name)
+        }
+        if decision.options.ticketRequired && ticket.trimmingASCIIWhitespace().isEmpty {
+            throw refuse(403, "ticket-required", "the server's policy (\(decision.rule)) requires a ticket", request: id.compact, actor: requester.name)
+        }
+        contextFields.removeAll { $0.0 == "requester" }
+        contextFields.append(("requester", .object([("name", .string(requester.name)), ("key_id", .string(statement.payload.keyID.description))])))
+        context = .object(contextFields)
+        let now = System.nowMicros()
+        var record = RequestRecord(id: id, createdMicros: now, intent: intent, reason: reason, rule: decision.rule,
+                                   requirements: requirements, policyDigest: policy.digest, status: .pending, requesterPID: 0)
+        record.expiresMicros = decision.options.requestTTL.map { now + Int64($0) * 1_000_000 }
+        record.approvalTTL = decision.options.approvalTTL
+        record.ticket = ticket
+        record.context = context
+        try store.write {
+            try store.storeBlobs(blobs)
+            try store.insert(record)
+            guard case .object(let fields) = LedgerPayload.requested(record) else { return }
+            try store.appendLedger(.requested, request: id.compact, actor: requester.name, payload: .object(fields + [
+                ("requester", .string(requester.name)), ("requester_key", .string(statement.payload.keyID.description)),
+                ("statement", .string(statement.text)),
+            ]))
+        }
+        return (record, .object([("id", .string(id.compact)), ("status", .string("pending")), ("rule", .string(decision.rule)),
+                                 ("requires", .string(requirements.map(\.description).joined(separator: " and "))),
+                                 ("page", .string("/r/\(id.compact)"))]))
+    }
+
+    /// POST /v1/requests/ID/decisions: `{"token": "gate1…"}`, checked as the requester will check
+    /// it (trusted key first, signature, request, intent, validity, no self-approval, eligible).
+    public func decide(_ idText: String, _ raw: [UInt8]) throws -> (RequestRecord, JSON) {
+        let id = try Self.requestID(idText)
+        let j = try Self.object(raw)
+        guard let text = j["token"]?.stringValue else { throw Refusal(400, "bad-body", "the body has no 'token'") }
+        let token: SignedToken
+        do { token = try SignedToken(text: text) } catch { throw refuse(400, "malformed-token", "malformed token: \(error)", request: id.compact) }
+        let r = try record(id)
+        guard r.status == .pending else {
+            throw refuse(409, "not-pending", "request \(id) is \(r.status.rawValue), not pending", request: id.compact)
+        }
+        if let e = r.expiresMicros, System.nowMicros() >= e {
+            _ = try snapshot(id)
+            throw refuse(410, "expired", "request \(id) has expired", request: id.compact)
+        }
+        let policy = try policy()
+        var check = ApprovalCheck(policy: policy, requirements: r.requirements, requesterUser: r.intent.user, requestID: id.compact,
+                                  intentDigest: r.digest, now: System.nowSeconds())
+        check.approvalTTL = r.approvalTTL
+        let verified: VerifiedDecision
+        switch check.verify(token) {
+        case .failure(let why): throw refuse(403, why.code, why.description, request: id.compact, actor: "key \(token.payload.keyID)")
+        case .success(let v): verified = v
+        }
+        if token.payload.decision == .approve {
+            let eligible = r.requirements.contains { policy.eligibleApprovers(for: $0).contains(verified.approver) }
+            guard eligible else {
+                throw refuse(403, "not-eligible", "\(verified.approver) is not eligible to approve this request (needs \(r.requirements.map(\.description).joined(separator: " and ")))",
+                             request: id.compact, actor: verified.approver)
+            }
+        }
+        var status = RequestStatus.pending
+        try store.write {
+            try store.addToken(token, request: id)
+            try store.appendLedger(token.payload.decision == .approve ? .approved : .denied, request: id.compact, actor: verified.approver,
+                                   payload: LedgerPayload.decision(token, approver: verified.approver))
+            let all = try store.tokenTexts(for: id).compactMap { try? SignedToken(text: $0) }
+            switch check.evaluate(all) {
+            case .approved: status = .approved
+            case .denied: status = .denied
+            default: break
+            }
+            if status != .pending { try store.setStatus(id, status) }
+        }
+        return (r, .object([("id", .string(id.compact)), ("approver", .string(verified.approver)), ("status", .string(status.rawValue)),
+                            ("decision", .string(token.payload.decision == .approve ? "approve" : "deny")),
+                            ("comment", .string(token.payload.comment))]))
+    }
+
+    /// POST /v1/requests/ID/cancel: `{"statement": …}` by the requester key that created it.
+    public func cancel(_ idText: String, _ raw: [UInt8]) throws -> JSON {
+        let id = try Self.requestID(idText)
+        let statement = try Self.statement(try Self.object(raw))
+        let policy = try policy()
+        let requester: Policy.Requester
+        do { requester = try StatementSigning.check(statement, policy: policy, action: .cancel, body: nil, now: System.nowSeconds()) } catch {
+            throw refuse(403, "bad-statement", "cancel refused: \(error)", request: id.compact)
+        }
+        let r = try record(id)
+        guard statement.payload.requestID == id.compact, statement.payload.intentDigest == r.digest.bytes,
+              r.context["requester"]?["key_id"]?.stringValue == statement.payload.keyID.description else {
+            throw refuse(403, "not-requester", "only the requester that created \(id) can cancel it", request: id.compact, actor: requester.name)
+        }
+        guard r.status == .pending else { return .object([("id", .string(id.compact)), ("status", .string(r.status.rawValue))]) }
+        try store.write {
+            try store.setStatus(id, .cancelled)
+            try store.appendLedger(.cancelled, request: id.compact, actor: requester.name, payload: .object([("why", .string("withdrawn by the requester"))]))
+        }
+        return .object([("id", .string(id.compact)), ("status", .string("cancelled"))])
+    }
+}

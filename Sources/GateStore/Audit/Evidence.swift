@@ -1,0 +1,79 @@
+import GateCore
+import GateWire
+import GateSystem
+
+/// `gate audit evidence RUN_ID`: one self-contained file that proves one run (SPEC.md §8). It
+/// carries the ledger entries from the run's first event to the first checkpoint after its last,
+/// that checkpoint, the ledger key, the approvers' public keys and, when it is still the one the
+/// run was decided under, the policy text. Nothing in it needs to be trusted: the chain segment
+/// ends at the signed head, the run's intent digest is recomputed from the recorded fields, and
+/// every approval token is verified under its approver's key (tools/gate_verify.py evidence).
+public enum Evidence {
+    public static let format = "gate-evidence-v1"
+
+    public static func bundle(store: Store, run: RequestID, policy: Policy?) throws -> JSON {
+        // The run's own entries: where the segment starts, what it must reach, which keys signed.
+        var first: Int64?, last: Int64 = 0
+        var policyDigest: String?
+        var keyIDs: [String] = []
+        try store.forEachLedgerEntry(request: run.compact) { e in
+            if first == nil { first = e.seq }
+            last = e.seq
+            let payload = try? JSON.parse(e.payload)
+            if e.kind == LedgerKind.started.rawValue || e.kind == LedgerKind.breakGlass.rawValue {
+                policyDigest = payload?["policy_digest"]?.stringValue
+                for a in payload?["approvals"]?.arrayValue ?? [] { if let k = a["key_id"]?.stringValue { keyIDs.append(k) } }
+            }
+            if let k = payload?["key_id"]?.stringValue { keyIDs.append(k) }
+            return true
+        }
+        guard let first else {
+            throw GateFailure.usage("no ledger entries for run \(run)", hint: "see 'gate log' for run ids")
+        }
+        let checkpoint = try store.checkpoint(coveringAtLeast: last) ?? store.checkpointNow()
+
+        var entries: [JSON] = []
+        try store.forEachLedgerEntry(afterSeq: first - 1) { e in
+            guard e.seq <= checkpoint.body.size else { return false }
+            entries.append(LedgerText.json(e))
+            return true
+        }
+
+        var approverKeys: [JSON] = []
+        var seen = Set<String>()
+        for id in keyIDs where seen.insert(id).inserted {
+            guard let approver = policy?.approvers.first(where: { $0.keys.contains { $0.id.description == id } }),
+                  let key = approver.keys.first(where: { $0.id.description == id }) else {
+                throw GateFailure.config("key \(id), which signed a decision in run \(run), is not in the current policy; its public key cannot be included",
+                                         hint: "evidence needs every approver's public key; run it where the policy still lists the key")
+            }
+            approverKeys.append(.object([("name", .string(approver.name)), ("key", .string(key.text))]))
+        }
+
+        var fields: [(String, JSON)] = [
+            ("format", .string(format)),
+            ("run", .string(run.compact)),
+            ("ledger_id", .string(checkpoint.body.ledgerID)),
+            ("ledger_key", .string(try store.recordedLedgerKey()?.text ?? "")),
+            ("checkpoint", .string(checkpoint.text)),
+            ("approver_keys", .array(approverKeys)),
+        ]
+        // The policy as it is now, only if it is the one the run was decided under.
+        if let policy, let policyDigest, Hex.encode(policy.digest) == policyDigest {
+            fields.append(("policy", .string(policy.text)))
+        }
+        fields.append(("entries", .array(entries)))
+        return .object(fields)
+    }
+}
+
+extension Store {
+    /// The first checkpoint whose size is at least `seq`.
+    func checkpoint(coveringAtLeast seq: Int64) throws -> SignedCheckpoint? {
+        try wrap {
+            let s = try db.prepare("SELECT text FROM checkpoints WHERE size >= ? ORDER BY size LIMIT 1").bind([.int(seq)])
+            guard try s.step() else { return nil }
+            return try? SignedCheckpoint(parsing: s.text(0))
+        }
+    }
+}

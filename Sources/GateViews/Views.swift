@@ -1,0 +1,84 @@
+import GateCore
+import GateWire
+import Glibc
+import GateSystem
+import GateStore
+
+/// What `gate list`, `gate show` and `gate log` print, as text for people and JSON for programs.
+/// Everything taken from a request passes through ShellQuote, so a hostile argv, path or reason
+/// cannot move the cursor or rewrite an approver's screen.
+public enum Views {
+    static func time(_ micros: Int64) -> String { LedgerText.time(micros) }
+
+    /// A pending request whose requester process is gone is abandoned: nobody is waiting for it.
+    public static func isAbandoned(_ r: RequestRecord, sameHost: Bool = true) -> Bool {
+        guard r.status == .pending, sameHost, r.requesterPID > 0 else { return false }
+        return kill(r.requesterPID, 0) != 0 && errno == ESRCH
+    }
+
+    public static func listText(_ requests: [RequestRecord]) -> String {
+        if requests.isEmpty { return "no pending requests or reviews\n" }
+        var out = ""
+        for r in requests {
+            let who = ShellQuote.inert(r.intent.agent.isEmpty ? r.intent.user : "\(r.intent.user)/\(r.intent.agent)")
+            let status = isAbandoned(r) ? "abandoned" : r.status.rawValue
+            out += "\(r.id)  \(time(r.createdMicros))  \(status)  \(who)@\(ShellQuote.inert(r.intent.host))  \(ShellQuote.join(r.intent.argv))\n"
+        }
+        return out
+    }
+
+    public static func requestJSON(_ r: RequestRecord, tokens: [String]) -> JSON {
+        .object([
+            ("id", .string(r.id.description)),
+            ("status", .string(isAbandoned(r) ? "abandoned" : r.status.rawValue)),
+            ("created", .string(time(r.createdMicros))),
+            ("reason", .string(r.reason)),
+            ("rule", .string(r.rule)),
+            ("requires", .array(r.requirements.map { .string($0.description) })),
+            ("policy_digest", .string(Hex.encode(r.policyDigest))),
+        ] + LedgerPayload.intentFields(r.intent, digest: r.digest) + [
+            ("decisions", .array(tokens.compactMap { text in
+                guard let t = try? SignedToken(text: text) else { return .object([("malformed", .string(text))]) }
+                return .object([("decision", .string(t.payload.decision == .approve ? "approve" : "deny")),
+                                ("key_id", .string(t.payload.keyID.description)),
+                                ("expires", .string(formatUTC(t.payload.expiresAt))),
+                                ("comment", .string(t.payload.comment))])
+            })),
+        ])
+    }
+
+    public static func showText(_ r: RequestRecord, tokens: [String], policy: Policy?) -> String {
+        let i = r.intent
+        var out = "request     \(r.id)  (\(isAbandoned(r) ? "abandoned" : r.status.rawValue))\n"
+        out += "command     \(ShellQuote.join(i.argv))\n"
+        out += "executable  \(ShellQuote.quote(i.executable))\n"
+        out += "            blake2b \(Hex.encode(i.executableDigest))\n"
+        out += "cwd         \(ShellQuote.quote(i.cwd))\n"
+        out += "requester   \(ShellQuote.inert(i.user)) (uid \(i.uid))\(i.agent.isEmpty ? "" : ", agent \(ShellQuote.inert(i.agent))") on \(ShellQuote.inert(i.host))\n"
+        out += "requested   \(time(r.createdMicros))\n"
+        out += "reason      \(r.reason.isEmpty ? "(none given)" : ShellQuote.inert(r.reason))\n"
+        if !r.ticket.isEmpty { out += "ticket      \(ShellQuote.inert(r.ticket))\n" }
+        out += "rule        \(r.rule); needs \(r.requirements.map(\.description).joined(separator: " and "))\n"
+        out += "intent      \(r.digest.hex)\n"
+        // Interpreters of a #! script are bound files too; the context names which they are.
+        let interpreters = Set((r.context["interpreters"]?.arrayValue ?? []).compactMap(\.stringValue))
+        for f in i.boundFiles {
+            let label = interpreters.contains(f.path) ? "interpreter" : "bound file "
+            out += "\(label) \(ShellQuote.quote(f.path)) blake2b \(Hex.encode(f.digest))\n"
+        }
+        // The command's whole environment: nothing else reaches it (EnvironmentReset).
+        for v in i.boundEnvironment {
+            let redacted = v.value.hasPrefix("redacted:") ? "(redacted) " : ""
+            out += "bound env   \(ShellQuote.inert(v.name))=\(redacted)\(ShellQuote.quote(v.value))\n"
+        }
+        if tokens.isEmpty { out += "decisions   none yet\n" }
+        for text in tokens {
+            guard let t = try? SignedToken(text: text) else { out += "decision    (malformed token)\n"; continue }
+            let who = policy?.approver(forKey: t.payload.keyID)?.0.name ?? "untrusted key \(t.payload.keyID)"
+            let verb = t.payload.decision == .approve ? "approved" : "denied"
+            out += "decision    \(verb) by \(ShellQuote.inert(who)) until \(formatUTC(t.payload.expiresAt))"
+            out += t.payload.comment.isEmpty ? "\n" : ": \(ShellQuote.inert(t.payload.comment))\n"
+        }
+        return out
+    }
+}
