@@ -59,7 +59,7 @@ public enum GateMain {
             exit(0)
         } catch let f as GateFailure {
             Diagnostics.error(f.message, hint: f.hint)
-            exit(f.exitCode)
+            exit(f.exitCode.rawValue)
         } catch {
             let code = GateCommand.exitCode(for: error)
             if code == .success {
@@ -68,7 +68,7 @@ public enum GateMain {
             }
             let message = GateCommand.message(for: error)
             Diagnostics.error(message.isEmpty ? "invalid arguments" : message, hint: "see 'gate --help'")
-            exit(code.rawValue == 1 ? ExitCode.usage : code.rawValue)
+            exit(code.rawValue == 1 ? GateSystem.ExitCode.usage.rawValue : code.rawValue)
         }
     }
 }

@@ -65,7 +65,7 @@ struct KeygenCommand: ParsableCommand {
 
     private func readPassphrase(prompt: String) throws -> [UInt8] {
         do { return try Terminal.passphrase(prompt: prompt) } catch is Terminal.Cancelled {
-            throw GateFailure(ExitCode.tempFail, "cancelled")
+            throw GateFailure(.tempFail, "cancelled")
         }
     }
 }

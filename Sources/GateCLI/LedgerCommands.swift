@@ -72,7 +72,7 @@ struct AuditVerifyCommand: ParsableCommand {
                 throw GateFailure.usage("cannot read checkpoint \(e)")
             }
             do { external.append(try SignedCheckpoint(parsing: Self.unfoldSyslogForm(text))) } catch let e as WireError {
-                throw GateFailure(ExitCode.dataError, "\(path) is not a gate checkpoint: \(e.description)")
+                throw GateFailure(.dataError, "\(path) is not a gate checkpoint: \(e.description)")
             }
         }
         let store = try Store.open(try GateEnvironment.current())
@@ -85,7 +85,7 @@ struct AuditVerifyCommand: ParsableCommand {
             // The server holds the ledger to the first key it saw; a ledger now signed by
             // another key was re-keyed (and possibly rewritten) since.
             if let pinned, pinned != copy.key {
-                throw GateFailure(ExitCode.dataError, "the gate server holds this ledger to key \(copy.key.id), not the --key given (\(pinned.id))")
+                throw GateFailure(.dataError, "the gate server holds this ledger to key \(copy.key.id), not the --key given (\(pinned.id))")
             }
             pinned = copy.key
             external.append(copy.checkpoint)
@@ -93,7 +93,7 @@ struct AuditVerifyCommand: ParsableCommand {
         }
         let report = try store.audit(pinnedKey: pinned, external: external, allSignatures: allSignatures)
         if let damage = report.damage {
-            throw GateFailure(ExitCode.dataError, "ledger damaged at entry \(damage.seq): \(damage)", hint: damage.hint(verified: report.entries))
+            throw GateFailure(.dataError, "ledger damaged at entry \(damage.seq): \(damage)", hint: damage.hint(verified: report.entries))
         }
         var out = "ledger ok: \(report.entries) entries, head \(Hex.encode(report.head))\n"
         out += "ledger id \(report.ledgerID), key \(report.key.map { "\($0.id) (\($0.text))" } ?? "none yet")\n"
@@ -141,7 +141,7 @@ struct AuditKeyCommand: ParsableCommand {
     func run() throws {
         let store = try Store.open(try GateEnvironment.current())
         guard let key = try store.recordedLedgerKey() else {
-            throw GateFailure(ExitCode.unavailable, "this ledger has no key yet", hint: "it is made with the first checkpoint: 'gate audit checkpoint'")
+            throw GateFailure(.unavailable, "this ledger has no key yet", hint: "it is made with the first checkpoint: 'gate audit checkpoint'")
         }
         System.write(1, key.text + "\n")
     }

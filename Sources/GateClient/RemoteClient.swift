@@ -33,7 +33,7 @@ public struct RemoteClient: Sendable {
         let json = try? JSON.parse(text)
         guard (200..<300).contains(response.status) else {
             let message = json?["error"]?.stringValue ?? "HTTP \(response.status)"
-            let code: Int32
+            let code: ExitCode
             switch response.status {
             case 400, 413, 422: code = ExitCode.dataError
             case 403, 409, 410: code = ExitCode.noPermission
@@ -46,17 +46,17 @@ public struct RemoteClient: Sendable {
             }
             throw GateFailure(code, "the gate server refused: \(ShellQuote.inert(message))")
         }
-        guard let json else { throw GateFailure(ExitCode.unavailable, "the gate server at \(url) sent something that is not JSON") }
+        guard let json else { throw GateFailure(.unavailable, "the gate server at \(url) sent something that is not JSON") }
         return json
     }
 
     public static func failure(_ e: PlainHTTP.Failure, url: String) -> GateFailure {
         switch e {
-        case .interrupted(let s): return GateFailure(ExitCode.tempFail, "interrupted by signal \(s)")
-        case .timedOut: return GateFailure(ExitCode.unavailable, "the gate server at \(url) did not answer in time")
+        case .interrupted(let s): return GateFailure(.tempFail, "interrupted by signal \(s)")
+        case .timedOut: return GateFailure(.unavailable, "the gate server at \(url) did not answer in time")
         default:
             let tls = "\(e)".hasPrefix("TLS")
-            return GateFailure(ExitCode.unavailable, "cannot reach the gate server at \(url): \(e)",
+            return GateFailure(.unavailable, "cannot reach the gate server at \(url): \(e)",
                                hint: tls ? "the certificate must name the URL's host and chain to a trusted CA (the system's, or GATE_SERVER_CA=FILE.pem)"
                                          : "is gate-server running there? (GATE_SERVER / --server)")
         }
@@ -157,7 +157,7 @@ public struct RemoteClient: Sendable {
 
     func decode(_ j: JSON) throws -> RequestTransfer.Decoded {
         do { return try RequestTransfer.decode(j) } catch {
-            throw GateFailure(ExitCode.dataError, "the gate server at \(url) sent a malformed request: \(error)")
+            throw GateFailure(.dataError, "the gate server at \(url) sent a malformed request: \(error)")
         }
     }
 }

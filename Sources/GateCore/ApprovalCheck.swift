@@ -27,18 +27,19 @@ public enum TokenRefusal: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     /// A short machine word for the ledger and JSON output.
-    public var code: String {
+    public var code: RefusalCode {
         switch self {
-        case .untrustedKey: return "untrusted-key"
-        case .badSignature: return "bad-signature"
-        case .otherRequest: return "other-request"
-        case .intentMismatch: return "intent-mismatch"
-        case .expired: return "expired"
-        case .issuedInFuture: return "issued-in-future"
-        case .selfApproval: return "self-approval"
-        case .lifetimeTooLong: return "lifetime-too-long"
+        case .untrustedKey: .untrustedKey
+        case .badSignature: .badSignature
+        case .otherRequest: .otherRequest
+        case .intentMismatch: .intentMismatch
+        case .expired: .expired
+        case .issuedInFuture: .issuedInFuture
+        case .selfApproval: .selfApproval
+        case .lifetimeTooLong: .lifetimeTooLong
         }
     }
+
 }
 
 /// A token that passed every check, with the approver the policy names for its key.

@@ -28,14 +28,14 @@ public enum CheckpointCopy {
     public static func fetch(store: Store, client: RemoteClient) throws -> (checkpoint: SignedCheckpoint, key: PublicKey, from: String, receivedMicros: Int64) {
         let ledger = try store.ledgerID()
         guard let j = try client.newestCheckpoint(ledger: ledger) else {
-            throw GateFailure(ExitCode.unavailable, "the gate server at \(client.url) holds no checkpoint of ledger \(ledger)",
+            throw GateFailure(.unavailable, "the gate server at \(client.url) holds no checkpoint of ledger \(ledger)",
                               hint: "copies are sent after runs in remote mode, or with 'gate audit checkpoint --server URL'")
         }
         do {
             return (try SignedCheckpoint(parsing: j["checkpoint"]?.stringValue ?? ""), try PublicKey(text: j["ledger_key"]?.stringValue ?? ""),
                     j["from"]?.stringValue ?? "?", j["received_us"]?.intValue ?? 0)
         } catch {
-            throw GateFailure(ExitCode.dataError, "the gate server at \(client.url) sent a malformed checkpoint copy: \(error)")
+            throw GateFailure(.dataError, "the gate server at \(client.url) sent a malformed checkpoint copy: \(error)")
         }
     }
 }

@@ -1,3 +1,4 @@
+import GateCore
 import GateWire
 import Hummingbird
 import GateSystem
@@ -63,7 +64,7 @@ public enum ServerApp {
             // Numbers only; "nan" or "inf" must not reach the sleep's conversion.
             let seenText = q.get("seen") ?? "0", timeoutText = q.get("timeout") ?? "25"
             guard let seen = Int(seenText), let asked = Double(timeoutText), asked.isFinite else {
-                throw Broker.Refusal(status: 400, code: "bad-query", message: "seen must be an integer and timeout a number of seconds")
+                throw Broker.Refusal(status: 400, code: .badQuery, message: "seen must be an integer and timeout a number of seconds")
             }
             let timeout = min(configuration.maxWaitSeconds, max(0, asked))
             return try await json(.ok, state.wait(try context.parameters.require("id"), seen: seen, timeout: timeout))
@@ -88,7 +89,7 @@ public enum ServerApp {
             let buffer = try await request.body.collect(upTo: limit)
             return Array(buffer.readableBytesView)
         } catch {
-            throw Broker.Refusal(status: 413, code: "too-large", message: "the body is larger than the \(limit >> 10) KiB this endpoint accepts")
+            throw Broker.Refusal(status: 413, code: .tooLarge, message: "the body is larger than the \(limit >> 10) KiB this endpoint accepts")
         }
     }
 
@@ -119,16 +120,22 @@ struct JSONErrors<Context: RequestContext>: RouterMiddleware {
             if r.status != 404 { ServerLog.line("refused \(request.method) \(request.uri.path) (\(r.status) \(r.code)): \(r.message)") }
             return Self.error(r.status, r.code, r.message)
         } catch let f as GateFailure {
-            return Self.error(500, "server-error", f.message)
+            return Self.error(500, .serverError, f.message)
         } catch let e as HTTPResponseError {
             let code = Int(e.status.code)
-            return Self.error(code, code == 404 ? "not-found" : "http-\(code)", code == 404 ? "no such endpoint: \(request.method) \(request.uri.path)" : "\(e.status)")
+            switch code {
+            case 404: return Self.error(code, .notFound, "no such endpoint: \(request.method) \(request.uri.path)")
+            case 405: return Self.error(code, .badMethod, "\(request.method) is not allowed on \(request.uri.path)")
+            case 413: return Self.error(code, .tooLarge, "\(e.status)")
+            case 500...: return Self.error(code, .serverError, "\(e.status)")
+            default: return Self.error(code, .badRequest, "\(e.status)")
+            }
         } catch {
-            return Self.error(500, "server-error", "\(error)")
+            return Self.error(500, .serverError, "\(error)")
         }
     }
 
-    static func error(_ status: Int, _ code: String, _ message: String) -> Response {
-        ServerApp.json(HTTPResponse.Status(code: status), .object([("error", .string(message)), ("code", .string(code))]))
+    static func error(_ status: Int, _ code: RefusalCode, _ message: String) -> Response {
+        ServerApp.json(HTTPResponse.Status(code: status), .object([("error", .string(message)), ("code", .string(code.rawValue))]))
     }
 }

@@ -61,7 +61,7 @@ actor ServerState {
     /// Long-poll: answers at once if the request has moved past what the requester has seen
     /// (more tokens, or no longer pending), else when a decision arrives or `timeout` passes.
     func wait(_ idText: String, seen: Int, timeout: Double) async throws -> JSON {
-        guard let id = RequestID(idText) else { throw Broker.Refusal(status: 400, code: "bad-id", message: "'\(idText.prefix(64))' is not a request id") }
+        guard let id = RequestID(idText) else { throw Broker.Refusal(status: 400, code: .badID, message: "'\(idText.prefix(64))' is not a request id") }
         var snapshot = try broker.snapshot(id)
         if snapshot.status == .pending && snapshot.tokens.count <= seen && timeout > 0 {
             let key = nextWaiter

@@ -47,7 +47,7 @@ public final class Store {
             } else if version == 1 || version == 2 {
                 try upgrade()
             } else if version != Self.schemaVersion {
-                throw GateFailure(ExitCode.config, "state database \(path) has schema version \(version); this gate understands \(Self.schemaVersion)",
+                throw GateFailure(.config, "state database \(path) has schema version \(version); this gate understands \(Self.schemaVersion)",
                                   hint: "use the gate release that created it")
             }
         } catch let e as SQLiteError {
@@ -58,14 +58,14 @@ public final class Store {
     static func describe(_ e: SQLiteError, path: String) -> GateFailure {
         switch e.kind {
         case .notADatabase, .corrupt:
-            return GateFailure(ExitCode.dataError, "state database \(path) is damaged or not a gate database (\(e.message))",
+            return GateFailure(.dataError, "state database \(path) is damaged or not a gate database (\(e.message))",
                                hint: "keep the file for investigation; point GATE_HOME elsewhere to start afresh")
         case .readOnly, .cantOpen:
             return GateFailure.config("cannot write state database \(path) (\(e.message))", hint: "check the permissions of GATE_HOME")
         case .busy:
-            return GateFailure(ExitCode.tempFail, "state database \(path) is locked by another process (\(e.message))")
+            return GateFailure(.tempFail, "state database \(path) is locked by another process (\(e.message))")
         default:
-            return GateFailure(ExitCode.software, "state database \(path): \(e.message)")
+            return GateFailure(.software, "state database \(path): \(e.message)")
         }
     }
 

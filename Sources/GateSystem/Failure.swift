@@ -1,26 +1,29 @@
+import GateCore
+
 /// gate's documented exit codes (gate(1), EXIT STATUS). The child's own status passes through
 /// unchanged when a command runs.
-public enum ExitCode {
-    public static let usage: Int32 = 64          // EX_USAGE: bad arguments
-    public static let dataError: Int32 = 65      // EX_DATAERR: a damaged ledger or state file
-    public static let unavailable: Int32 = 69    // EX_UNAVAILABLE: a needed service is down
-    public static let software: Int32 = 70       // EX_SOFTWARE: internal error
-    public static let ioError: Int32 = 74        // EX_IOERR: output could not be written (disk full, closed pipe)
-    public static let tempFail: Int32 = 75       // EX_TEMPFAIL: approval timed out or cancelled
-    public static let noPermission: Int32 = 77   // EX_NOPERM: denied or not permitted
-    public static let config: Int32 = 78         // EX_CONFIG: policy, key file, state directory
-    public static let notExecutable: Int32 = 126
-    public static let notFound: Int32 = 127
+/// A test checks these against gate(1)'s list.
+public enum ExitCode: Int32, CaseIterable, Sendable {
+    case usage = 64          // EX_USAGE: bad arguments
+    case dataError = 65      // EX_DATAERR: a damaged ledger or state file
+    case unavailable = 69    // EX_UNAVAILABLE: a needed service is down
+    case software = 70       // EX_SOFTWARE: internal error
+    case ioError = 74        // EX_IOERR: output could not be written (disk full, closed pipe)
+    case tempFail = 75       // EX_TEMPFAIL: approval timed out or cancelled
+    case noPermission = 77   // EX_NOPERM: denied or not permitted
+    case config = 78         // EX_CONFIG: policy, key file, state directory
+    case notExecutable = 126 // the command was found but cannot be executed
+    case notFound = 127      // the command was not found
 }
 
 /// Every error gate reports to a person: one line, a documented exit code, and, where there is
 /// an obvious next step, a hint.
 public struct GateFailure: Error, CustomStringConvertible, Sendable {
-    public var exitCode: Int32
+    public var exitCode: ExitCode
     public var message: String
     public var hint: String?
 
-    public init(_ exitCode: Int32, _ message: String, hint: String? = nil) {
+    public init(_ exitCode: ExitCode, _ message: String, hint: String? = nil) {
         self.exitCode = exitCode
         self.message = message
         self.hint = hint
@@ -28,8 +31,21 @@ public struct GateFailure: Error, CustomStringConvertible, Sendable {
 
     public var description: String { message }
 
-    public static func usage(_ m: String, hint: String? = nil) -> GateFailure { .init(ExitCode.usage, m, hint: hint) }
-    public static func config(_ m: String, hint: String? = nil) -> GateFailure { .init(ExitCode.config, m, hint: hint) }
-    public static func denied(_ m: String, hint: String? = nil) -> GateFailure { .init(ExitCode.noPermission, m, hint: hint) }
-    public static func internalError(_ m: String) -> GateFailure { .init(ExitCode.software, m) }
+    public static func usage(_ m: String, hint: String? = nil) -> GateFailure { .init(.usage, m, hint: hint) }
+    public static func config(_ m: String, hint: String? = nil) -> GateFailure { .init(.config, m, hint: hint) }
+    public static func denied(_ m: String, hint: String? = nil) -> GateFailure { .init(.noPermission, m, hint: hint) }
+    public static func internalError(_ m: String) -> GateFailure { .init(.software, m) }
+}
+
+extension GateFailure {
+    /// The refusal code a failure implies whichever step it came from: a bad policy, key or state
+    /// file is `config`, a gate server that cannot be reached is `server-unavailable`. nil: the
+    /// refusing step's own code applies (`f.refusalCode ?? .bindFailed`).
+    public var refusalCode: RefusalCode? {
+        switch exitCode {
+        case .config: .config
+        case .unavailable: .serverUnavailable
+        default: nil
+        }
+    }
 }

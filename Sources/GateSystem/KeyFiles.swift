@@ -38,7 +38,7 @@ public enum KeyFiles {
         } catch let KeyFileError.inconsistent(m) {
             throw GateFailure.config("\(path): \(m)")
         } catch is Terminal.Cancelled {
-            throw GateFailure(ExitCode.tempFail, "cancelled")
+            throw GateFailure(.tempFail, "cancelled")
         }
     }
 }

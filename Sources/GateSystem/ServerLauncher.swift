@@ -14,11 +14,11 @@ public enum ServerLauncher {
 
     public static func exec(_ arguments: [String]) throws -> Never {
         guard let path = serverPath(), access(path, X_OK) == 0 else {
-            throw GateFailure(ExitCode.unavailable, "gate serve needs the gate-server executable next to gate (\(serverPath() ?? "?") is missing)",
+            throw GateFailure(.unavailable, "gate serve needs the gate-server executable next to gate (\(serverPath() ?? "?") is missing)",
                               hint: "install both: swift build -c release --product gate-server")
         }
         let argv = (["gate-server"] + arguments).map { strdup($0) } + [nil]
         execv(path, argv)
-        throw GateFailure(ExitCode.unavailable, "cannot run \(path): \(System.errnoString())")
+        throw GateFailure(.unavailable, "cannot run \(path): \(System.errnoString())")
     }
 }

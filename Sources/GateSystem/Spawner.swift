@@ -77,8 +77,8 @@ public enum Spawner {
             var mask = previousMask
             pthread_sigmask(SIG_SETMASK, &mask, nil)
             switch rc {
-            case ENOENT: throw GateFailure(ExitCode.notFound, "\(path): no such file")
-            default: throw GateFailure(ExitCode.notExecutable, "\(path): cannot execute: \(System.errnoString(rc))")
+            case ENOENT: throw GateFailure(.notFound, "\(path): no such file")
+            default: throw GateFailure(.notExecutable, "\(path): cannot execute: \(System.errnoString(rc))")
             }
         }
         forwardTarget = pid

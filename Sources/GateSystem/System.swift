@@ -102,7 +102,7 @@ public enum System {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw GateFailure(ExitCode.ioError, "cannot write the output: \(errnoString())")
+                throw GateFailure(.ioError, "cannot write the output: \(errnoString())")
             }
             offset += n
         }

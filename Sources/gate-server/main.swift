@@ -56,7 +56,7 @@ struct GateServerCommand: AsyncParsableCommand {
         } catch let f as GateFailure {
             System.write(2, "gate-server: error: \(f.message)\n")
             if let h = f.hint { System.write(2, "gate-server: hint: \(h)\n") }
-            throw ExitCode(f.exitCode)
+            throw ArgumentParser.ExitCode(f.exitCode.rawValue)
         }
     }
 }

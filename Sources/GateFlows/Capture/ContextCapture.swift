@@ -55,9 +55,8 @@ public enum ContextCapture {
 
     /// What is stored with a request for the approver: `{"ticket", "environment": [...],
     /// "providers": [...]}`, and the providers' outputs keyed by their BLAKE2b-256 digest.
-    public static func describe(_ intent: Intent, options: Policy.Options, policy: Policy, ticket: String,
-                                child: [EnvironmentReset.Variable], trustedAliases: [String], interpreters: [String],
-                                home: String) throws -> (context: JSON, blobs: [(digest: [UInt8], data: [UInt8])]) {
+    static func describe(_ subject: Subject, ticket: String, home: String) throws -> Described {
+        let intent = subject.intent, options = subject.options, policy = subject.policy, child = subject.child
         let redactor = try RedactionKey.load(home: home)
         // The child's environment, for display and for a server's env: conditions; never a
         // secret in clear.
@@ -111,11 +110,28 @@ public enum ContextCapture {
         }
         // Which bound files are interpreters, for the approver's eyes.
         let context: JSON = .object([("ticket", .string(ticket)), ("environment", .array(environment)), ("providers", .array(providers)),
-                                     ("executable_aliases", .array(trustedAliases.map(JSON.string))),
-                                     ("interpreters", .array(interpreters.map(JSON.string)))])
-        return (context, blobs)
+                                     ("executable_aliases", .array(subject.trustedAliases.map(JSON.string))),
+                                     ("interpreters", .array(subject.interpreters.map(JSON.string)))])
+        return Described(context: context, blobs: blobs)
     }
 
+    /// What a request's context is captured for: the bound intent, the matched rule's options,
+    /// the policy (for its context providers), the child's environment, the executable's trusted
+    /// names and which bound files are interpreters.
+    struct Subject {
+        var intent: Intent
+        var options: Policy.Options
+        var policy: Policy
+        var child: [EnvironmentReset.Variable]
+        var trustedAliases: [String] = []
+        var interpreters: [String] = []
+    }
+
+    /// The context document and the provider outputs it names, keyed by BLAKE2b-256.
+    struct Described {
+        var context: JSON
+        var blobs: [(digest: [UInt8], data: [UInt8])]
+    }
 }
 
 extension Policy.BindTarget: CustomStringConvertible {

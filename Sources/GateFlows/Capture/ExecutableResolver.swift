@@ -19,7 +19,7 @@ public enum ExecutableResolver {
 
     /// Where the requester's PATH (or a path typed with `/`) leads, as an absolute spelling.
     public static func resolve(_ name: String, cwd: String, searchPath: String? = System.env("PATH")) throws -> String {
-        guard !name.isEmpty else { throw GateFailure(ExitCode.notFound, "empty command name") }
+        guard !name.isEmpty else { throw GateFailure(.notFound, "empty command name") }
         if name.contains("/") {
             let path = Paths.absolute(name, cwd: cwd)
             try checkRunnable(path, name: name)
@@ -34,9 +34,9 @@ public enum ExecutableResolver {
             sawNonExecutable = sawNonExecutable ?? candidate
         }
         if let path = sawNonExecutable {
-            throw GateFailure(ExitCode.notExecutable, "\(path): permission denied (not executable)")
+            throw GateFailure(.notExecutable, "\(path): permission denied (not executable)")
         }
-        throw GateFailure(ExitCode.notFound, "\(name): command not found", hint: "check the name and PATH")
+        throw GateFailure(.notFound, "\(name): command not found", hint: "check the name and PATH")
     }
 
     /// Resolves `name` and canonicalises it against the policy's trusted directories.
@@ -55,19 +55,19 @@ public enum ExecutableResolver {
             let dir = try realDirectory(Paths.parent(of: current), for: spelled)
             let base = Paths.basename(current)
             guard base != "." && base != ".." && !current.hasSuffix("/") else {
-                throw GateFailure(ExitCode.notExecutable, "\(spelled): not a regular file")
+                throw GateFailure(.notExecutable, "\(spelled): not a regular file")
             }
             let here = Paths.join(dir, base)
             if trusted.contains(dir), !aliases.contains(here) { aliases.append(here) }
             guard let target = readLink(here) else { return Resolved(path: here, trustedAliases: aliases) }
             current = Paths.absolute(target, cwd: dir)
         }
-        throw GateFailure(ExitCode.notExecutable, "\(spelled): too many levels of symbolic links")
+        throw GateFailure(.notExecutable, "\(spelled): too many levels of symbolic links")
     }
 
     static func realDirectory(_ dir: String, for spelled: String) throws -> String {
         guard let real = Paths.real(dir) else {
-            throw GateFailure(ExitCode.notFound, "\(spelled): cannot resolve \(dir): \(String(cString: strerror(errno)))")
+            throw GateFailure(.notFound, "\(spelled): cannot resolve \(dir): \(String(cString: strerror(errno)))")
         }
         return real
     }
@@ -82,10 +82,10 @@ public enum ExecutableResolver {
 
     static func checkRunnable(_ path: String, name: String) throws {
         guard let info = Files.info(path) else {
-            throw GateFailure(ExitCode.notFound, "\(name): no such file")
+            throw GateFailure(.notFound, "\(name): no such file")
         }
-        guard info.isRegular else { throw GateFailure(ExitCode.notExecutable, "\(name): not a regular file") }
-        guard access(path, X_OK) == 0 else { throw GateFailure(ExitCode.notExecutable, "\(name): permission denied (not executable)") }
+        guard info.isRegular else { throw GateFailure(.notExecutable, "\(name): not a regular file") }
+        guard access(path, X_OK) == 0 else { throw GateFailure(.notExecutable, "\(name): permission denied (not executable)") }
     }
 }
 

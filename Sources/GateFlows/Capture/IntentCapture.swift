@@ -40,7 +40,7 @@ public enum IntentCapture {
             file = try OpenExecutable(path)
             digest = try Files.digest(fd: file.fd, path: path)
         } catch let e as FileError {
-            throw GateFailure(ExitCode.notExecutable, "cannot read \(path) to digest it: \(e.message)")
+            throw GateFailure(.notExecutable, "cannot read \(path) to digest it: \(e.message)")
         }
         return Captured(intent: Intent(argv: argv, executable: path, executableDigest: digest, cwd: cwd, user: identity.user,
                                        uid: identity.uid, agent: identity.agent, host: identity.host),

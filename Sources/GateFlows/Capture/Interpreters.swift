@@ -197,6 +197,6 @@ public enum Interpreters {
     }
 
     static func refusal(_ path: String, _ why: String) -> GateFailure {
-        GateFailure(ExitCode.notExecutable, "\(path): \(why)")
+        GateFailure(.notExecutable, "\(path): \(why)")
     }
 }

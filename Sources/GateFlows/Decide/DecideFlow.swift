@@ -73,7 +73,7 @@ public struct DecideFlow {
         let token = try sign(request, identity: identity)
         let answer: JSON
         do { answer = try client.submit(token) } catch let f as GateFailure {
-            record(f.message, request: request, actor: identity.name, code: f.exitCode == ExitCode.unavailable ? "server-unavailable" : "server-refused",
+            record(f.message, request: request, actor: identity.name, code: f.refusalCode ?? .serverRefused,
                    in: store)
             throw f
         }
@@ -83,7 +83,7 @@ public struct DecideFlow {
     }
 
     /// A refusal, in this host's ledger; if even that fails, the refusal stands.
-    private func record(_ message: String, request: RequestRecord, actor: String, code: String, in store: Store) {
+    private func record(_ message: String, request: RequestRecord, actor: String, code: RefusalCode, in store: Store) {
         _ = try? store.record(.refused, request: request.id.compact, actor: actor,
                               payload: LedgerPayload.refused(code: code, message: "\(verb): \(message)"))
     }
@@ -92,7 +92,7 @@ public struct DecideFlow {
     /// key unlocked. Each refusal is recorded in `store`.
     private func check(_ request: RequestRecord, policy: Policy?, policyPath: String,
                        store: Store) throws -> (String, SigningIdentity) {
-        func refuse(_ message: String, actor: String, code: String) -> GateFailure {
+        func refuse(_ message: String, actor: String, code: RefusalCode) -> GateFailure {
             record(message, request: request, actor: actor, code: code, in: store)
             return .denied(message)
         }
@@ -101,11 +101,11 @@ public struct DecideFlow {
         let invoker = System.userName(uid: System.uid) ?? "uid:\(System.uid)"
         guard request.status == expected else {
             throw refuse("request \(request.id) is \(request.status.rawValue), not \(expected.rawValue); nothing to \(verb)",
-                         actor: invoker, code: "not-\(expected.rawValue)")
+                         actor: invoker, code: options.review ? .notReview : .notPending)
         }
         if let expires = request.expiresMicros, System.nowMicros() >= expires {
             throw refuse("request \(request.id) expired at \(formatUTC(UInt64(expires / 1_000_000))); nothing to \(verb)",
-                         actor: invoker, code: "expired")
+                         actor: invoker, code: .expired)
         }
         let keyPath = KeyFiles.defaultPath(options.keyPath)
         let keyFile = try KeyFiles.readSecretKeyFile(keyPath)
@@ -113,18 +113,18 @@ public struct DecideFlow {
         if let policy {
             guard let (approver, _) = policy.approver(forKey: keyFile.keyID) else {
                 throw refuse("key \(keyFile.keyID) (\(keyFile.name)) is not trusted by the policy \(policyPath)",
-                             actor: "key \(keyFile.keyID)", code: "untrusted-key")
+                             actor: "key \(keyFile.keyID)", code: .untrustedKey)
             }
             if approver.user == request.intent.user {
                 throw refuse("\(approver.name) is the requester (\(request.intent.user)); no one decides their own request",
-                             actor: approver.name, code: "self-approval")
+                             actor: approver.name, code: .selfApproval)
             }
             if options.decision == .approve && !request.requirements.isEmpty {
                 let eligible = request.requirements.contains { policy.eligibleApprovers(for: $0).contains(approver.name) }
                 guard eligible else {
                     let groups = request.requirements.map(\.description).joined(separator: " and ")
                     throw refuse("\(approver.name) is not eligible to approve this request (needs \(groups))",
-                                 actor: approver.name, code: "not-eligible")
+                                 actor: approver.name, code: .notEligible)
                 }
             }
             approverName = approver.name

@@ -7,32 +7,33 @@ import GateStore
 /// The requester's wait for a decision: woken by inotify when the state database changes, by a
 /// signal (Ctrl-C cancels), or by the timeout. Each wake re-reads the request's tokens and runs
 /// the full check; a token that fails it refuses the run (fail closed), it is never skipped.
+/// An approval ends the wait with the launch (the approvals added); nothing runs from here.
 struct ApprovalWait {
-    let flow: RunFlow
+    let session: RunSession
     let record: RequestRecord
     let check: ApprovalCheck
     /// What runs once approved (the approvals are added when they arrive).
-    var launch: RunFlow.Launch
+    var launch: Launch
     let waiter: Waiter
     /// Remote mode: decisions arrive from the server, not through this host's ledger, so a
     /// denial is recorded here when it is acted on.
     var recordsDecisions = false
 
-    func run() throws -> Int32 {
+    func run() throws -> Launch {
         let id = record.id
         let needs = record.requirements.map(\.description).joined(separator: " and ")
         System.write(2, "gate: approval required (rule: \(record.rule); needs \(needs)) — request \(id)\n")
         System.write(2, "gate: an approver runs: gate approve \(id)\n")
         let indicator = WaitIndicator(label: "waiting for approval of \(id)…")
-        let deadline = WaitDeadline(timeoutSeconds: flow.options.timeoutSeconds, expiresMicros: record.expiresMicros)
+        let deadline = WaitDeadline(timeoutSeconds: session.options.timeoutSeconds, expiresMicros: record.expiresMicros)
         var seen = -1
         var lastCheck = System.monotonicNanos()
 
         while true {
-            let texts = try flow.store.tokenTexts(for: id)
+            let texts = try session.store.tokenTexts(for: id)
             if texts.count != seen {
                 seen = texts.count
-                if let exit = try evaluate(texts, waiter: waiter, indicator: indicator) { return exit }
+                if let approved = try evaluate(texts, indicator: indicator) { return approved }
             }
             if deadline.passed {
                 indicator.clear()
@@ -43,7 +44,7 @@ struct ApprovalWait {
             case .signal(let sig):
                 indicator.clear()
                 try cancel(why: "interrupted by signal \(sig)", status: .cancelled)
-                throw GateFailure(ExitCode.tempFail, "cancelled: request \(id) withdrawn")
+                throw GateFailure(.tempFail, "cancelled: request \(id) withdrawn")
             case .changed:
                 lastCheck = System.monotonicNanos()
             case .tick:
@@ -54,16 +55,16 @@ struct ApprovalWait {
         }
     }
 
-    /// nil while still pending; the exit status once decided and (if approved) run.
-    func evaluate(_ texts: [String], waiter: Waiter, indicator: WaitIndicator) throws -> Int32? {
+    /// nil while still pending; the launch once approved. A denial or a bad token throws.
+    func evaluate(_ texts: [String], indicator: WaitIndicator) throws -> Launch? {
         guard !texts.isEmpty else { return nil }
         var tokens: [SignedToken] = []
         for text in texts {
             do { tokens.append(try SignedToken(text: text)) } catch let e as WireError {
                 indicator.clear()
-                try? flow.store.setStatus(record.id, .refused)
-                throw flow.refuse(.denied("a submitted token is malformed: \(e.description)"), code: "malformed-token",
-                                  intent: record.intent, digest: check.intentDigest, request: record.id.compact)
+                try? session.store.setStatus(record.id, .refused)
+                throw session.refuse(.denied("a submitted token is malformed: \(e.description)"), code: .malformedToken,
+                                     about: launch.refused, request: record.id.compact)
             }
         }
         var now = check
@@ -77,13 +78,13 @@ struct ApprovalWait {
             System.write(2, "gate: approved by \(names); running\n")
             var launch = launch
             launch.approvals = approvals
-            return try flow.start(launch, waiter: waiter)
+            return launch
         case .denied(let d):
             indicator.clear()
-            try flow.store.write {
-                try flow.store.setStatus(record.id, .denied)
+            try session.store.write {
+                try session.store.setStatus(record.id, .denied)
                 if recordsDecisions {
-                    try flow.store.appendLedger(.denied, request: record.id.compact, actor: d.approver,
+                    try session.store.appendLedger(.denied, request: record.id.compact, actor: d.approver,
                                                 payload: LedgerPayload.decision(d.token, approver: d.approver))
                 }
             }
@@ -91,16 +92,15 @@ struct ApprovalWait {
             throw GateFailure.denied("request \(record.id) denied by \(d.approver)" + (comment.isEmpty ? "" : ": \(comment)"))
         case .refused(let r):
             indicator.clear()
-            try? flow.store.setStatus(record.id, .refused)
-            throw flow.refuse(.denied(r.description), code: r.code, intent: record.intent, digest: check.intentDigest,
-                              request: record.id.compact)
+            try? session.store.setStatus(record.id, .refused)
+            throw session.refuse(.denied(r.description), code: r.code, about: launch.refused, request: record.id.compact)
         }
     }
 
     func cancel(why: String, status: RequestStatus) throws {
-        try flow.store.write {
-            try flow.store.setStatus(record.id, status)
-            try flow.store.appendLedger(.cancelled, request: record.id.compact, actor: flow.identity.actor,
+        try session.store.write {
+            try session.store.setStatus(record.id, status)
+            try session.store.appendLedger(.cancelled, request: record.id.compact, actor: session.identity.actor,
                                         payload: .object([("why", .string(why))]))
         }
     }
@@ -143,7 +143,7 @@ struct WaitDeadline {
     func failure(_ id: RequestID) -> GateFailure {
         let allowed = GateDuration(seconds: max(1, limit ?? 1))
         return byTTL
-            ? GateFailure(ExitCode.tempFail, "request \(id) expired without a decision (the rule allows \(allowed) pending)")
-            : GateFailure(ExitCode.tempFail, "no decision on request \(id) within \(allowed); request withdrawn")
+            ? GateFailure(.tempFail, "request \(id) expired without a decision (the rule allows \(allowed) pending)")
+            : GateFailure(.tempFail, "no decision on request \(id) within \(allowed); request withdrawn")
     }
 }

@@ -14,14 +14,14 @@ struct RemoteWait {
     let client: RemoteClient
     let identity: SigningIdentity
 
-    func run() throws -> Int32 {
-        let record = wait.record, id = record.id, flow = wait.flow
+    func run() throws -> Launch {
+        let record = wait.record, id = record.id
         let needs = record.requirements.map(\.description).joined(separator: " and ")
         System.write(2, "gate: approval required (rule: \(record.rule); needs \(needs)) — request \(id)\n")
         System.write(2, "gate: request page: \(client.url)/r/\(id.compact)\n")
         System.write(2, "gate: an approver runs: GATE_SERVER=\(client.url) gate approve \(id)\n")
         let indicator = WaitIndicator(label: "waiting for approval of \(id)…")
-        let deadline = WaitDeadline(timeoutSeconds: flow.options.timeoutSeconds, expiresMicros: record.expiresMicros)
+        let deadline = WaitDeadline(timeoutSeconds: wait.session.options.timeoutSeconds, expiresMicros: record.expiresMicros)
         // On a terminal, short polls keep the spinner moving; otherwise one poll per 25 s.
         let slice: Int32 = indicator.tickMilliseconds < 1000 ? 1 : 25
         var seen = 0
@@ -69,12 +69,12 @@ struct RemoteWait {
             }
             if answer.tokens.count != seen {
                 seen = answer.tokens.count
-                if let exit = try wait.evaluate(answer.tokens, waiter: wait.waiter, indicator: indicator) { return exit }
+                if let approved = try wait.evaluate(answer.tokens, indicator: indicator) { return approved }
             }
             if answer.status == "cancelled" || answer.status == "expired" {
                 indicator.clear()
                 try wait.cancel(why: "\(answer.status) on the server", status: answer.status == "expired" ? .expired : .cancelled)
-                throw GateFailure(ExitCode.tempFail, "request \(id) was \(answer.status) on the gate server")
+                throw GateFailure(.tempFail, "request \(id) was \(answer.status) on the gate server")
             }
             indicator.update()
         }
@@ -84,7 +84,7 @@ struct RemoteWait {
     private func interrupted(_ sig: Int32, _ indicator: WaitIndicator) -> GateFailure {
         indicator.clear()
         withdraw(why: "interrupted by signal \(sig)", status: .cancelled)
-        return GateFailure(ExitCode.tempFail, "cancelled: request \(wait.record.id) withdrawn")
+        return GateFailure(.tempFail, "cancelled: request \(wait.record.id) withdrawn")
     }
 
     /// Withdraws here (recorded) and, as far as the server can be reached, there.

@@ -10,11 +10,11 @@ import GateStore
 public final class Broker {
     public struct Refusal: Error, CustomStringConvertible {
         public var status: Int
-        public var code: String
+        public var code: RefusalCode
         public var message: String
         public var description: String { message }
-        public init(status: Int, code: String, message: String) { self.status = status; self.code = code; self.message = message }
-        init(_ status: Int, _ code: String, _ message: String) { self.status = status; self.code = code; self.message = message }
+        public init(status: Int, code: RefusalCode, message: String) { self.status = status; self.code = code; self.message = message }
+        init(_ status: Int, _ code: RefusalCode, _ message: String) { self.status = status; self.code = code; self.message = message }
     }
 
     public let store: Store
@@ -38,7 +38,7 @@ public final class Broker {
 
     func policy() throws(Refusal) -> Policy {
         do { return try PolicyLoader.load(policyPath) } catch {
-            throw Refusal(500, "server-policy", "the server's policy cannot be used: \(error)")
+            throw Refusal(500, .serverPolicy, "the server's policy cannot be used: \(error)")
         }
     }
 
@@ -46,30 +46,30 @@ public final class Broker {
     public func policyForDisplay() -> Policy? { try? PolicyLoader.load(policyPath) }
 
     /// Records a refusal in the server's ledger and returns it to throw.
-    func refuse(_ status: Int, _ code: String, _ message: String, request: String = "", actor: String = "server") -> Refusal {
+    func refuse(_ status: Int, _ code: RefusalCode, _ message: String, request: String = "", actor: String = "server") -> Refusal {
         _ = try? store.record(.refused, request: request, actor: actor, payload: LedgerPayload.refused(code: code, message: message))
         return Refusal(status, code, message)
     }
 
     static func object(_ body: [UInt8]) throws(Refusal) -> JSON {
         guard let text = String(validating: body, as: UTF8.self), let j = try? JSON.parse(text), case .object = j else {
-            throw Refusal(400, "bad-body", "the body is not a JSON object")
+            throw Refusal(400, .badBody, "the body is not a JSON object")
         }
         return j
     }
 
     static func statement(_ j: JSON) throws(Refusal) -> SignedStatement {
-        guard let text = j["statement"]?.stringValue else { throw Refusal(400, "bad-body", "the body has no 'statement'") }
-        do { return try SignedStatement(text: text) } catch { throw Refusal(400, "malformed-statement", "malformed statement: \(error)") }
+        guard let text = j["statement"]?.stringValue else { throw Refusal(400, .badBody, "the body has no 'statement'") }
+        do { return try SignedStatement(text: text) } catch { throw Refusal(400, .malformedStatement, "malformed statement: \(error)") }
     }
 
     static func requestID(_ text: String) throws(Refusal) -> RequestID {
-        guard let id = RequestID(text) else { throw Refusal(400, "bad-id", "'\(text.prefix(64))' is not a request id") }
+        guard let id = RequestID(text) else { throw Refusal(400, .badID, "'\(text.prefix(64))' is not a request id") }
         return id
     }
 
     func record(_ id: RequestID) throws -> RequestRecord {
-        guard let r = try store.request(id) else { throw Refusal(404, "unknown-request", "no request \(id) on this server") }
+        guard let r = try store.request(id) else { throw Refusal(404, .unknownRequest, "no request \(id) on this server") }
         return r
     }
 
@@ -90,7 +90,7 @@ public final class Broker {
         // As a person types it: the id, or a unique prefix of it.
         let r: RequestRecord
         do { r = try store.findRequest(idText) } catch let f as GateFailure where f.exitCode == ExitCode.usage {
-            throw Refusal(404, "unknown-request", f.message)
+            throw Refusal(404, .unknownRequest, f.message)
         }
         var blobs: [(digest: [UInt8], data: [UInt8])] = []
         if withBlobs {

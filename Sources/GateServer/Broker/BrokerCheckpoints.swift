@@ -14,11 +14,11 @@ extension Broker {
         let j = try Self.object(raw)
         let statement = try Self.statement(j)
         guard let bodyText = j["body"]?.stringValue, let body = try? Base64URL.decode(bodyText) else {
-            throw Refusal(400, "bad-body", "the body has no base64url 'body'")
+            throw Refusal(400, .badBody, "the body has no base64url 'body'")
         }
         let requester: Policy.Requester
         do { requester = try StatementSigning.check(statement, policy: try policy(), action: .checkpoint, body: body, now: System.nowSeconds()) } catch {
-            throw refuse(403, "bad-statement", "checkpoint refused: \(error)")
+            throw refuse(403, .badStatement, "checkpoint refused: \(error)")
         }
         let b = try Self.object(body)
         let checkpoint: SignedCheckpoint
@@ -27,22 +27,22 @@ extension Broker {
             checkpoint = try SignedCheckpoint(parsing: b["checkpoint"]?.stringValue ?? "")
             key = try PublicKey(text: b["ledger_key"]?.stringValue ?? "")
         } catch {
-            throw refuse(400, "bad-checkpoint", "malformed checkpoint or ledger key: \(error)", actor: requester.name)
+            throw refuse(400, .badCheckpoint, "malformed checkpoint or ledger key: \(error)", actor: requester.name)
         }
         let ledger = checkpoint.body.ledgerID
-        guard statement.payload.requestID == ledger else { throw refuse(400, "bad-checkpoint", "the statement names another ledger", actor: requester.name) }
+        guard statement.payload.requestID == ledger else { throw refuse(400, .badCheckpoint, "the statement names another ledger", actor: requester.name) }
         let newest = try newestCopy(ledger: ledger)
         let heldKey = newest?["ledger_key"]?.stringValue.flatMap { try? PublicKey(text: $0) } ?? key
         do { try CheckpointSigning.check(checkpoint, ledgerID: ledger, key: heldKey) } catch {
-            throw refuse(409, "bad-checkpoint", "checkpoint for ledger \(ledger) refused: \(error)", request: ledger, actor: requester.name)
+            throw refuse(409, .badCheckpoint, "checkpoint for ledger \(ledger) refused: \(error)", request: ledger, actor: requester.name)
         }
         if let held = newest?["size"]?.intValue, held > checkpoint.body.size {
-            throw refuse(409, "ledger-shrank", "ledger \(ledger) checkpoint covers \(checkpoint.body.size) entries, but this server holds one covering \(held): entries were removed from that ledger",
+            throw refuse(409, .ledgerShrank, "ledger \(ledger) checkpoint covers \(checkpoint.body.size) entries, but this server holds one covering \(held): entries were removed from that ledger",
                          request: ledger, actor: requester.name)
         }
         if let held = newest?["size"]?.intValue, held == checkpoint.body.size {
             guard newest?["head"]?.stringValue == Hex.encode(checkpoint.body.head) else {
-                throw refuse(409, "ledger-rewritten", "ledger \(ledger) checkpoint at \(held) entries has another head than the one this server holds: that history was rewritten",
+                throw refuse(409, .ledgerRewritten, "ledger \(ledger) checkpoint at \(held) entries has another head than the one this server holds: that history was rewritten",
                              request: ledger, actor: requester.name)
             }
             return .object([("ledger", .string(ledger)), ("size", .int(held)), ("stored", .bool(false))])
@@ -58,9 +58,9 @@ extension Broker {
 
     /// GET /v1/checkpoints/LEDGER: the newest copy held, with who sent it and when.
     public func checkpoints(ledger: String) throws -> JSON {
-        guard CheckpointBody.isLedgerID(ledger) else { throw Refusal(400, "bad-id", "'\(ledger.prefix(40))' is not a ledger id") }
+        guard CheckpointBody.isLedgerID(ledger) else { throw Refusal(400, .badID, "'\(ledger.prefix(40))' is not a ledger id") }
         guard let newest = try newestCopy(ledger: ledger) else {
-            throw Refusal(404, "unknown-ledger", "this server holds no checkpoint for ledger \(ledger)")
+            throw Refusal(404, .unknownLedger, "this server holds no checkpoint for ledger \(ledger)")
         }
         return newest
     }

@@ -12,30 +12,30 @@ extension Broker {
         let j = try Self.object(raw)
         let statement = try Self.statement(j)
         guard let bodyText = j["body"]?.stringValue, let body = try? Base64URL.decode(bodyText) else {
-            throw Refusal(400, "bad-body", "the body has no base64url 'body'")
+            throw Refusal(400, .badBody, "the body has no base64url 'body'")
         }
         let policy = try policy()
         let requester: Policy.Requester
         do { requester = try StatementSigning.check(statement, policy: policy, action: .create, body: body, now: System.nowSeconds()) } catch {
-            throw refuse(403, "bad-statement", "request refused: \(error)", request: statement.payload.requestID.prefix(64).description)
+            throw refuse(403, .badStatement, "request refused: \(error)", request: statement.payload.requestID.prefix(64).description)
         }
         let id = try Self.requestID(statement.payload.requestID)
         let b = try Self.object(body)
         let intent: Intent
         do { intent = try Intent(decoding: try Base64URL.decode(b["intent"]?.stringValue ?? "")) } catch {
-            throw refuse(400, "bad-intent", "request \(id): the intent is malformed: \(error)", request: id.compact, actor: requester.name)
+            throw refuse(400, .badIntent, "request \(id): the intent is malformed: \(error)", request: id.compact, actor: requester.name)
         }
         let digest = IntentDigest(intent)
         guard digest.bytes == statement.payload.intentDigest else {
-            throw refuse(400, "intent-mismatch", "request \(id): the intent is not the one the statement signs", request: id.compact, actor: requester.name)
+            throw refuse(400, .intentMismatch, "request \(id): the intent is not the one the statement signs", request: id.compact, actor: requester.name)
         }
-        guard try store.request(id) == nil else { throw Refusal(409, "exists", "request \(id) already exists") }
+        guard try store.request(id) == nil else { throw Refusal(409, .exists, "request \(id) already exists") }
         let blobs: [(digest: [UInt8], data: [UInt8])]
         do { blobs = try RequestTransfer.decodeBlobs(b["blobs"]) } catch {
-            throw refuse(400, "bad-context", "request \(id): \(error)", request: id.compact, actor: requester.name)
+            throw refuse(400, .badContext, "request \(id): \(error)", request: id.compact, actor: requester.name)
         }
         var context = b["context"] ?? .object([])
-        guard case .object(var contextFields) = context else { throw Refusal(400, "bad-body", "'context' is not an object") }
+        guard case .object(var contextFields) = context else { throw Refusal(400, .badBody, "'context' is not an object") }
         // The server's policy decides again, with the variables the requester sent (the
         // allowlisted environment) standing in for the requester's environment.
         var env: [String: String] = [:]
@@ -52,18 +52,18 @@ extension Broker {
         let requirements: [Policy.Requirement]
         switch decision.action {
         case .deny(let m):
-            throw refuse(403, "policy-deny", "denied by the server's policy (\(decision.rule))" + (m.map { ": \($0)" } ?? ""), request: id.compact, actor: requester.name)
+            throw refuse(403, .policyDeny, "denied by the server's policy (\(decision.rule))" + (m.map { ": \($0)" } ?? ""), request: id.compact, actor: requester.name)
         case .allow:
-            throw refuse(422, "policy-mismatch", "the server's policy allows this without approval (\(decision.rule)); the requester's policy and the server's differ",
+            throw refuse(422, .policyMismatch, "the server's policy allows this without approval (\(decision.rule)); the requester's policy and the server's differ",
                          request: id.compact, actor: requester.name)
         case .require(let rs):
             requirements = rs
         }
         if decision.options.reasonRequired && reason.trimmingASCIIWhitespace().isEmpty {
-            throw refuse(403, "reason-required", "the server's policy (\(decision.rule)) requires a reason", request: id.compact, actor: requester.name)
+            throw refuse(403, .reasonRequired, "the server's policy (\(decision.rule)) requires a reason", request: id.compact, actor: requester.name)
         }
         if decision.options.ticketRequired && ticket.trimmingASCIIWhitespace().isEmpty {
-            throw refuse(403, "ticket-required", "the server's policy (\(decision.rule)) requires a ticket", request: id.compact, actor: requester.name)
+            throw refuse(403, .ticketRequired, "the server's policy (\(decision.rule)) requires a ticket", request: id.compact, actor: requester.name)
         }
         contextFields.removeAll { $0.0 == "requester" }
         contextFields.append(("requester", .object([("name", .string(requester.name)), ("key_id", .string(statement.payload.keyID.description))])))
@@ -94,16 +94,16 @@ extension Broker {
     public func decide(_ idText: String, _ raw: [UInt8]) throws -> (RequestRecord, JSON) {
         let id = try Self.requestID(idText)
         let j = try Self.object(raw)
-        guard let text = j["token"]?.stringValue else { throw Refusal(400, "bad-body", "the body has no 'token'") }
+        guard let text = j["token"]?.stringValue else { throw Refusal(400, .badBody, "the body has no 'token'") }
         let token: SignedToken
-        do { token = try SignedToken(text: text) } catch { throw refuse(400, "malformed-token", "malformed token: \(error)", request: id.compact) }
+        do { token = try SignedToken(text: text) } catch { throw refuse(400, .malformedToken, "malformed token: \(error)", request: id.compact) }
         let r = try record(id)
         guard r.status == .pending else {
-            throw refuse(409, "not-pending", "request \(id) is \(r.status.rawValue), not pending", request: id.compact)
+            throw refuse(409, .notPending, "request \(id) is \(r.status.rawValue), not pending", request: id.compact)
         }
         if let e = r.expiresMicros, System.nowMicros() >= e {
             _ = try snapshot(id)
-            throw refuse(410, "expired", "request \(id) has expired", request: id.compact)
+            throw refuse(410, .expired, "request \(id) has expired", request: id.compact)
         }
         let policy = try policy()
         var check = ApprovalCheck(policy: policy, requirements: r.requirements, requesterUser: r.intent.user, requestID: id.compact,
@@ -117,7 +117,7 @@ extension Broker {
         if token.payload.decision == .approve {
             let eligible = r.requirements.contains { policy.eligibleApprovers(for: $0).contains(verified.approver) }
             guard eligible else {
-                throw refuse(403, "not-eligible", "\(verified.approver) is not eligible to approve this request (needs \(r.requirements.map(\.description).joined(separator: " and ")))",
+                throw refuse(403, .notEligible, "\(verified.approver) is not eligible to approve this request (needs \(r.requirements.map(\.description).joined(separator: " and ")))",
                              request: id.compact, actor: verified.approver)
             }
         }
@@ -146,12 +146,12 @@ extension Broker {
         let policy = try policy()
         let requester: Policy.Requester
         do { requester = try StatementSigning.check(statement, policy: policy, action: .cancel, body: nil, now: System.nowSeconds()) } catch {
-            throw refuse(403, "bad-statement", "cancel refused: \(error)", request: id.compact)
+            throw refuse(403, .badStatement, "cancel refused: \(error)", request: id.compact)
         }
         let r = try record(id)
         guard statement.payload.requestID == id.compact, statement.payload.intentDigest == r.digest.bytes,
               r.context["requester"]?["key_id"]?.stringValue == statement.payload.keyID.description else {
-            throw refuse(403, "not-requester", "only the requester that created \(id) can cancel it", request: id.compact, actor: requester.name)
+            throw refuse(403, .notRequester, "only the requester that created \(id) can cancel it", request: id.compact, actor: requester.name)
         }
         guard r.status == .pending else { return .object([("id", .string(id.compact)), ("status", .string(r.status.rawValue))]) }
         try store.write {

@@ -15,7 +15,7 @@ extension Store {
     static let sealingKinds: [LedgerKind] = [.requested, .approved, .finished, .refused, .cancelled, .denied, .reviewed, .checkpointCopy]
 
     public func ledgerID() throws -> String {
-        guard let id = try meta("ledger_id") else { throw GateFailure(ExitCode.dataError, "state database \(path) has no ledger id") }
+        guard let id = try meta("ledger_id") else { throw GateFailure(.dataError, "state database \(path) has no ledger id") }
         return id
     }
 
@@ -23,7 +23,7 @@ extension Store {
     public func recordedLedgerKey() throws -> PublicKey? {
         guard let text = try meta("ledger_key") else { return nil }
         do { return try PublicKey(text: text) } catch {
-            throw GateFailure(ExitCode.dataError, "state database \(path) records a damaged ledger key")
+            throw GateFailure(.dataError, "state database \(path) records a damaged ledger key")
         }
     }
 

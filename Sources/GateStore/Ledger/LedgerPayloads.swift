@@ -48,7 +48,7 @@ public enum LedgerPayload {
         ])
     }
 
-    public static func refused(code: String, message: String, extra: [(String, JSON)] = []) -> JSON {
-        .object([("code", .string(code)), ("message", .string(message))] + extra)
+    public static func refused(code: RefusalCode, message: String, extra: [(String, JSON)] = []) -> JSON {
+        .object([("code", .string(code.rawValue)), ("message", .string(message))] + extra)
     }
 }

@@ -43,7 +43,7 @@ extension Store {
         let ledgerID = try ledgerID()
         let recorded = try recordedLedgerKey()
         if let pinnedKey, let recorded, pinnedKey != recorded {
-            throw GateFailure(ExitCode.dataError, "the ledger key recorded in \(path) is \(recorded.id), not the expected \(pinnedKey.id): the ledger was re-keyed")
+            throw GateFailure(.dataError, "the ledger key recorded in \(path) is \(recorded.id), not the expected \(pinnedKey.id): the ledger was re-keyed")
         }
         let key = pinnedKey ?? recorded
         // One snapshot for the size, the newest checkpoint, the first half and the leftovers (a

@@ -105,12 +105,12 @@ extension Store {
             case "raw": data = s.blob(2)
             case "zlib":
                 do { data = try Deflate.decompress(s.blob(2), size: Int(s.int(1))) } catch {
-                    throw GateFailure(ExitCode.dataError, "stored context \(Hex.encode(digest).prefix(12))… is damaged: \(error)")
+                    throw GateFailure(.dataError, "stored context \(Hex.encode(digest).prefix(12))… is damaged: \(error)")
                 }
-            default: throw GateFailure(ExitCode.dataError, "stored context \(Hex.encode(digest).prefix(12))… has an unknown encoding")
+            default: throw GateFailure(.dataError, "stored context \(Hex.encode(digest).prefix(12))… has an unknown encoding")
             }
             guard BLAKE2b.hash(data) == digest else {
-                throw GateFailure(ExitCode.dataError, "stored context \(Hex.encode(digest).prefix(12))… does not match its digest (altered)")
+                throw GateFailure(.dataError, "stored context \(Hex.encode(digest).prefix(12))… does not match its digest (altered)")
             }
             return data
         }
@@ -125,10 +125,10 @@ extension Store {
 
     private func record(from s: Statement) throws -> RequestRecord {
         let idText = s.text(0)
-        guard let id = RequestID(idText) else { throw GateFailure(ExitCode.dataError, "state database holds a malformed request id '\(idText)'") }
+        guard let id = RequestID(idText) else { throw GateFailure(.dataError, "state database holds a malformed request id '\(idText)'") }
         let intent: Intent
         do { intent = try Intent(decoding: s.blob(2)) } catch {
-            throw GateFailure(ExitCode.dataError, "request \(id): stored intent is damaged (\(error))")
+            throw GateFailure(.dataError, "request \(id): stored intent is damaged (\(error))")
         }
         var r = RequestRecord(id: id, createdMicros: s.int(1), intent: intent, reason: s.text(3), rule: s.text(4),
                               requirements: RequirementsText.decode(s.text(5)), policyDigest: s.blob(6),
@@ -157,11 +157,11 @@ extension Store {
             let s = try db.prepare("SELECT \(Self.requestColumns) FROM requests WHERE id >= ? AND id < ? ORDER BY id LIMIT 2")
                 .bind([.text(prefix), .text(prefix + "\u{7f}")])
             guard try s.step() else {
-                throw GateFailure(ExitCode.usage, "no request matches '\(typed)'", hint: "gate list shows pending requests")
+                throw GateFailure(.usage, "no request matches '\(typed)'", hint: "gate list shows pending requests")
             }
             let first = try record(from: s)
             if try s.step() {
-                throw GateFailure(ExitCode.usage, "'\(typed)' matches more than one request; type more of the id")
+                throw GateFailure(.usage, "'\(typed)' matches more than one request; type more of the id")
             }
             return first
         }

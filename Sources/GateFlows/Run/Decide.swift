@@ -1,0 +1,92 @@
+import GateCore
+import GateStore
+import GateSystem
+import GateWire
+
+/// The first step: capture the intent, apply the policy, and say which way the run goes. A deny,
+/// a missing reason or ticket, an unrunnable command or a bound file that cannot be hashed ends
+/// here, refused and recorded.
+enum Decide {
+    static func decide(_ s: RunSession) throws -> Decided {
+        if System.inInitialUserNamespace() == false {
+            throw s.refuse(.denied("gate does not run commands inside a user namespace: there the user it would record and check is whatever the namespace maps",
+                                   hint: "run gate outside unshare/rootless containers"), code: .userNamespace)
+        }
+        let policy: Policy
+        let capture: IntentCapture.Captured
+        do {
+            policy = try PolicyLoader.load(s.environment.policyPath)
+            capture = try IntentCapture.capture(argv: s.options.argv, identity: s.identity, trustedPath: policy.trustedPath)
+        } catch let f as GateFailure {
+            throw s.refuse(f, code: f.refusalCode ?? .notRunnable)
+        }
+        let intent = capture.intent
+        let digest = IntentDigest(intent)
+        let decision = policy.decide(MatchContext(intent: intent, trustedAliases: capture.aliases, environment: { System.env($0) }))
+        // What reaches the command: only what the policy keeps (sudo's env_reset).
+        let child = EnvironmentReset.childEnvironment(Spawner.environmentVariables(), policy: policy, options: decision.options)
+        var launch = Launch(intent: intent, digest: digest, request: s.runID.compact, rule: decision.rule, policy: policy,
+                            ruleOptions: decision.options, environment: child, file: capture.file)
+
+        // Without approval, a program runs only from where the policy's match put it: argv[0]
+        // spelled through a directory the requester controls (a link to /usr/bin/python3 beside
+        // a pyvenv.cfg) lets the program read that directory as its own.
+        if s.options.breakGlass || decision.action == .allow, let why = strayDirectory(s.options.argv[0], canonical: intent.executable, cwd: intent.cwd) {
+            throw s.refuse(.denied(why, hint: "call it by its own path or through the trusted PATH"), code: .nameMismatch, about: launch.refused)
+        }
+        if s.options.breakGlass {
+            return Decided(launch: launch, route: .breakGlass(requirements: decision.requirements))
+        }
+        switch decision.action {
+        case .deny(let message):
+            let text = "denied by policy (\(decision.rule))" + (message.map { ": \($0)" } ?? "")
+            throw s.refuse(.denied(text), code: .policyDeny, about: launch.refused)
+        case .allow:
+            // A rule that pins the executable's digest has it checked again just before exec.
+            launch.pinned = decision.line.flatMap { l in policy.rules.first { $0.line == l } }?.conditions.executableDigest != nil
+            return Decided(launch: launch, route: .allowed)
+        case .require(let requirements):
+            let approval = try approvalNeeded(requirements, launch: &launch, capture: capture, in: s)
+            return Decided(launch: launch, route: .approval(approval))
+        }
+    }
+
+    /// A `require` rule: the reason and ticket it asks for, then its bound files and variables
+    /// become part of what is approved (the launch's intent and digest change accordingly).
+    private static func approvalNeeded(_ requirements: [Policy.Requirement], launch: inout Launch, capture: IntentCapture.Captured,
+                                       in s: RunSession) throws -> Decided.Approval {
+        let options = launch.ruleOptions, rule = launch.rule
+        if options.reasonRequired && s.options.reason.trimmingASCIIWhitespace().isEmpty {
+            throw s.refuse(.denied("the policy (\(rule)) requires a reason for this command", hint: "gate --reason \"why\" -- …"),
+                           code: .reasonRequired, about: launch.refused)
+        }
+        if options.ticketRequired && s.options.ticket.trimmingASCIIWhitespace().isEmpty {
+            throw s.refuse(.denied("the policy (\(rule)) requires a ticket for this command", hint: "gate --ticket CHG-1234 -- …"),
+                           code: .ticketRequired, about: launch.refused)
+        }
+        let bound: (intent: Intent, interpreters: [String])
+        do {
+            bound = try ContextCapture.bind(capture.intent, options: options, child: launch.environment, file: capture.file,
+                                            home: s.environment.home)
+        } catch let f as GateFailure {
+            throw s.refuse(f, code: f.refusalCode ?? .bindFailed, about: launch.refused)
+        }
+        launch.intent = bound.intent
+        launch.digest = IntentDigest(bound.intent)
+        var check = ApprovalCheck(policy: launch.policy, requirements: requirements, requesterUser: bound.intent.user,
+                                  requestID: nil, intentDigest: launch.digest, now: System.nowSeconds())
+        check.approvalTTL = options.approvalTTL
+        let subject = ContextCapture.Subject(intent: bound.intent, options: options, policy: launch.policy, child: launch.environment,
+                                             trustedAliases: capture.aliases, interpreters: bound.interpreters)
+        return Decided.Approval(check: check, requirements: requirements, subject: subject)
+    }
+
+    /// Why argv[0] points the program at a directory that is neither its own nor root's, if it does.
+    static func strayDirectory(_ argv0: String, canonical: String, cwd: String) -> String? {
+        guard argv0.contains("/") else { return nil }
+        let spelledDir = Paths.parent(of: Paths.absolute(argv0, cwd: cwd))
+        guard let dir = Paths.real(spelledDir) else { return nil }
+        if dir == Paths.parent(of: canonical) || FileSafety.isRootControlled(dir) { return nil }
+        return "'\(argv0)' is \(canonical) called from \(dir), a directory that is neither its own nor root's: an allowed program does not run from there"
+    }
+}

@@ -1,0 +1,107 @@
+import GateClient
+import GateCore
+import GateStore
+import GateSystem
+import GateWire
+
+/// `--token`/`GATE_TOKEN`: the tokens must all name one request, which must stand on this
+/// host (or its gate server) for exactly this intent: not denied, withdrawn, expired or
+/// already run. Every decision on record for it counts too, so a denial there denies.
+/// Refusals are filed under this invocation's own id: what one invocation did never lands
+/// in the record of another request (the token's request is named in the message).
+enum GivenTokens {
+    static func approve(_ launch: Launch, check given: ApprovalCheck, in s: RunSession) throws -> Launch {
+        var tokens: [SignedToken] = []
+        for text in s.options.tokens {
+            do { tokens.append(try SignedToken(text: text)) } catch let e as WireError {
+                throw s.refuse(.denied("malformed token: \(e.description)"), code: .malformedToken, about: launch.refused)
+            }
+        }
+        let named = Set(tokens.map(\.payload.requestID))
+        guard named.count == 1, let id = RequestID(tokens[0].payload.requestID) else {
+            throw s.refuse(.denied(named.count == 1 ? "token names no valid request id" : "tokens name different requests (\(named.sorted().joined(separator: ", "))): approvals of different requests never combine"),
+                           code: .otherRequest, about: launch.refused)
+        }
+        var launch = launch
+        launch.request = id.compact
+        var check = given
+        check.requestID = id.compact
+        // Each token given is checked on its own first (key, signature, request, intent, time),
+        // so a token for another command is refused as such, whatever state its request is in.
+        for t in tokens {
+            if case .failure(let r) = check.verify(t) {
+                throw s.refuse(.denied(r.description), code: r.code, about: launch.refused)
+            }
+            if try s.store.isUsed(TokenSigning.useID(of: t)) {
+                throw s.refuse(.denied("token was already used: each approval runs its command once"), code: .replayed, about: launch.refused)
+            }
+        }
+        let record: RequestRecord
+        var onRecord: [String]
+        do { (record, onRecord) = try standingRequest(id, digest: launch.digest, in: s) } catch let n as RequestNotStanding {
+            throw s.refuse(.denied(n.message), code: n.code, about: launch.refused)
+        } catch let f as GateFailure {
+            throw s.refuse(f, code: f.refusalCode ?? .requestNotStanding, about: launch.refused)
+        }
+        if let ttl = record.approvalTTL { check.approvalTTL = min(ttl, check.approvalTTL ?? ttl) }
+        // The decisions on record, then the ones given (a token given twice counts once).
+        for t in tokens where !onRecord.contains(t.text) { onRecord.append(t.text) }
+        var all: [SignedToken] = []
+        for text in onRecord {
+            do { all.append(try SignedToken(text: text)) } catch let e as WireError {
+                throw s.refuse(.denied("a token on record for request \(id) is malformed: \(e.description)"), code: .malformedToken,
+                               about: launch.refused)
+            }
+        }
+        switch check.evaluate(all) {
+        case .approved(let approvals):
+            launch.approvals = approvals
+            return launch
+        case .denied(let d):
+            throw s.refuse(.denied("request \(id) is denied by \(d.approver)" + (d.token.payload.comment.isEmpty ? "" : ": \(d.token.payload.comment)")),
+                           code: .denied, about: launch.refused)
+        case .pending(_, let missing):
+            throw s.refuse(.denied("not enough approvals: needs \(missing.joined(separator: ", "))"), code: .insufficient, about: launch.refused)
+        case .refused(let r):
+            throw s.refuse(.denied(r.description), code: r.code, about: launch.refused)
+        }
+    }
+
+    /// The request a token names, as it stands: here, and on the gate server when one is
+    /// configured (fail closed: a server that cannot be asked refuses the run); with the
+    /// decisions on record for it in both places.
+    private static func standingRequest(_ id: RequestID, digest: IntentDigest, in s: RunSession) throws -> (RequestRecord, [String]) {
+        guard let record = try s.store.request(id) else {
+            throw GateFailure.denied("request \(id), which the token names, is not known here",
+                                     hint: "a token runs only the request it was issued for, on the host that filed it")
+        }
+        guard record.digest == digest else {
+            throw GateFailure.denied("request \(id) is for another intent (\(record.digest.hex.prefix(12))…) than this command's (\(digest.hex.prefix(12))…)")
+        }
+        try requireStanding(record)
+        var tokens = try s.store.tokenTexts(for: id)
+        if let client = try RemoteClient.configured(s.options.server) {
+            let remote = try client.get(id.compact)
+            guard remote.record.digest == digest else { throw GateFailure.denied("the gate server holds request \(id) for another intent") }
+            try requireStanding(remote.record, where: " on the gate server")
+            for t in remote.tokens where !tokens.contains(t) { tokens.append(t) }
+        }
+        return (record, tokens)
+    }
+
+    /// A request can still be run only while pending (or approved and not yet started).
+    static func requireStanding(_ r: RequestRecord, where place: String = "") throws(RequestNotStanding) {
+        func no(_ why: String, _ code: RefusalCode = .requestNotStanding) -> RequestNotStanding {
+            RequestNotStanding(message: "request \(r.id) \(why)\(place)", code: code)
+        }
+        switch r.status {
+        case .pending, .approved:
+            if let e = r.expiresMicros, System.nowMicros() >= e { throw no("expired (the rule's ttl)") }
+        case .denied: throw no("was denied", .denied)
+        case .cancelled: throw no("was withdrawn")
+        case .expired: throw no("expired")
+        case .running, .finished, .review, .reviewed: throw no("has already run: an approval runs its command once")
+        case .refused: throw no("was refused")
+        }
+    }
+}

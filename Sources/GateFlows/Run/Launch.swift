@@ -1,0 +1,59 @@
+import GateCore
+import GateWire
+import GateStore
+import GateSystem
+
+/// The value the steps of a run hand on: what runs, under which request and rule, in which
+/// environment, and (once obtained) with which approvals. `Launcher` runs exactly this.
+struct Launch {
+    var intent: Intent
+    var digest: IntentDigest
+    /// The request the start is recorded under: this invocation's, or the one a token names.
+    var request: String
+    var rule: String
+    var policy: Policy
+    var ruleOptions: Policy.Options
+    /// The child's environment (EnvironmentReset), as computed when the intent was captured.
+    var environment: [EnvironmentReset.Variable]
+    /// The executable as opened and hashed at capture.
+    var file: OpenExecutable
+    var approvals: [VerifiedDecision] = []
+    /// The matched rule pins the executable's digest (`digest=`): re-hashed before exec too.
+    var pinned = false
+    /// A break-glass run: the request record inserted with its start.
+    var breakGlass: RequestRecord? = nil
+    /// Remote mode: the requester key, for copying the run's checkpoint to the server.
+    var requesterIdentity: SigningIdentity? = nil
+    /// The wait's signal watch: a Ctrl-C that arrives after approval still withdraws the request.
+    var waiter: Waiter? = nil
+
+    var refused: RunSession.Refused { .intent(intent, digest) }
+}
+
+/// The policy's answer for one intent, and the way to approval it sets (the first step's value).
+struct Decided {
+    var launch: Launch
+    var route: Route
+
+    enum Route {
+        /// `allow`: runs as captured.
+        case allowed
+        /// `--break-glass`: allowed only by the rule's option and with a reason.
+        case breakGlass(requirements: [Policy.Requirement])
+        /// `require`: tokens given, or a request filed and waited on.
+        case approval(Approval)
+    }
+
+    /// What an approval must satisfy, and what the request shows its approvers.
+    struct Approval {
+        var check: ApprovalCheck
+        var requirements: [Policy.Requirement]
+        var subject: ContextCapture.Subject
+    }
+}
+
+/// Thrown when the request a run would start no longer stands (also inside the start transaction).
+struct RequestNotStanding: Error {
+    var message: String
+    var code: RefusalCode
+}

@@ -1,0 +1,128 @@
+import GateCore
+import GateCrypto
+import GateStore
+import GateSystem
+import GateWire
+
+/// The last step: recheck what is there now, record the start (consuming the tokens and moving
+/// the request out of `pending` in the same transaction), spawn, record the end. Nothing runs
+/// unless the start is on record; this is the only place in gate that starts the command.
+enum Launcher {
+    static func launch(_ launch: Launch, in s: RunSession) throws -> Int32 {
+        let oldMask = Spawner.blockForwardedSignals()
+        if let sig = launch.waiter?.pendingSignal() {
+            // Withdrawn on record, as an interrupt during the wait is: its approvals must not run
+            // it later.
+            if let id = RequestID(launch.request) {
+                try? s.store.write {
+                    try s.store.setStatus(id, .cancelled)
+                    try s.store.appendLedger(.cancelled, request: launch.request, actor: s.identity.actor,
+                                             payload: .object([("why", .string("interrupted by signal \(sig) before the command started"))]))
+                }
+            }
+            throw GateFailure(.tempFail, "interrupted by signal \(sig) before the command started; request withdrawn")
+        }
+        try verify(launch, in: s)
+        try recordStart(launch, in: s)
+
+        let began = System.monotonicNanos()
+        let outcome: Result<ChildExit, GateFailure>
+        do {
+            outcome = .success(try Spawner.run(path: launch.file.execPath(launch.intent.executable), argv: launch.intent.argv,
+                                               environment: launch.environment.map { $0.name + "=" + $0.value }, previousMask: oldMask))
+        } catch let f as GateFailure {
+            outcome = .failure(f)
+        }
+        let status = recordEnd(launch, outcome: outcome, durationMs: Int64((System.monotonicNanos() - began) / 1_000_000), in: s)
+        // With a gate server, the run's checkpoint is copied off the host.
+        if s.options.server != nil || System.envNonEmpty("GATE_SERVER") != nil {
+            CheckpointCopy.sendAfterRun(store: s.store, server: s.options.server, identity: launch.requesterIdentity)
+        }
+        if case .failure(let f) = outcome { throw f }
+        return status
+    }
+
+    /// With approvals, what runs must still be what was approved: re-hash now, and derive the
+    /// environment again. An allowed command was captured microseconds ago; hashing it twice
+    /// would prove nothing more, unless its rule pins the executable's digest.
+    private static func verify(_ launch: Launch, in s: RunSession) throws {
+        let intent = launch.intent
+        if !launch.approvals.isEmpty {
+            let now = EnvironmentReset.childEnvironment(Spawner.environmentVariables(), policy: launch.policy, options: launch.ruleOptions)
+            let bound = try ContextCapture.boundEnvironment(now, options: launch.ruleOptions, home: s.environment.home)
+            if let change = try IntentCapture.recheck(intent, file: launch.file, environment: bound) {
+                throw s.refuse(.denied("refusing to run: \(change)"), code: .intentChanged, about: launch.refused)
+            }
+        } else if launch.pinned, (try? Files.digest(fd: launch.file.fd, path: intent.executable)) != intent.executableDigest
+                    || (!launch.file.isELF && (try? Files.digest(intent.executable)) != intent.executableDigest) {
+            throw s.refuse(.denied("refusing to run: the executable \(intent.executable) changed after it was checked against the rule's digest"),
+                           code: .intentChanged, about: launch.refused)
+        }
+    }
+
+    /// `started` (or `break-glass`) on record, with the tokens marked used in the same
+    /// transaction; fail closed: no record of the start, no run.
+    private static func recordStart(_ launch: Launch, in s: RunSession) throws {
+        let request = launch.request, approvals = launch.approvals, store = s.store
+        let payload: JSON = .object(LedgerPayload.intentFields(launch.intent, digest: launch.digest) + [
+            ("rule", .string(launch.rule)),
+            ("reason", .string(s.options.reason)),
+            ("policy_digest", .string(Hex.encode(launch.policy.digest))),
+            ("approvals", .array(approvals.map { a in
+                .object([("approver", .string(a.approver)), ("key_id", .string(a.token.payload.keyID.description)),
+                         ("token_id", .string(Hex.encode(TokenSigning.useID(of: a.token)))),
+                         // The token itself, so the record of a run proves its approvals on its own
+                         // (a pre-issued --token appears nowhere else). Used, bound: not a secret.
+                         ("token", .string(a.token.text))])
+            })),
+        ])
+        do {
+            try store.write {
+                try store.markUsed(approvals.map { TokenSigning.useID(of: $0.token) }, request: request)
+                if let breakGlass = launch.breakGlass {
+                    try store.insert(breakGlass)
+                    try store.appendLedger(.breakGlass, request: request, actor: s.identity.actor, payload: payload)
+                } else {
+                    // An approved run moves its request from pending to running, once: a second
+                    // token for the same request (or a withdrawal that won the race) finds it gone.
+                    if !approvals.isEmpty {
+                        guard let id = RequestID(request), let standing = try store.request(id) else {
+                            throw RequestNotStanding(message: "request \(request) is not known here", code: .requestNotStanding)
+                        }
+                        try GivenTokens.requireStanding(standing)
+                    }
+                    try store.appendLedger(.started, request: request, actor: s.identity.actor, payload: payload)
+                    if let id = RequestID(request) { try store.setStatus(id, .running) }
+                }
+            }
+        } catch is TokenAlreadyUsed {
+            throw s.refuse(.denied("token was already used: each approval runs its command once"), code: .replayed, about: launch.refused)
+        } catch let n as RequestNotStanding {
+            throw s.refuse(.denied(n.message), code: n.code, about: launch.refused)
+        } catch let f as GateFailure {
+            throw GateFailure(f.exitCode, "not running: the start could not be recorded: \(f.message)", hint: f.hint)
+        }
+    }
+
+    /// `finished`, with the child's exit status or signal; returns gate's own exit status. The
+    /// command has run by now: a failure to record the end is said, never hidden.
+    private static func recordEnd(_ launch: Launch, outcome: Result<ChildExit, GateFailure>, durationMs: Int64, in s: RunSession) -> Int32 {
+        var fields: [(String, JSON)] = [("duration_ms", .int(durationMs))]
+        let status: Int32
+        switch outcome {
+        case .success(.exited(let c)): fields += [("exit_code", .int(Int64(c)))]; status = c
+        case .success(.signaled(let sig)): fields += [("signal", .int(Int64(sig)))]; status = 128 + sig
+        case .failure(let f): fields += [("error", .string(f.message))]; status = f.exitCode.rawValue
+        }
+        fields.append(("gate_exit", .int(Int64(status))))
+        do {
+            try s.store.write {
+                try s.store.appendLedger(.finished, request: launch.request, actor: s.identity.actor, payload: .object(fields))
+                if launch.breakGlass == nil, let id = RequestID(launch.request) { try s.store.setStatus(id, .finished) }
+            }
+        } catch {
+            System.write(2, "gate: error: the command ran, but its end could not be recorded: \(error)\n")
+        }
+        return status
+    }
+}
