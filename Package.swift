@@ -77,7 +77,7 @@ let package = Package(
         // Vectors/ holds data files read through #filePath, not bundled resources.
         .testTarget(name: "GateCoreTests", dependencies: ["GateCore", "GateWire", "GateCrypto"], exclude: ["Vectors"]),
         .testTarget(name: "GateSystemTests", dependencies: ["GateSystem", "GateCore"]),
-        .testTarget(name: "GateStoreTests", dependencies: ["GateStore", "GateSystem", "GateCore", "GateWire"]),
+        .testTarget(name: "GateStoreTests", dependencies: ["GateStore", "GateSQLite", "GateSystem", "GateCore", "GateWire"]),
         .testTarget(name: "GateClientTests", dependencies: ["GateClient", "GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto"]),
         // Reads Package.swift and Sources/ only: the module cuts and file sizes hold.
         .testTarget(name: "LayoutTests"),

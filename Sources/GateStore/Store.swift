@@ -9,10 +9,8 @@ import GateSystem
 /// in one SQLite database (WAL, synchronous=FULL) under `$GATE_HOME`, shared by the requester and
 /// approvers on the host. Requests and tokens are working state; the ledger is the record.
 public final class Store {
-    /// 1: requests, tokens, used tokens, ledger. 2: adds `meta` (ledger id, ledger key) and
-    /// `checkpoints`; a version-1 database is upgraded in place.
-    /// 3: adds the request's ticket and context, and `context_blobs` (provider outputs by digest).
-    public static let schemaVersion: Int64 = 3
+    /// The schema version this gate writes: the last of Migrations.all.
+    public static var schemaVersion: Int64 { Migrations.latest }
     let db: Database
     public let path: String
     /// The state directory (holds `ledger.key`).
@@ -42,14 +40,11 @@ public final class Store {
             db.keepWriteAheadLogOpen()
             try db.execute("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF")
             let version = try db.scalarInt("PRAGMA user_version") ?? 0
-            if version == 0 {
-                try createSchema()
-            } else if version == 1 || version == 2 {
-                try upgrade()
-            } else if version != Self.schemaVersion {
+            if version > Self.schemaVersion || version < 0 {
                 throw GateFailure(.config, "state database \(path) has schema version \(version); this gate understands \(Self.schemaVersion)",
                                   hint: "use the gate release that created it")
             }
+            if version < Self.schemaVersion { try migrate() }
         } catch let e as SQLiteError {
             throw Self.describe(e, path: path)
         }
@@ -69,66 +64,14 @@ public final class Store {
         }
     }
 
-    /// Creates the schema once, however many gate processes start at the same moment on a new
-    /// state directory: the write lock (BEGIN IMMEDIATE, with the busy timeout) serialises them and
-    /// the loser finds the schema made. Switching to WAL needs a moment with no other connection
-    /// reading, which the busy handler does not wait for, so that step is retried.
-    private func createSchema() throws {
-        try db.immediateTransaction {
-            // Another process may have created it while we waited for the lock.
-            guard (try db.scalarInt("PRAGMA user_version") ?? 0) == 0 else { return }
-            try db.execute("""
-                CREATE TABLE requests(
-                  id TEXT PRIMARY KEY,
-                  created_us INTEGER NOT NULL,
-                  intent BLOB NOT NULL,
-                  reason TEXT NOT NULL,
-                  rule TEXT NOT NULL,
-                  requirements TEXT NOT NULL,
-                  policy_digest BLOB NOT NULL,
-                  status TEXT NOT NULL,
-                  requester_pid INTEGER NOT NULL,
-                  updated_us INTEGER NOT NULL,
-                  expires_us INTEGER,
-                  approval_ttl INTEGER
-                );
-                CREATE INDEX requests_status ON requests(status, created_us);
-                CREATE TABLE tokens(
-                  id INTEGER PRIMARY KEY,
-                  request_id TEXT NOT NULL,
-                  token TEXT NOT NULL UNIQUE,
-                  received_us INTEGER NOT NULL
-                );
-                CREATE INDEX tokens_request ON tokens(request_id);
-                -- Single use: a token's use id is inserted in the same transaction that records
-                -- the start of the run; a second use violates the primary key and rolls back.
-                CREATE TABLE used_tokens(
-                  use_id BLOB PRIMARY KEY,
-                  request_id TEXT NOT NULL,
-                  used_us INTEGER NOT NULL
-                );
-                CREATE TABLE ledger(
-                  seq INTEGER PRIMARY KEY,
-                  time_us INTEGER NOT NULL,
-                  kind TEXT NOT NULL,
-                  request_id TEXT NOT NULL,
-                  actor TEXT NOT NULL,
-                  payload TEXT NOT NULL,
-                  prev_hash BLOB NOT NULL,
-                  hash BLOB NOT NULL
-                );
-                CREATE INDEX ledger_request ON ledger(request_id);
-                CREATE INDEX ledger_time ON ledger(time_us);
-                CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
-                  BEGIN SELECT RAISE(ABORT, 'the gate ledger is append-only'); END;
-                CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger
-                  BEGIN SELECT RAISE(ABORT, 'the gate ledger is append-only'); END;
-                CREATE TRIGGER used_tokens_no_delete BEFORE DELETE ON used_tokens
-                  BEGIN SELECT RAISE(ABORT, 'used tokens are never forgotten'); END;
-                """)
-            try createVersion2Tables()
-            try createVersion3Tables()
-        }
+    /// Brings the schema to this gate's version (Migrations), however many gate processes start
+    /// at the same moment on a new state directory: the write lock (BEGIN IMMEDIATE, with the
+    /// busy timeout) serialises them and the later ones find the work done. A new database then
+    /// switches to WAL, which needs a moment with no other connection reading; the busy handler
+    /// does not wait for that, so that step is retried.
+    private func migrate() throws {
+        let found = try Migrations.apply(db)
+        guard found == 0 else { return }
         var attempt = 0
         while true {
             do {
@@ -139,58 +82,6 @@ public final class Store {
                 usleep(20_000)
             }
         }
-    }
-
-    private func upgrade() throws {
-        try db.immediateTransaction {
-            let version = try db.scalarInt("PRAGMA user_version") ?? 0
-            if version == 1 { try createVersion2Tables() }
-            if version <= 2 { try createVersion3Tables() }
-        }
-    }
-
-    /// Context an approver sees (issue 4): outputs stored once, by digest; the request row keeps
-    /// its ticket and the context document that references them.
-    private func createVersion3Tables() throws {
-        try db.execute("""
-            ALTER TABLE requests ADD COLUMN ticket TEXT NOT NULL DEFAULT '';
-            ALTER TABLE requests ADD COLUMN context TEXT NOT NULL DEFAULT '{}';
-            -- encoding: 'raw', or 'zlib' (RFC 1950) for outputs over 64 KiB; size: the original length.
-            CREATE TABLE context_blobs(
-              digest BLOB PRIMARY KEY,
-              encoding TEXT NOT NULL,
-              size INTEGER NOT NULL,
-              data BLOB NOT NULL
-            );
-            PRAGMA user_version = 3;
-            """)
-    }
-
-    /// The ledger's identity and its signed checkpoints (SPEC.md §6.2). Both are append-only.
-    private func createVersion2Tables() throws {
-        try db.execute("""
-            CREATE TABLE meta(
-              name TEXT PRIMARY KEY,
-              value TEXT NOT NULL
-            );
-            CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta
-              BEGIN SELECT RAISE(ABORT, 'the ledger identity never changes'); END;
-            CREATE TRIGGER meta_no_delete BEFORE DELETE ON meta
-              BEGIN SELECT RAISE(ABORT, 'the ledger identity never changes'); END;
-            CREATE TABLE checkpoints(
-              size INTEGER PRIMARY KEY,
-              time_us INTEGER NOT NULL,
-              key_id TEXT NOT NULL,
-              text TEXT NOT NULL
-            );
-            CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints
-              BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
-            CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
-              BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
-            """)
-        let ledgerID = Hex.encode(SecureRandom.bytes(CheckpointBody.ledgerIDLength), uppercase: true)
-        try db.prepare("INSERT INTO meta(name, value) VALUES ('ledger_id', ?)").run([.text(ledgerID)])
-        try db.execute("PRAGMA user_version = 2")
     }
 
     /// Runs `body` as one write transaction (the write lock is taken first).
