@@ -72,12 +72,11 @@ public struct ApprovalCheck: Sendable {
     /// Clock skew tolerated between approver and requester hosts.
     public static let allowedSkew: UInt64 = 300
 
-    public init(policy: Policy, requirements: [Policy.Requirement], requesterUser: String, requestID: String?,
-                intentDigest: IntentDigest, now: UInt64) {
+    /// Any request id is acceptable until `requestID` is set.
+    public init(policy: Policy, requirements: [Policy.Requirement], requesterUser: String, intentDigest: IntentDigest, now: UInt64) {
         self.policy = policy
         self.requirements = requirements
         self.requesterUser = requesterUser
-        self.requestID = requestID
         self.intentDigest = intentDigest
         self.now = now
     }

@@ -32,9 +32,16 @@ public struct MatchContext: Sendable {
         self.environment = environment
     }
 
+    /// What `gate -- CMD` matches: the captured intent and the executable's trusted names.
     public init(intent: Intent, trustedAliases: [String], environment: @escaping @Sendable (String) -> String?) {
-        self.init(executable: intent.executable, trustedAliases: trustedAliases, executableDigest: intent.executableDigest,
-                  argv: intent.argv, user: intent.user, agent: intent.agent, cwd: intent.cwd, environment: environment)
+        executable = intent.executable
+        self.trustedAliases = trustedAliases
+        executableDigest = intent.executableDigest
+        argv = intent.argv
+        user = intent.user
+        agent = intent.agent
+        cwd = intent.cwd
+        self.environment = environment
     }
 }
 

@@ -12,9 +12,11 @@ import Testing
         let intent = Intent(argv: ["/bin/echo", "a b", "<x>"], executable: "/bin/echo", executableDigest: Array(repeating: 1, count: 32),
                             cwd: "/srv", user: "ci", uid: 1000, agent: "bot", host: "runner-1",
                             boundFiles: [.init(path: "/srv/plan", digest: Array(repeating: 2, count: 32))])
-        var r = RequestRecord(id: RequestID("7K3FQ2XZ")!, createdMicros: 5, intent: intent, reason: "why", rule: "line 3",
-                              requirements: [.init(count: 2, group: "sre"), .init(count: 1, group: "dba")], policyDigest: [7, 7],
-                              status: .pending, requesterPID: 0)
+        var r = RequestRecord(id: RequestID("7K3FQ2XZ")!, createdMicros: 5, intent: intent)
+        r.reason = "why"
+        r.rule = "line 3"
+        r.requirements = [.init(count: 2, group: "sre"), .init(count: 1, group: "dba")]
+        r.policyDigest = [7, 7]
         r.expiresMicros = 99
         r.approvalTTL = 600
         r.ticket = "CHG-1"

@@ -16,8 +16,10 @@ import Testing
     }
 
     static func check(requester: String = "dave", request: String? = "AAAABBBB") -> ApprovalCheck {
-        ApprovalCheck(policy: policy, requirements: [.init(count: 2, group: "sre")], requesterUser: requester,
-                      requestID: request, intentDigest: digest, now: now)
+        var check = ApprovalCheck(policy: policy, requirements: [.init(count: 2, group: "sre")], requesterUser: requester,
+                                  intentDigest: digest, now: now)
+        check.requestID = request
+        return check
     }
 
     @Test func twoDistinctPeopleApprove() {

@@ -27,8 +27,9 @@ import Testing
             group sre alice bob carol
             require 2 of sre -- terraform apply ...
             """)
-        let check = ApprovalCheck(policy: policy, requirements: [.init(count: 2, group: "sre")], requesterUser: "dave",
-                                  requestID: "AAAABBBB", intentDigest: A.digest, now: A.now)
+        var check = ApprovalCheck(policy: policy, requirements: [.init(count: 2, group: "sre")], requesterUser: "dave",
+                                  intentDigest: A.digest, now: A.now)
+        check.requestID = "AAAABBBB"
         let both = check.evaluate([A.token(TestKeys.alice), A.token(alice2)])
         guard case .pending(let have, let missing) = both else { Issue.record("two keys of alice: \(both)"); return }
         #expect(missing == ["1 more of sre"] && have.map(\.approver) == ["alice"])

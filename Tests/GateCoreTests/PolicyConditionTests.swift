@@ -143,9 +143,9 @@ struct Ctx: Sendable {
     @Test func onePersonFillsOnePlaceAcrossClauses() throws {
         // carol is in sre and dba; "1 of sre and 1 of dba" needs two people.
         let policy = try PolicyParsingTests.parse("require 1 of sre and 1 of dba -- ls\n")
-        let check = ApprovalCheck(policy: policy, requirements: [.init(count: 1, group: "sre"), .init(count: 1, group: "dba")],
-                                  requesterUser: "dave", requestID: "AAAABBBB", intentDigest: ApprovalCheckTests.digest,
-                                  now: ApprovalCheckTests.now)
+        var check = ApprovalCheck(policy: policy, requirements: [.init(count: 1, group: "sre"), .init(count: 1, group: "dba")],
+                                  requesterUser: "dave", intentDigest: ApprovalCheckTests.digest, now: ApprovalCheckTests.now)
+        check.requestID = "AAAABBBB"
         guard case .pending = check.evaluate([ApprovalCheckTests.token(TestKeys.carol)]) else { Issue.record("carol alone filled two places"); return }
         guard case .approved = check.evaluate([ApprovalCheckTests.token(TestKeys.carol), ApprovalCheckTests.token(TestKeys.alice)]) else {
             Issue.record("carol (dba) + alice (sre) should do"); return

@@ -40,8 +40,8 @@ struct RouterRig {
     func record(_ argv: [String] = ["/bin/echo", "hi"], user: String = "root") -> RequestRecord {
         let intent = Intent(argv: argv, executable: URL(fileURLWithPath: argv[0]).resolvingSymlinksInPath().path, executableDigest: Array(repeating: 1, count: 32), cwd: "/", user: user,
                             uid: 0, agent: "", host: "ci-host")
-        var r = RequestRecord(id: RequestID(randomBytes: SecureRandom.bytes(5)), createdMicros: 0, intent: intent, reason: "r", rule: "",
-                              requirements: [], policyDigest: [], status: .pending, requesterPID: 0)
+        var r = RequestRecord(id: RequestID(randomBytes: SecureRandom.bytes(5)), createdMicros: 0, intent: intent)
+        r.reason = "r"
         r.context = .object([("environment", .array([]))])
         return r
     }

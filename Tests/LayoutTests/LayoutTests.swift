@@ -80,6 +80,55 @@ import Testing
         }
     }
 
+    /// The run is three named steps that hand on one value: no function on its path takes more
+    /// than five parameters (a sixth is a sign the value is missing a field).
+    @Test func theRunPathTakesFewParameters() throws {
+        let run = Self.root.appendingPathComponent("Sources/GateFlows/Run")
+        let files = try FileManager.default.contentsOfDirectory(atPath: run.path).filter { $0.hasSuffix(".swift") }
+        #expect(files.count >= 5)
+        // The counter itself: nested types and closures are one parameter each.
+        let sample = Array("func f(a: Int, b: (Int, Int) -> Void, c: [String: Int]) {}\n init(x: Int) {}\n func g() {}\n func h<T>(_ t: T, u: T, v: T, w: T, x: T, y: T) {}")
+        #expect(Self.parameterCounts(sample).map { "\($0.0) \($0.1)" } == ["f 3", "init 1", "g 0", "h 6"])
+        for file in files {
+            let text = Array(try String(contentsOf: run.appendingPathComponent(file), encoding: .utf8))
+            for (name, count) in Self.parameterCounts(text) {
+                #expect(count <= 5, "\(file): \(name) takes \(count) parameters")
+            }
+        }
+    }
+
+    /// Each `func NAME(` or `init(` with its number of parameters (top-level commas + 1).
+    static func parameterCounts(_ text: [Character]) -> [(String, Int)] {
+        var out: [(String, Int)] = []
+        var i = 0
+        while i < text.count {
+            var name: String?
+            if text[i...].starts(with: "func ") {
+                var j = i + 5
+                var n = ""
+                while j < text.count, text[j] != "(", text[j] != "<", text[j] != " " { n.append(text[j]); j += 1 }
+                while j < text.count, text[j] != "(" { j += 1 }
+                name = n
+                i = j
+            } else if text[i...].starts(with: "init("), i == 0 || !(text[i - 1].isLetter || text[i - 1] == ".") {
+                name = "init"
+                i += 4
+            }
+            guard let name, i < text.count, text[i] == "(" else { i += 1; continue }
+            var depth = 0, commas = 0, empty = true
+            repeat {
+                let c = text[i]
+                let arrow = c == ">" && i > 0 && text[i - 1] == "-"
+                if "([{<".contains(c) { depth += 1 } else if ")]}>".contains(c), !arrow { depth -= 1 }
+                else if c == ",", depth == 1 { commas += 1 }
+                else if depth == 1, !c.isWhitespace { empty = false }
+                i += 1
+            } while depth > 0 && i < text.count
+            out.append((name, empty ? 0 : commas + 1))
+        }
+        return out
+    }
+
     /// The module map in Package.swift names every module the package builds.
     @Test func theModuleMapNamesEveryModule() {
         for module in Self.package.dependencies.keys where !module.hasSuffix("Tests") {

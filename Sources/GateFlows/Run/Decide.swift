@@ -74,7 +74,7 @@ enum Decide {
         launch.intent = bound.intent
         launch.digest = IntentDigest(bound.intent)
         var check = ApprovalCheck(policy: launch.policy, requirements: requirements, requesterUser: bound.intent.user,
-                                  requestID: nil, intentDigest: launch.digest, now: System.nowSeconds())
+                                  intentDigest: launch.digest, now: System.nowSeconds())
         check.approvalTTL = options.approvalTTL
         let subject = ContextCapture.Subject(intent: bound.intent, options: options, policy: launch.policy, child: launch.environment,
                                              trustedAliases: capture.aliases, interpreters: bound.interpreters)

@@ -1,5 +1,6 @@
 import GateCore
 import GateWire
+import Glibc
 import GateStore
 import GateSystem
 
@@ -28,6 +29,17 @@ struct Launch {
     var waiter: Waiter? = nil
 
     var refused: RunSession.Refused { .intent(intent, digest) }
+
+    /// This invocation's request for what would run, filed by this process.
+    func record(_ s: RunSession, requirements: [Policy.Requirement], status: RequestStatus, at micros: Int64) -> RequestRecord {
+        var r = RequestRecord(id: s.runID, createdMicros: micros, intent: intent, status: status)
+        r.reason = s.options.reason
+        r.rule = rule
+        r.requirements = requirements
+        r.policyDigest = policy.digest
+        r.requesterPID = getpid()
+        return r
+    }
 }
 
 /// The policy's answer for one intent, and the way to approval it sets (the first step's value).

@@ -37,9 +37,7 @@ enum ObtainApproval {
         }
         System.write(2, "gate: warning: BREAK-GLASS: running without approval; this run is recorded and needs an after-review (request \(s.runID))\n")
         var launch = launch
-        launch.breakGlass = RequestRecord(id: s.runID, createdMicros: System.nowMicros(), intent: launch.intent, reason: s.options.reason,
-                                          rule: launch.rule, requirements: requirements, policyDigest: launch.policy.digest,
-                                          status: .review, requesterPID: getpid())
+        launch.breakGlass = launch.record(s, requirements: requirements, status: .review, at: System.nowMicros())
         return launch
     }
 }
@@ -62,9 +60,7 @@ enum RequestFiling {
         }
         let now = System.nowMicros()
         let options = launch.ruleOptions
-        var record = RequestRecord(id: s.runID, createdMicros: now, intent: launch.intent, reason: s.options.reason,
-                                   rule: launch.rule, requirements: approval.requirements, policyDigest: launch.policy.digest,
-                                   status: .pending, requesterPID: getpid())
+        var record = launch.record(s, requirements: approval.requirements, status: .pending, at: now)
         record.expiresMicros = options.requestTTL.map { now + Int64($0) * 1_000_000 }
         record.approvalTTL = options.approvalTTL
         record.ticket = s.options.ticket

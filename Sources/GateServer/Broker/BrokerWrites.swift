@@ -69,8 +69,11 @@ extension Broker {
         contextFields.append(("requester", .object([("name", .string(requester.name)), ("key_id", .string(statement.payload.keyID.description))])))
         context = .object(contextFields)
         let now = System.nowMicros()
-        var record = RequestRecord(id: id, createdMicros: now, intent: intent, reason: reason, rule: decision.rule,
-                                   requirements: requirements, policyDigest: policy.digest, status: .pending, requesterPID: 0)
+        var record = RequestRecord(id: id, createdMicros: now, intent: intent)
+        record.reason = reason
+        record.rule = decision.rule
+        record.requirements = requirements
+        record.policyDigest = policy.digest
         record.expiresMicros = decision.options.requestTTL.map { now + Int64($0) * 1_000_000 }
         record.approvalTTL = decision.options.approvalTTL
         record.ticket = ticket
@@ -106,8 +109,9 @@ extension Broker {
             throw refuse(410, .expired, "request \(id) has expired", request: id.compact)
         }
         let policy = try policy()
-        var check = ApprovalCheck(policy: policy, requirements: r.requirements, requesterUser: r.intent.user, requestID: id.compact,
-                                  intentDigest: r.digest, now: System.nowSeconds())
+        var check = ApprovalCheck(policy: policy, requirements: r.requirements, requesterUser: r.intent.user, intentDigest: r.digest,
+                                  now: System.nowSeconds())
+        check.requestID = id.compact
         check.approvalTTL = r.approvalTTL
         let verified: VerifiedDecision
         switch check.verify(token) {

@@ -70,9 +70,11 @@ public enum RequestTransfer {
             throw Malformed("'intent': \(e.description)")
         }
         guard let status = RequestStatus(rawValue: try string("status")) else { throw Malformed("unknown status") }
-        var r = RequestRecord(id: id, createdMicros: try int("created_us"), intent: intent, reason: try string("reason"),
-                              rule: try string("rule"), requirements: RequirementsText.decode(try string("requirements")),
-                              policyDigest: (try? Hex.decode(try string("policy_digest"))) ?? [], status: status, requesterPID: 0)
+        var r = RequestRecord(id: id, createdMicros: try int("created_us"), intent: intent, status: status)
+        r.reason = try string("reason")
+        r.rule = try string("rule")
+        r.requirements = RequirementsText.decode(try string("requirements"))
+        r.policyDigest = (try? Hex.decode(try string("policy_digest"))) ?? []
         r.updatedMicros = try int("updated_us")
         r.expiresMicros = j["expires_us"]?.intValue
         r.approvalTTL = j["approval_ttl"]?.intValue.map { UInt64(max(0, $0)) }

@@ -17,12 +17,14 @@ public struct RequestRecord: Sendable {
     public var id: RequestID
     public var createdMicros: Int64
     public var intent: Intent
-    public var reason: String
-    public var rule: String
-    public var requirements: [Policy.Requirement]
-    public var policyDigest: [UInt8]
     public var status: RequestStatus
-    public var requesterPID: Int32
+    public var reason = ""
+    /// The matched rule (`line N`), what it requires, and the digest of the policy that said so.
+    public var rule = ""
+    public var requirements: [Policy.Requirement] = []
+    public var policyDigest: [UInt8] = []
+    /// The waiting requester's process (0: not on this host).
+    public var requesterPID: Int32 = 0
     public var updatedMicros: Int64
     /// When a pending request expires (the rule's `ttl=`), if it does.
     public var expiresMicros: Int64? = nil
@@ -35,17 +37,11 @@ public struct RequestRecord: Sendable {
 
     public var digest: IntentDigest { IntentDigest(intent) }
 
-    public init(id: RequestID, createdMicros: Int64, intent: Intent, reason: String, rule: String,
-                requirements: [Policy.Requirement], policyDigest: [UInt8], status: RequestStatus, requesterPID: Int32) {
+    public init(id: RequestID, createdMicros: Int64, intent: Intent, status: RequestStatus = .pending) {
         self.id = id
         self.createdMicros = createdMicros
         self.intent = intent
-        self.reason = reason
-        self.rule = rule
-        self.requirements = requirements
-        self.policyDigest = policyDigest
         self.status = status
-        self.requesterPID = requesterPID
         self.updatedMicros = createdMicros
     }
 }
@@ -130,9 +126,12 @@ extension Store {
         do { intent = try Intent(decoding: s.blob(2)) } catch {
             throw GateFailure(.dataError, "request \(id): stored intent is damaged (\(error))")
         }
-        var r = RequestRecord(id: id, createdMicros: s.int(1), intent: intent, reason: s.text(3), rule: s.text(4),
-                              requirements: RequirementsText.decode(s.text(5)), policyDigest: s.blob(6),
-                              status: RequestStatus(rawValue: s.text(7)) ?? .refused, requesterPID: Int32(truncatingIfNeeded: s.int(8)))
+        var r = RequestRecord(id: id, createdMicros: s.int(1), intent: intent, status: RequestStatus(rawValue: s.text(7)) ?? .refused)
+        r.reason = s.text(3)
+        r.rule = s.text(4)
+        r.requirements = RequirementsText.decode(s.text(5))
+        r.policyDigest = s.blob(6)
+        r.requesterPID = Int32(truncatingIfNeeded: s.int(8))
         r.updatedMicros = s.int(9)
         r.expiresMicros = s.isNull(10) ? nil : s.int(10)
         r.approvalTTL = s.isNull(11) ? nil : UInt64(max(0, s.int(11)))
