@@ -20,7 +20,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRATCH = os.environ.get("GATE_MUTATE_DIR", "/tmp/gate-mutate")
 
-# (name, file, [(original, mutated), ...]): every original must occur exactly once.
+# (name, file, [(original, mutated), ...]): every original must occur exactly once. An edit may
+# name its own file as (file, original, mutated), for a check that lives in two places.
 MUTATIONS = [
     # SPEC §5: the token check.
     ("issued-in-future skew 300 s → 3000 s", "Sources/GateCore/ApprovalCheck.swift",
@@ -50,89 +51,88 @@ MUTATIONS = [
      [("if missing.isEmpty && !Self.assignable(", "if false && !Self.assignable(")]),
     ("4096-character token bound removed", "Sources/GateWire/Token.swift",
      [('guard text.count <= 4096 else { throw WireError("token is too long") }', "")]),
-    ("executable and bound files not re-hashed before exec", "Sources/GateKit/IntentCapture.swift",
+    ("executable and bound files not re-hashed before exec", "Sources/GateFlows/Capture/IntentCapture.swift",
      [("if digest != approved.executableDigest {", "if digest != approved.executableDigest, false {"),
       ("if d != f.digest { return", "if d != f.digest, false { return")]),
-    ("used-token mark in its own transaction after started", "Sources/GateKit/RunFlow.swift",
+    ("used-token mark in its own transaction after started", "Sources/GateFlows/Run/Launcher.swift",
      [("                try store.markUsed(approvals.map { TokenSigning.useID(of: $0.token) }, request: request)\n", ""),
       ("        let began = System.monotonicNanos()\n",
-       "        do { try store.write { try store.markUsed(approvals.map { TokenSigning.useID(of: $0.token) }, request: request) } } catch {\n"
-       "            throw refuse(.denied(\"token was already used: each approval runs its command once\"), code: \"replayed\", intent: intent, digest: digest)\n"
+       "        do { try s.store.write { try s.store.markUsed(launch.approvals.map { TokenSigning.useID(of: $0.token) }, request: launch.request) } } catch {\n"
+       "            throw s.refuse(.denied(\"token was already used: each approval runs its command once\"), code: .replayed, about: launch.refused)\n"
        "        }\n        let began = System.monotonicNanos()\n")]),
-    ("used-token mark in its own transaction before started", "Sources/GateKit/RunFlow.swift",
+    ("used-token mark in its own transaction before started", "Sources/GateFlows/Run/Launcher.swift",
      [("                try store.markUsed(approvals.map { TokenSigning.useID(of: $0.token) }, request: request)\n", ""),
       ("        do {\n            try store.write {\n                if let breakGlass = launch.breakGlass {",
        "        do {\n            try store.write { try store.markUsed(approvals.map { TokenSigning.useID(of: $0.token) }, request: request) }\n"
        "            try store.write {\n                if let breakGlass = launch.breakGlass {")]),
-    ("any constraint error read as a replay", "Sources/GateKit/Requests.swift",
+    ("any constraint error read as a replay", "Sources/GateStore/Requests/Requests.swift",
      [("catch let e as SQLiteError where e.isDuplicateKey {", "catch let e as SQLiteError where e.kind == .constraint {")]),
     # Tokens are good only for their standing request (issue 11).
-    ("tokens of different requests combine", "Sources/GateKit/RunFlow.swift",
+    ("tokens of different requests combine", "Sources/GateFlows/Run/GivenTokens.swift",
      [("guard named.count == 1, let id = RequestID(tokens[0].payload.requestID) else {",
        "guard let id = RequestID(tokens[0].payload.requestID) else {")]),
-    ("a request that no longer stands still runs", "Sources/GateKit/RunFlow.swift",
-     [("        try Self.requireStanding(record)\n", ""),
-      ("                        try Self.requireStanding(standing)\n", "")]),
+    ("a request that no longer stands still runs", "Sources/GateFlows/Run/GivenTokens.swift",
+     [("        try requireStanding(record)\n", ""),
+      ("Sources/GateFlows/Run/Launcher.swift", "                        try GivenTokens.requireStanding(standing)\n", "")]),
     # What runs is what the policy says (issue 11, SPEC §2.2).
-    ("patterns see the spelled path, not the canonical one", "Sources/GateKit/ExecutableResolver.swift",
+    ("patterns see the spelled path, not the canonical one", "Sources/GateFlows/Capture/ExecutableResolver.swift",
      [("        var current = spelled\n", "        if !spelled.isEmpty { return Resolved(path: spelled, trustedAliases: [spelled]) }\n        var current = spelled\n")]),
     ("'*' in an executable pattern crosses '/'", "Sources/GateCore/PolicyEvaluation.swift",
      [("(named(path) && Glob.matches(self.executable, path, pathname: true))", "(named(path) && Glob.matches(self.executable, path, pathname: false))")]),
-    ("bare names match outside trusted directories", "Sources/GateKit/ExecutableResolver.swift",
+    ("bare names match outside trusted directories", "Sources/GateFlows/Capture/ExecutableResolver.swift",
      [("if trusted.contains(dir), !aliases.contains(here) {", "if !aliases.contains(here) {")]),
-    ("a directory others can write counts as root-controlled", "Sources/GateKit/FileSafety.swift",
+    ("a directory others can write counts as root-controlled", "Sources/GateSystem/FileSafety.swift",
      [("            if st.st_mode & S_IFMT != S_IFLNK, st.st_mode & 0o022 != 0 && (i == end || st.st_mode & 0o1000 == 0) { return false }\n", "")]),
-    ("the child inherits gate's whole environment", "Sources/GateKit/RunFlow.swift",
+    ("the child inherits gate's whole environment", "Sources/GateFlows/Run/Launcher.swift",
      [("environment: launch.environment.map { $0.name + \"=\" + $0.value }, previousMask: oldMask",
        "environment: Spawner.environmentVariables().map { $0.name + \"=\" + $0.value }, previousMask: oldMask")]),
     ("injection variables pass through patterns and env", "Sources/GateCore/EnvironmentReset.swift",
      [("        if dangerousPatterns.matches(name) { return false }\n", "")]),
-    ("the kept environment is not bound into the intent", "Sources/GateKit/ContextCapture.swift",
+    ("the kept environment is not bound into the intent", "Sources/GateFlows/Capture/ContextCapture.swift",
      [("        let variables = try boundEnvironment(child, options: options, home: home)\n",
        "        let variables = try boundEnvironment([], options: options, home: home)\n")]),
-    ("#! interpreters not bound", "Sources/GateKit/ContextCapture.swift",
+    ("#! interpreters not bound", "Sources/GateFlows/Capture/ContextCapture.swift",
      [("for step in interpreters where !files.contains(where: { $0.path == step.path }) {",
        "for step in interpreters.prefix(0) where !files.contains(where: { $0.path == step.path }) {")]),
-    ("ELF binaries run by path, not from the hashed descriptor", "Sources/GateKit/OpenExecutable.swift",
+    ("ELF binaries run by path, not from the hashed descriptor", "Sources/GateSystem/OpenExecutable.swift",
      [("        guard isELF else { return path }\n", "        if isELF || !isELF { return path }\n")]),
-    ("a script is not re-hashed by path", "Sources/GateKit/IntentCapture.swift",
+    ("a script is not re-hashed by path", "Sources/GateFlows/Capture/IntentCapture.swift",
      [("if !file.isELF, (try? Files.digest(approved.executable)) != approved.executableDigest {",
        "if !file.isELF, false, (try? Files.digest(approved.executable)) != approved.executableDigest {")]),
     ("an allow matches under any alias, not the called name", "Sources/GateCore/PolicyEvaluation.swift",
      [("let called: Substring? = action == .allow ? Policy.fileName(of: argv.first ?? \"\") : nil",
        "let called: Substring? = nil")]),
-    ("pattern directories resolved through links anyone made", "Sources/GateKit/PolicyLoader.swift",
+    ("pattern directories resolved through links anyone made", "Sources/GateStore/Policy/PolicyLoader.swift",
      [("policy.resolvePatternDirectories { FileSafety.isRootControlled($0) ? Paths.real($0) : nil }",
        "policy.resolvePatternDirectories { Paths.real($0) }")]),
-    ("untrusted trusted-path entries kept on the command's PATH", "Sources/GateKit/PolicyLoader.swift",
+    ("untrusted trusted-path entries kept on the command's PATH", "Sources/GateStore/Policy/PolicyLoader.swift",
      [("            policy.trustedPath = policy.trustedPath.filter { FileSafety.isRootControlled($0) }\n", "")]),
-    ("#! lines split on CR and read through invalid UTF-8", "Sources/GateKit/Interpreters.swift",
+    ("#! lines split on CR and read through invalid UTF-8", "Sources/GateFlows/Capture/Interpreters.swift",
      [("guard !line.contains(0), !line.contains(0x0d), let text = String(validating: line, as: UTF8.self) else {",
        "guard let text = Optional(String(decoding: line, as: UTF8.self)) else {")]),
-    ("launchers on #! lines followed as interpreters", "Sources/GateKit/Interpreters.swift",
+    ("launchers on #! lines followed as interpreters", "Sources/GateFlows/Capture/Interpreters.swift",
      [("                if launchers.contains(name) {", "                if launchers.contains(name), false {")]),
-    ("env -S assignments followed", "Sources/GateKit/Interpreters.swift",
+    ("env -S assignments followed", "Sources/GateFlows/Capture/Interpreters.swift",
      [('!name.contains(where: { "=\\"\'\\\\$`-".contains($0) })', "true")]),
-    ("the ELF loader is not bound", "Sources/GateKit/Interpreters.swift",
+    ("the ELF loader is not bound", "Sources/GateFlows/Capture/Interpreters.swift",
      [("                if let loader { out.append(Step(path: loader, digest: try digest(loader, of: current))) }\n", "")]),
-    ("an interrupt before the start leaves the request standing", "Sources/GateKit/RunFlow.swift",
-     [("                    try store.setStatus(id, .cancelled)\n                    try store.appendLedger(.cancelled, request: request, actor: identity.actor,\n",
-       "                    try store.appendLedger(.cancelled, request: request, actor: identity.actor,\n")]),
-    ("gate runs inside a user namespace", "Sources/GateKit/RunFlow.swift",
+    ("an interrupt before the start leaves the request standing", "Sources/GateFlows/Run/Launcher.swift",
+     [("                    try s.store.setStatus(id, .cancelled)\n", "")]),
+    ("gate runs inside a user namespace", "Sources/GateFlows/Run/Decide.swift",
      [("if System.inInitialUserNamespace() == false {", "if System.inInitialUserNamespace() == false, false {")]),
-    ("an allowed program may be called from the requester's directory", "Sources/GateKit/RunFlow.swift",
+    ("an allowed program may be called from the requester's directory", "Sources/GateFlows/Run/Decide.swift",
      [("if dir == Paths.parent(of: canonical) || FileSafety.isRootControlled(dir) { return nil }", "return nil")]),
-    ("files a #! argument names are not bound", "Sources/GateKit/Interpreters.swift",
+    ("files a #! argument names are not bound", "Sources/GateFlows/Capture/Interpreters.swift",
      [("guard let info = Files.info(named), info.isRegular, !out.contains(where: { $0.path == named }) else { continue }",
        "guard let info = Files.info(named), info.isRegular, !out.contains(where: { $0.path == named }), false else { continue }")]),
-    ("#! lines longer than the kernel reads are followed", "Sources/GateKit/Interpreters.swift",
+    ("#! lines longer than the kernel reads are followed", "Sources/GateFlows/Capture/Interpreters.swift",
      [("&& n == firstLineLimit && !buf.contains(0x0a) {", "&& n == firstLineLimit && !buf.contains(0x0a) && false {")]),
-    ("the ELF header read by its ident bytes, not e_machine", "Sources/GateKit/Interpreters.swift",
+    ("the ELF header read by its ident bytes, not e_machine", "Sources/GateFlows/Capture/Interpreters.swift",
      [("        case 62, 183: is64 = true\n", "        case 62, 183: is64 = h[4] == 2\n")]),
-    ("env -S with several words followed", "Sources/GateKit/Interpreters.swift",
+    ("env -S with several words followed", "Sources/GateFlows/Capture/Interpreters.swift",
      [("guard words.count == 1, let name = words.first, !name.isEmpty,", "guard let name = words.first, !name.isEmpty,")]),
     # Configuration safety.
-    ("policy writable by others accepted (mask 0o022 → 0o020)", "Sources/GateKit/FileSafety.swift",
+    ("policy writable by others accepted (mask 0o022 → 0o020)", "Sources/GateSystem/FileSafety.swift",
      [("if info.mode & 0o022 != 0 && !sticky {", "if info.mode & 0o020 != 0 && !sticky {")]),
     ("KEY dropped from the secret-name words", "Sources/GateCore/Redaction.swift",
      [('"PASS", "KEY", "CREDENTIAL"', '"PASS", "CREDENTIAL"')]),
@@ -150,7 +150,7 @@ MUTATIONS = [
      [("guard constantTimeEquals(s.payload.bodyDigest, expected) else", "guard constantTimeEquals(s.payload.bodyDigest, expected) || true else")]),
     ("stale statements accepted", "Sources/GateCore/StatementSigning.swift",
      [("guard s.payload.issuedAt + skew >= now, s.payload.issuedAt <= now + skew else", "guard true else")]),
-    ("server does not compare the statement's intent with the body's", "Sources/GateKit/BrokerWrites.swift",
+    ("server does not compare the statement's intent with the body's", "Sources/GateServer/Broker/BrokerWrites.swift",
      [("guard digest.bytes == statement.payload.intentDigest else {", "guard digest.bytes == statement.payload.intentDigest || true else {")]),
 ]
 
@@ -186,19 +186,22 @@ def main(argv):
         return 1
     survived, broken = [], []
     for name, path, edits in chosen:
-        target = os.path.join(SCRATCH, path)
-        original = open(target).read()
-        text = original
-        for old, new in edits:
-            if text.count(old) != 1:
-                print(f"STALE     {name}: the original text occurs {text.count(old)} times in {path}")
+        originals, texts = {}, {}
+        for edit in edits:
+            file, old, new = edit if len(edit) == 3 else (path,) + tuple(edit)
+            target = os.path.join(SCRATCH, file)
+            if target not in originals:
+                originals[target] = texts[target] = open(target).read()
+            if texts[target].count(old) != 1:
+                print(f"STALE     {name}: the original text occurs {texts[target].count(old)} times in {file}")
                 broken.append(name)
                 break
-            text = text.replace(old, new)
+            texts[target] = texts[target].replace(old, new)
         else:
             started = time.time()
             try:
-                open(target, "w").write(text)
+                for target, text in texts.items():
+                    open(target, "w").write(text)
                 if run(["swift", "build", "--build-tests"], SCRATCH, log) != 0:
                     print(f"NO-BUILD  {name}")
                     broken.append(name)
@@ -208,7 +211,8 @@ def main(argv):
                 if not killed:
                     survived.append(name)
             finally:
-                open(target, "w").write(original)
+                for target, original in originals.items():
+                    open(target, "w").write(original)
     total = len(chosen)
     print(f"{total - len(survived) - len(broken)} killed, {len(survived)} survived, {len(broken)} not applied, of {total}")
     return 1 if survived or broken else 0
