@@ -2,7 +2,7 @@
 /// (SPEC.md §6.4), of a server's JSON error (§9.2) and of `--json` output. One list for gate and
 /// gate-server, so an auditor's query for a code finds every place it can come from; SPEC.md's
 /// table of refusal codes is checked against these cases by a test.
-public enum RefusalCode: String, CaseIterable, Sendable {
+public enum RefusalCode: String, CaseIterable, Sendable, CustomStringConvertible {
     // The requester's host: before any approval is looked at.
     case config = "config"
     case notRunnable = "not-runnable"
@@ -62,4 +62,7 @@ public enum RefusalCode: String, CaseIterable, Sendable {
     case badRequest = "bad-request"
     case serverPolicy = "server-policy"
     case serverError = "server-error"
+
+    /// The word itself, wherever a code is interpolated (logs, messages).
+    public var description: String { rawValue }
 }

@@ -70,8 +70,9 @@ public final class Store {
     /// switches to WAL, which needs a moment with no other connection reading; the busy handler
     /// does not wait for that, so that step is retried.
     private func migrate() throws {
-        let found = try Migrations.apply(db)
-        guard found == 0 else { return }
+        // A process that found an older version also makes sure of WAL, even when another one
+        // made the schema while it waited (that one may have died before its switch).
+        try Migrations.apply(db)
         var attempt = 0
         while true {
             do {

@@ -26,6 +26,12 @@ import Testing
         #expect(Set(spec) == Set(RefusalCode.allCases.map(\.rawValue)))
     }
 
+    /// A code interpolated into a log line or message is the word, not the Swift case name
+    /// (an operator's grep for `bad-id` must find it).
+    @Test func aCodeReadsAsItsWord() {
+        for code in RefusalCode.allCases { #expect("\(code)" == code.rawValue) }
+    }
+
     @Test func everyTokenRefusalHasItsOwnCode() {
         let refusals: [TokenRefusal] = [.untrustedKey(KeyID(bytes: Array(repeating: 1, count: 8))!), .badSignature(KeyID(bytes: Array(repeating: 1, count: 8))!),
                                         .otherRequest(token: "A", expected: "B"), .intentMismatch(token: "a", now: "b"), .expired(at: 1),
