@@ -214,11 +214,127 @@ def entry_hash(seq, time_us, kind, request_id, actor, payload, prev_hash):
                       + string(payload) + prev_hash)
 
 
+def utc(seconds):
+    import datetime
+    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+CHAIN_FIELDS = ("seq", "time_us", "kind", "request_id", "actor", "payload_text", "prev_hash", "hash")
+EXPORT_FIELDS = ("requester", "agent", "host", "argv", "intent_digest", "rule", "reason", "approver", "key_id",
+                 "code", "message", "exit_code", "signal", "duration_ms")
+
+
+def export_columns(payload_text):
+    """SPEC §7: the columns an export derives from an entry's payload (null where absent or of
+    another type); for an entry with `approvals`, every approver and key id, space-separated."""
+    out = dict.fromkeys(EXPORT_FIELDS)
+    try:
+        p = json.loads(payload_text)
+    except ValueError:
+        return out
+    if not isinstance(p, dict):
+        return out
+    is_str = lambda v: isinstance(v, str)
+    is_int = lambda v: isinstance(v, int) and not isinstance(v, bool)
+    names = dict(user="requester", agent="agent", host="host", intent_digest="intent_digest", rule="rule", reason="reason",
+                 approver="approver", key_id="key_id", code="code", message="message")
+    for k, col in names.items():
+        if is_str(p.get(k)):
+            out[col] = p[k]
+    if "argv" in p:
+        out["argv"] = p["argv"]
+    for k in ("exit_code", "signal", "duration_ms"):
+        if is_int(p.get(k)):
+            out[k] = p[k]
+    if isinstance(p.get("approvals"), list):
+        out["approver"] = " ".join(a["approver"] for a in p["approvals"] if isinstance(a.get("approver"), str))
+        out["key_id"] = " ".join(a["key_id"] for a in p["approvals"] if isinstance(a.get("key_id"), str))
+    return out
+
+
+def check_outside_the_hash(e):
+    """Only the chain fields are hashed (SPEC §6). Every other field of an entry (`time` and
+    `payload` in `gate log --json` and evidence, the derived columns of an export) must be what
+    the hashed fields say, or a reader of it could be shown something the chain does not cover."""
+    seq = e.get("seq")
+    for k in e:
+        if k not in CHAIN_FIELDS and k not in ("time", "payload") and k not in EXPORT_FIELDS:
+            raise Rejected("entry %s has a field %r that no hash covers" % (seq, k))
+    if "time" in e and e["time"] != utc(e["time_us"] // 1000000):
+        raise Rejected("entry %s: 'time' is not its time_us" % seq)
+    if "payload" in e:
+        try:
+            parsed = json.loads(e["payload_text"])
+        except ValueError:
+            parsed = e["payload_text"]
+        if e["payload"] != parsed:
+            raise Rejected("entry %s: 'payload' is not its payload_text" % seq)
+    if any(k in e for k in EXPORT_FIELDS):
+        derived = export_columns(e["payload_text"])
+        for k in EXPORT_FIELDS:
+            if e.get(k) != derived[k]:
+                raise Rejected("entry %s: the export column %r is not what its payload_text says" % (seq, k))
+
+
+def check_recorded_statement(e):
+    """A gate server records the requester's signed statement with the key that signed it
+    (SPEC §9.2): re-check it against the entry it sits in. The create statement's body is not
+    kept, so its body digest cannot be re-checked; a checkpoint's body is, and is."""
+    try:
+        p = json.loads(e["payload_text"])
+    except ValueError:
+        return
+    if not isinstance(p, dict) or "statement" not in p:
+        return
+    seq, kind = e["seq"], e["kind"]
+    if "requester_key" not in p:
+        raise Rejected("entry %d records a statement without the key that signed it" % seq)
+    st = verify_statement(p["statement"], p["requester_key"])
+    expected = {"requested": "create", "cancelled": "cancel", "checkpoint-copy": "checkpoint"}.get(kind)
+    if st["action"] != expected:
+        raise Rejected("entry %d (%s) records a %s statement" % (seq, kind, st["action"]))
+    if st["request_id"] != e["request_id"]:
+        raise Rejected("entry %d records a statement for %s" % (seq, st["request_id"]))
+    if kind == "requested" and st["intent_digest"].hex() != p.get("intent_digest"):
+        raise Rejected("entry %d: the statement is for another intent than the one recorded" % seq)
+    if kind == "cancelled" and st["body_digest"] != bytes(32):
+        raise Rejected("entry %d: a cancel statement has no body" % seq)
+    if kind == "checkpoint-copy":
+        body = b64url_decode(p.get("body", ""))
+        if blake2b256(body) != st["body_digest"]:
+            raise Rejected("entry %d: the recorded body is not the one the statement signed" % seq)
+        sent = json.loads(body)
+        if sent.get("checkpoint") != p.get("checkpoint"):
+            raise Rejected("entry %d: the recorded checkpoint is not the one sent" % seq)
+
+
+EXPORT_FORMAT = "gate-export-v1"
+
+
 def verify_ledger_lines(lines, on_entry=None):
     """Each line is one `gate log --json` or `gate audit export` object; `payload_text` is the
-    exact stored payload. An export that starts after entry 1 (--since) is verified as a segment:
-    from its first entry's prev_hash on."""
-    return verify_entries((json.loads(line) for line in lines), on_entry)
+    exact stored payload. A JSONL export starts with a header (SPEC §7) naming the ledger, the
+    window and the entries that follow: they must all be there. Without a header (`gate log
+    --json`) the lines are a segment, verified from its first entry's prev_hash on."""
+    objects = [json.loads(line) for line in lines]
+    header = None
+    if objects and "format" in objects[0]:
+        header = objects.pop(0)
+        if header["format"] != EXPORT_FORMAT:
+            raise Rejected("not a %s export (format %r)" % (EXPORT_FORMAT, header["format"]))
+        seqs = [o["seq"] for o in objects]
+        if len(objects) != header["entries"] or (seqs[:1] or [None])[0] != header["first_seq"] \
+                or (seqs[-1:] or [None])[0] != header["last_seq"]:
+            raise Rejected("the export's header says entries %s-%s (%d), but it holds %d: lines were cut or added" % (
+                header["first_seq"], header["last_seq"], header["entries"], len(objects)))
+        if header["since_us"] is None and objects and objects[0]["seq"] != 1:
+            raise Rejected("a whole-ledger export must start at entry 1")
+        for o in objects:
+            if (header["since_us"] is not None and o["time_us"] < header["since_us"]) or \
+                    (header["until_us"] is not None and o["time_us"] >= header["until_us"]):
+                raise Rejected("entry %d is outside the export's window" % o["seq"])
+    count, head = verify_entries(objects, on_entry)
+    return count, head, header
 
 
 def verify_entries(entries, on_entry=None):
@@ -235,6 +351,8 @@ def verify_entries(entries, on_entry=None):
             raise Rejected("entry %d does not match its hash" % seq)
         if e["prev_hash"] != head.hex():
             raise Rejected("entry %d does not link to the entry before it" % seq)
+        check_outside_the_hash(e)
+        check_recorded_statement(e)
         head, count = h, seq
         if on_entry:
             on_entry(e, h)
@@ -307,7 +425,9 @@ def verify_ledger_with_checkpoint(lines, checkpoint_text, public_key_line):
     def keep(e, h):
         if e["seq"] == c["size"]:
             hashes["at"] = h
-    count, head = verify_ledger_lines(lines, on_entry=keep)
+    count, head, header = verify_ledger_lines(lines, on_entry=keep)
+    if header is not None and header["ledger_id"] != c["ledger"]:
+        raise Rejected("the export is of ledger %s, the checkpoint of ledger %s" % (header["ledger_id"], c["ledger"]))
     if count < c["size"]:
         raise Rejected("the ledger ends at entry %d but the checkpoint covers %d: entries were removed" % (count, c["size"]))
     if hashes.get("at") != c["head"]:
@@ -368,7 +488,7 @@ def verify_evidence(b, pinned_key=None):
             raise Rejected("token by %s is not an approval of run %s" % (name, run))
         if blake2b256(t["payload"]).hex() != a["token_id"] or name != a["approver"]:
             raise Rejected("approval by %s does not match its token" % name)
-        if not (t["issued_at"] - SKEW <= started_at <= t["expires_at"]):
+        if not (t["issued_at"] <= started_at + SKEW and started_at < t["expires_at"]):
             raise Rejected("token by %s was not valid when the run started" % name)
         if name in approvers:
             raise Rejected("%s is counted twice" % name)
@@ -423,8 +543,9 @@ def main(argv):
             print("ok: %s of request %s by key %s, intent %s" % (t["decision"], t["request_id"], t["key_id"].hex().upper(),
                                                                   t["intent_digest"].hex()))
         elif len(argv) == 2 and argv[0] == "ledger":
-            count, head = verify_ledger_lines([l for l in open(argv[1], encoding="utf-8") if l.strip()])
-            print("ledger ok: %d entries, head %s" % (count, head.hex()))
+            count, head, header = verify_ledger_lines([l for l in open(argv[1], encoding="utf-8") if l.strip()])
+            what = ("export of ledger %s, " % header["ledger_id"]) if header else ""
+            print("ledger ok: %s%d entries, head %s" % (what, count, head.hex()))
         elif len(argv) == 4 and argv[0] == "ledger":
             lines = [l for l in open(argv[1], encoding="utf-8") if l.strip()]
             count, head, c = verify_ledger_with_checkpoint(lines, open(argv[2], encoding="utf-8").read(), argv[3])

@@ -200,7 +200,12 @@ struct AuditExportCommand: ParsableCommand {
         let from = try bound(since, "since", 0), to = try bound(until, "until", Int64.max)
         let store = try Store.open(try GateEnvironment.current())
         let csv = format == .csv
-        try store.export(fromMicros: from, untilMicros: to, header: csv ? Array(Export.csvHeader.utf8) : [], to: 1) { e, out in
+        let ledgerID = try store.ledgerID()
+        let header: (Store.Window) -> [UInt8] = { window in
+            csv ? Array(Export.csvHeader.utf8)
+                : Export.jsonHeader(ledgerID: ledgerID, sinceMicros: since == nil ? nil : from, untilMicros: until == nil ? nil : to, window: window)
+        }
+        try store.export(fromMicros: from, untilMicros: to, header: header, to: 1) { e, out in
             if csv { Export.csvLine(e, into: &out) } else { Export.jsonLine(e, into: &out) }
         }
     }

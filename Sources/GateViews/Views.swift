@@ -29,7 +29,7 @@ public enum Views {
 
     public static func requestJSON(_ r: RequestRecord, tokens: [String]) -> JSON {
         .object([
-            ("id", .string(r.id.description)),
+            ("id", .string(r.id.compact)),
             ("status", .string(isAbandoned(r) ? "abandoned" : r.status.rawValue)),
             ("created", .string(time(r.createdMicros))),
             ("reason", .string(r.reason)),

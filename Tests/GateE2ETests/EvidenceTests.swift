@@ -76,17 +76,18 @@ import Testing
         let all = try s.run(["audit", "export"])
         #expect(all.status == 0)
         try s.write("all.jsonl", all.stdout)
+        let ledgerID = try s.run(["audit", "checkpoint"]).stdout.split(separator: "\n")[1].dropFirst("ledger ".count)
         let v = try Self.python(["ledger", s.path("all.jsonl")])
-        #expect(v.status == 0 && v.stdout.hasPrefix("ledger ok: \(all.stdout.split(separator: "\n").count) entries"), "\(v.stderr)")
+        #expect(v.status == 0 && v.stdout.hasPrefix("ledger ok: export of ledger \(ledgerID), \(all.stdout.split(separator: "\n").count - 1) entries"), "\(v.stderr)")
         // A window verifies as a segment, and holds only what is inside it.
         let since = try s.run(["audit", "export", "--since", String(cut)])
-        #expect(since.stdout.split(separator: "\n").count == 2)  // the started and finished entries of the echo
+        #expect(since.stdout.split(separator: "\n").count == 3)  // the header, the started and finished entries of the echo
         try s.write("since.jsonl", since.stdout)
         #expect(try Self.python(["ledger", s.path("since.jsonl")]).status == 0)
         let until = try s.run(["audit", "export", "--until", String(cut)])
         #expect(until.stdout.split(separator: "\n").count == all.stdout.split(separator: "\n").count - 2)
         // Field names are the documented ones.
-        let first = try JSONSerialization.jsonObject(with: Data(all.stdout.split(separator: "\n")[0].utf8)) as? [String: Any] ?? [:]
+        let first = try JSONSerialization.jsonObject(with: Data(all.stdout.split(separator: "\n")[1].utf8)) as? [String: Any] ?? [:]
         for f in ["seq", "time", "kind", "request_id", "actor", "requester", "agent", "host", "argv", "intent_digest", "rule",
                   "approver", "key_id", "exit_code", "duration_ms", "payload_text", "prev_hash", "hash"] {
             #expect(first.keys.contains(f), "missing \(f)")

@@ -93,7 +93,7 @@ final class RemoteRig: @unchecked Sendable {
             }
             let r = try s.run(["list", "--json"], env: approverEnv("alice"))
             if let list = try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]],
-               let id = list.first?["id"] as? String { return id }
+               let id = list.first?["id"] as? String { return Sandbox.displayed(id) }
             usleep(30_000)
         }
         throw SandboxError("no request reached the server")

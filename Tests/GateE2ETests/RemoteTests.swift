@@ -43,6 +43,26 @@ import Testing
         // The server's ledger verifies and is sealed by its own checkpoints.
         let verify = try rig.s.run(["audit", "verify"], env: ["GATE_HOME": rig.stateDir])
         #expect(verify.status == 0, "\(verify)")
+        // …and verifies without gate: its `checkpoint-copy` entry is a kind SPEC lists, and every
+        // recorded statement is re-checked under the recorded key (SPEC.md §9.2).
+        #expect((payload["requester_key"] as? String).map { rig.keys["ci1"]!.hasPrefix($0) } == true, "\(payload)")
+        try rig.s.write("server.jsonl", serverLog)
+        let whole = try Spawned.run(["python3", verifier, "ledger", rig.s.path("server.jsonl")])
+        #expect(whole.status == 0, "\(whole)")
+        // A recorded body that is not the one the statement signed is caught (checked on the
+        // entry's payload, as a verifier that trusts the chain but not the server would).
+        let copy = serverLog.split(separator: "\n").first { $0.contains("\"kind\":\"checkpoint-copy\"") }.map(String.init) ?? ""
+        let script = """
+            import json, sys; sys.path.insert(0, sys.argv[1]); import gate_verify as g
+            e = json.loads(sys.argv[2]); p = json.loads(e["payload_text"])
+            g.check_recorded_statement(e)
+            p["body"] = "e30"; e["payload_text"] = json.dumps(p)
+            try: g.check_recorded_statement(e)
+            except g.Rejected as r: print("rejected:", r)
+            """
+        let tools = URL(fileURLWithPath: verifier).deletingLastPathComponent().path
+        let swapped = try Spawned.run(["python3", "-c", script, tools, copy])
+        #expect(swapped.status == 0 && swapped.stdout.contains("rejected: entry") && swapped.stdout.contains("not the one the statement signed"), "\(swapped)")
     }
 
     @Test func theServersCheckpointCopyRevealsATailRemovedOnTheHost() throws {
@@ -240,6 +260,12 @@ import Testing
         let out = requester.finish()
         #expect(out.status == 75 && out.stderr.contains("withdrawn"), "\(out)")
         #expect(try rig.serverLedgerKinds() == ["requested", "cancelled"])
+        // The withdrawal's signed statement is on the server's record, and checks out without gate.
+        try rig.s.write("server.jsonl", try rig.s.run(["log", "--json"], env: ["GATE_HOME": rig.stateDir]).stdout)
+        let cancelled = try rig.s.ledger(home: rig.stateDir).last?["payload"] as? [String: Any] ?? [:]
+        #expect((cancelled["statement"] as? String)?.hasPrefix("gatereq1.") == true, "\(cancelled)")
+        let verified = try Spawned.run(["python3", EvidenceTests.verifier, "ledger", rig.s.path("server.jsonl")])
+        #expect(verified.status == 0, "\(verified)")
         let late = try rig.approve(id, as: "alice")
         #expect(late.status == 77 && late.stderr.contains("cancelled, not pending"), "\(late.stderr)")
         // The approver's own host records that refusal, as in local mode.

@@ -70,22 +70,28 @@ final class Sandbox: @unchecked Sendable {
     }
 
     /// Waits until a request is pending (its requester alive and waiting) and returns its id.
+    /// `7K3FQ2XZ` (what JSON carries, SPEC.md §2.4) as people see it: `7K3F-Q2XZ`.
+    static func displayed(_ compact: String) -> String {
+        compact.count == 8 && !compact.contains("-") ? compact.prefix(4) + "-" + compact.suffix(4) : compact
+    }
+
+    /// The first pending request's id, in the displayed form gate prints on stderr.
     func waitForPending(timeout: TimeInterval = 20) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             let r = try run(["list", "--json"])
             if let data = r.stdout.data(using: .utf8), let list = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]],
                let first = list.first(where: { $0["status"] as? String == "pending" }), let id = first["id"] as? String {
-                return id
+                return Self.displayed(id)
             }
             usleep(20_000)
         }
         throw SandboxError("no pending request appeared")
     }
 
-    /// The ledger as `gate log --json` prints it.
-    func ledger() throws -> [[String: Any]] {
-        let r = try run(["log", "--json"])
+    /// The ledger as `gate log --json` prints it (another state directory's with `home`).
+    func ledger(home: String? = nil) throws -> [[String: Any]] {
+        let r = try run(["log", "--json"], env: home.map { ["GATE_HOME": $0] } ?? [:])
         return r.stdout.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }

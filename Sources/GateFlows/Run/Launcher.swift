@@ -91,7 +91,11 @@ enum Launcher {
                         }
                         try GivenTokens.requireStanding(standing)
                     }
-                    try store.appendLedger(.started, request: request, actor: s.identity.actor, payload: payload)
+                    // The record says when the run started; every approval was valid then
+                    // (SPEC.md §5 step 5 at that second), so the record proves it on its own.
+                    let at = System.nowMicros()
+                    try validAtStart(approvals, micros: at)
+                    try store.appendLedger(.started, request: request, actor: s.identity.actor, payload: payload, at: at)
                     if let id = RequestID(request) { try store.setStatus(id, .running) }
                 }
             }
@@ -101,6 +105,21 @@ enum Launcher {
             throw s.refuse(.denied(n.message), code: n.code, about: launch.refused)
         } catch let f as GateFailure {
             throw GateFailure(f.exitCode, "not running: the start could not be recorded: \(f.message)", hint: f.hint)
+        }
+    }
+
+    /// Each approval's validity at the start's recorded second: issued at most 300 s ahead of it,
+    /// and not expired by it (the same rule SPEC.md §8 applies to the record).
+    private static func validAtStart(_ approvals: [VerifiedDecision], micros: Int64) throws(RequestNotStanding) {
+        let second = UInt64(max(0, micros / 1_000_000))
+        for a in approvals {
+            let p = a.token.payload
+            if second >= p.expiresAt {
+                throw RequestNotStanding(message: "the approval by \(a.approver) expired at \(formatUTC(p.expiresAt)), before the run could start", code: .expired)
+            }
+            if p.issuedAt > second + ApprovalCheck.allowedSkew {
+                throw RequestNotStanding(message: "the approval by \(a.approver) is issued in the future (\(formatUTC(p.issuedAt))); check the clocks", code: .issuedInFuture)
+            }
         }
     }
 

@@ -51,6 +51,10 @@ extension Broker {
             try store.appendLedger(.checkpointCopy, request: ledger, actor: requester.name, payload: .object([
                 ("ledger", .string(ledger)), ("size", .int(checkpoint.body.size)), ("head", .string(Hex.encode(checkpoint.body.head))),
                 ("ledger_key", .string(heldKey.text)), ("checkpoint", .string(checkpoint.text)),
+                // The statement, its key and its body (a few hundred bytes), so its body digest
+                // and signature can be re-checked from this entry alone.
+                ("requester_key", .string(Self.keyText(requester, statement))), ("statement", .string(statement.text)),
+                ("body", .string(bodyText)),
             ]))
         }
         return .object([("ledger", .string(ledger)), ("size", .int(checkpoint.body.size)), ("stored", .bool(true))])

@@ -83,7 +83,7 @@ extension Broker {
             try store.insert(record)
             guard case .object(let fields) = LedgerPayload.requested(record) else { return }
             try store.appendLedger(.requested, request: id.compact, actor: requester.name, payload: .object(fields + [
-                ("requester", .string(requester.name)), ("requester_key", .string(statement.payload.keyID.description)),
+                ("requester", .string(requester.name)), ("requester_key", .string(Self.keyText(requester, statement))),
                 ("statement", .string(statement.text)),
             ]))
         }
@@ -160,8 +160,17 @@ extension Broker {
         guard r.status == .pending else { return .object([("id", .string(id.compact)), ("status", .string(r.status.rawValue))]) }
         try store.write {
             try store.setStatus(id, .cancelled)
-            try store.appendLedger(.cancelled, request: id.compact, actor: requester.name, payload: .object([("why", .string("withdrawn by the requester"))]))
+            try store.appendLedger(.cancelled, request: id.compact, actor: requester.name, payload: .object([
+                ("why", .string("withdrawn by the requester")),
+                // What an auditor needs to re-check the withdrawal: the statement and its key.
+                ("requester_key", .string(Self.keyText(requester, statement))), ("statement", .string(statement.text)),
+            ]))
         }
         return .object([("id", .string(id.compact)), ("status", .string("cancelled"))])
+    }
+
+    /// The requester's public key that signed `statement` (gatepk1:…), as recorded for auditors.
+    static func keyText(_ requester: Policy.Requester, _ statement: SignedStatement) -> String {
+        requester.keys.first { $0.id == statement.payload.keyID }?.text ?? statement.payload.keyID.description
     }
 }

@@ -16,11 +16,14 @@ public enum Evidence {
         var first: Int64?, last: Int64 = 0
         var policyDigest: String?
         var keyIDs: [String] = []
+        var starts = 0, ending: String?
         try store.forEachLedgerEntry(request: run.compact) { e in
             if first == nil { first = e.seq }
             last = e.seq
             let payload = try? JSON.parse(e.payload)
+            if ["denied", "cancelled", "refused"].contains(e.kind) { ending = e.kind }
             if e.kind == LedgerKind.started.rawValue || e.kind == LedgerKind.breakGlass.rawValue {
+                starts += 1
                 policyDigest = payload?["policy_digest"]?.stringValue
                 for a in payload?["approvals"]?.arrayValue ?? [] { if let k = a["key_id"]?.stringValue { keyIDs.append(k) } }
             }
@@ -29,6 +32,13 @@ public enum Evidence {
         }
         guard let first else {
             throw GateFailure.usage("no ledger entries for run \(run)", hint: "see 'gate log' for run ids")
+        }
+        // Evidence proves one run (SPEC.md §8 step 4: exactly one start); a request that never
+        // ran has none to prove, and a bundle for it could never verify.
+        guard starts == 1 else {
+            if starts > 1 { throw GateFailure(.dataError, "the ledger has \(starts) starts for run \(run); one run starts once") }
+            let why = ending.map { "it was \($0)" } ?? "it has not started"
+            throw GateFailure.usage("request \(run) never ran (\(why)): evidence proves a run", hint: "gate log shows what happened to it")
         }
         let checkpoint = try store.checkpoint(coveringAtLeast: last) ?? store.checkpointNow()
 

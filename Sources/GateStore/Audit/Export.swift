@@ -54,6 +54,22 @@ public enum Export {
         ]
     }
 
+    public static let format = "gate-export-v1"
+
+    /// The JSONL export's first line (SPEC.md §7): which ledger, which window, and which entries
+    /// follow, so that an export whose first or last lines were cut is told from a window.
+    public static func jsonHeader(ledgerID: String, sinceMicros: Int64?, untilMicros: Int64?, window: Store.Window) -> [UInt8] {
+        func int(_ v: Int64?) -> JSON { v.map { .int($0) } ?? .null }
+        var out: [UInt8] = []
+        JSON.object([
+            ("format", .string(format)), ("ledger_id", .string(ledgerID)),
+            ("since_us", int(sinceMicros)), ("until_us", int(untilMicros)),
+            ("first_seq", int(window.first)), ("last_seq", int(window.last)), ("entries", .int(window.entries)),
+        ]).serialize(into: &out)
+        out.append(10)
+        return out
+    }
+
     public static func jsonLine(_ e: LedgerEntry, into out: inout [UInt8]) {
         JSON.object(row(e)).serialize(into: &out)
         out.append(10)

@@ -9,10 +9,20 @@ import GateSystem
 extension Store {
     static let exportChunk: Int64 = 8_192
 
-    public func export(fromMicros: Int64, untilMicros: Int64, header: [UInt8], to fd: Int32,
+    /// What an export holds, fixed before the first row is written: the seqs of its first and
+    /// last entries and how many there are. Later appends are outside it (seqs only grow).
+    public struct Window: Sendable {
+        public var first: Int64?
+        public var last: Int64?
+        public var entries: Int64
+    }
+
+    public func export(fromMicros: Int64, untilMicros: Int64, header: (Window) -> [UInt8], to fd: Int32,
                        row: @escaping (LedgerEntry, inout [UInt8]) -> Void) throws {
-        try System.writeAll(fd, header)
-        guard let range = try seqRange(fromMicros: fromMicros, untilMicros: untilMicros) else { return }
+        let range = try seqRange(fromMicros: fromMicros, untilMicros: untilMicros)
+        let count = try range.map { try entries(in: $0, fromMicros: fromMicros, untilMicros: untilMicros) } ?? 0
+        try System.writeAll(fd, header(Window(first: range?.lowerBound, last: range?.upperBound, entries: count)))
+        guard let range else { return }
         let chunks = Int((range.upperBound - range.lowerBound) / Self.exportChunk) + 1
         let turns = Turns()
         func work(_ db: Database, first: Int, step: Int) throws {

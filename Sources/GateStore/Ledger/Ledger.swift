@@ -17,11 +17,13 @@ public enum LedgerKind: String, Sendable {
 extension Store {
     /// Appends one entry. Call inside `write` so the head read and the insert are one transaction
     /// (another process appending at the same time waits for the lock instead of forking the chain).
+    /// `at`: the entry's time, when the caller has checked something against it (a start's
+    /// tokens were valid at the time its entry records); read inside the same transaction.
     @discardableResult
-    public func appendLedger(_ kind: LedgerKind, request: String, actor: String, payload: JSON) throws -> LedgerEntry {
+    public func appendLedger(_ kind: LedgerKind, request: String, actor: String, payload: JSON, at: Int64? = nil) throws -> LedgerEntry {
         let head = try db.prepare("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1")
         let previous: (seq: Int64, hash: [UInt8])? = try head.step() ? (head.int(0), head.blob(1)) : nil
-        let entry = LedgerEntry.next(after: previous, timeMicros: System.nowMicros(), kind: kind.rawValue,
+        let entry = LedgerEntry.next(after: previous, timeMicros: at ?? System.nowMicros(), kind: kind.rawValue,
                                      requestID: request, actor: actor, payload: payload.serialized())
         try db.prepare("INSERT INTO ledger(seq, time_us, kind, request_id, actor, payload, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?)").run([
             .int(entry.seq), .int(entry.timeMicros), .text(entry.kind), .text(entry.requestID), .text(entry.actor),
@@ -65,6 +67,14 @@ extension Store {
             let s = try db.prepare("SELECT min(seq), max(seq) FROM ledger WHERE time_us >= ? AND time_us < ?")
                 .bind([.int(fromMicros), .int(untilMicros)])
             return try s.step() && !s.isNull(0) ? s.int(0)...s.int(1) : nil
+        }
+    }
+
+    func entries(in range: ClosedRange<Int64>, fromMicros: Int64, untilMicros: Int64) throws -> Int64 {
+        try wrap {
+            let s = try db.prepare("SELECT count(*) FROM ledger WHERE seq >= ? AND seq <= ? AND time_us >= ? AND time_us < ?")
+                .bind([.int(range.lowerBound), .int(range.upperBound), .int(fromMicros), .int(untilMicros)])
+            return try s.step() ? s.int(0) : 0
         }
     }
 
