@@ -79,6 +79,7 @@ let package = Package(
         .testTarget(name: "GateSystemTests", dependencies: ["GateSystem", "GateCore"]),
         .testTarget(name: "GateStoreTests", dependencies: ["GateStore", "GateSQLite", "GateSystem", "GateCore", "GateWire"]),
         .testTarget(name: "GateClientTests", dependencies: ["GateClient", "GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto"]),
+        .testTarget(name: "GateFlowsTests", dependencies: ["GateFlows", "GateCore", "GateCrypto", "GateWire"]),
         // Reads Package.swift and Sources/ only: the module cuts and file sizes hold.
         .testTarget(name: "LayoutTests"),
         // Drives the built `gate` binary as a user would.

@@ -113,7 +113,7 @@ struct AuditVerifyCommand: ParsableCommand {
 struct AuditEvidenceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evidence", abstract: "Write one self-contained file that proves one run (SPEC.md §8).",
-        discussion: "The bundle holds the run's ledger entries and the chain up to the next signed checkpoint, that checkpoint, the ledger key, every approval token and the approvers' public keys. tools/gate_verify.py evidence FILE verifies it without gate.")
+        discussion: "The bundle holds the run's ledger entries and the chain up to the next signed checkpoint, that checkpoint, the ledger key, every approval token and the approvers' public keys. tools/gate_verify.py evidence FILE verifies it without gate. Only a run has evidence: a request that never started (denied, withdrawn, refused, pending) is refused with the reason.")
 
     @Argument(help: ArgumentHelp("The run's request id (from 'gate log').", valueName: "run-id")) var runID: String
     @Option(help: ArgumentHelp("Where to write the bundle (a new file; '-' for standard output).", valueName: "file")) var out: String
@@ -181,7 +181,7 @@ struct AuditCheckpointCommand: ParsableCommand {
 struct AuditExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export", abstract: "Export the ledger for auditors: one row per entry, stable field names (SPEC.md).",
-        discussion: "JSONL keeps every value exact, with the chain fields, so tools/gate_verify.py can verify an export on its own. CSV is for people; cells a spreadsheet would read as formulas are prefixed with '.")
+        discussion: "JSONL starts with a header line (format, ledger id, window, which entries follow) and keeps every value exact, with the chain fields, so tools/gate_verify.py can verify an export on its own and tell a cut one from a window (SPEC.md §7). CSV is for people; cells a spreadsheet would read as formulas are prefixed with '.")
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case jsonl, csv }
 

@@ -110,7 +110,7 @@ enum Launcher {
 
     /// Each approval's validity at the start's recorded second: issued at most 300 s ahead of it,
     /// and not expired by it (the same rule SPEC.md §8 applies to the record).
-    private static func validAtStart(_ approvals: [VerifiedDecision], micros: Int64) throws(RequestNotStanding) {
+    static func validAtStart(_ approvals: [VerifiedDecision], micros: Int64) throws(RequestNotStanding) {
         let second = UInt64(max(0, micros / 1_000_000))
         for a in approvals {
             let p = a.token.payload
