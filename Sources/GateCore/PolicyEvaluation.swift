@@ -122,7 +122,8 @@ extension Policy.Rule {
 
     func matchesCommand(executable path: String, aliases: [String], argv: [String]) -> Bool {
         let called: Substring? = action == .allow ? Policy.fileName(of: argv.first ?? "") : nil
-        func named(_ p: String) -> Bool { called.map { Policy.fileName(of: p) == $0 } ?? true }
+        // Bytes: the program compares its argv[0] byte for byte, not as Unicode text.
+        func named(_ p: String) -> Bool { called.map { Policy.fileName(of: p).utf8.elementsEqual($0.utf8) } ?? true }
         if self.executable.hasPrefix("/") {
             guard (named(path) && Glob.matches(self.executable, path, pathname: true))
                 || aliases.contains(where: { named($0) && Glob.matches(self.executable, $0, pathname: true) }) else { return false }

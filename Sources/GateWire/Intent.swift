@@ -88,7 +88,8 @@ public struct Intent: Equatable, Sendable {
         self.init(argv: argv, executable: executable, executableDigest: digest, cwd: cwd, user: user, uid: uid,
                   agent: agent, host: host, boundFiles: files, boundEnvironment: env)
         guard encoded() == bytes else { throw WireError("intent encoding is not canonical (order or duplicates)") }
-        guard Set(files.map(\.path)).count == files.count, Set(env.map(\.name)).count == env.count else {
+        // As bytes: names that are one text in two Unicode forms are two files (or variables).
+        guard Set(files.map { Array($0.path.utf8) }).count == files.count, Set(env.map { Array($0.name.utf8) }).count == env.count else {
             throw WireError("duplicate bound file or variable")
         }
     }

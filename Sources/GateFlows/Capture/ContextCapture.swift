@@ -23,14 +23,16 @@ public enum ContextCapture {
                 throw GateFailure.denied("the rule binds argument \(target) but the command has no such argument")
             }
             let path = Paths.absolute(named, cwd: captured.cwd)
-            guard !files.contains(where: { $0.path == path }) else { continue }
+            // Bytes, not String ==: two names that are one text in different Unicode forms are two
+            // files, and both are bound.
+            guard !files.contains(where: { $0.path.utf8.elementsEqual(path.utf8) }) else { continue }
             do { files.append(Intent.BoundFile(path: path, digest: try Files.digest(path))) } catch let e as FileError {
                 throw GateFailure.denied("cannot hash bound file \(path): \(e.message)", hint: "the rule binds it: it must exist before the request")
             }
         }
         let childPATH = child.first { $0.name == "PATH" }?.value ?? ""
         let interpreters = try Interpreters.chain(of: captured.executable, fd: file?.fd, cwd: captured.cwd, childPATH: childPATH)
-        for step in interpreters where !files.contains(where: { $0.path == step.path }) {
+        for step in interpreters where !files.contains(where: { $0.path.utf8.elementsEqual(step.path.utf8) }) {
             files.append(Intent.BoundFile(path: step.path, digest: step.digest))
         }
         let variables = try boundEnvironment(child, options: options, home: home)

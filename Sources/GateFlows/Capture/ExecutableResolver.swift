@@ -58,7 +58,7 @@ public enum ExecutableResolver {
                 throw GateFailure(.notExecutable, "\(spelled): not a regular file")
             }
             let here = Paths.join(dir, base)
-            if trusted.contains(dir), !aliases.contains(here) { aliases.append(here) }
+            if trusted.contains(dir), !aliases.contains(where: { $0.utf8.elementsEqual(here.utf8) }) { aliases.append(here) }
             guard let target = readLink(here) else { return Resolved(path: here, trustedAliases: aliases) }
             current = Paths.absolute(target, cwd: dir)
         }

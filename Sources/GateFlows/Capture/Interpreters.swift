@@ -65,7 +65,7 @@ public enum Interpreters {
                     // is bound too.
                     for word in (argument ?? "").split(whereSeparator: { $0 == " " || $0 == "\t" }) {
                         let named = Paths.absolute(String(word), cwd: cwd)
-                        guard let info = Files.info(named), info.isRegular, !out.contains(where: { $0.path == named }) else { continue }
+                        guard let info = Files.info(named), info.isRegular, !out.contains(where: { $0.path.utf8.elementsEqual(named.utf8) }) else { continue }
                         out.append(Step(path: named, digest: try digest(named, of: current)))
                     }
                     current = path
