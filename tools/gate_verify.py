@@ -36,6 +36,35 @@ class Rejected(Exception):
     pass
 
 
+def _no_duplicates(pairs):
+    seen = {}
+    for k, v in pairs:
+        if k in seen:
+            raise Rejected("a JSON object has the key %r twice: readers disagree on which one counts" % k)
+        seen[k] = v
+    return seen
+
+
+def loads(text):
+    """JSON as gate writes it: an object never has a key twice (a reader that keeps the first
+    and one that keeps the last would see different things)."""
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates)
+    except ValueError as e:
+        raise Rejected("not JSON: %s" % e)
+
+
+def same(a, b):
+    """Equal and of the same JSON type all the way down (Python's == has 0 == False == 0.0)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
 def blake2b256(data):
     return hashlib.blake2b(data, digest_size=32).digest()
 
@@ -229,8 +258,8 @@ def export_columns(payload_text):
     another type); for an entry with `approvals`, every approver and key id, space-separated."""
     out = dict.fromkeys(EXPORT_FIELDS)
     try:
-        p = json.loads(payload_text)
-    except ValueError:
+        p = loads(payload_text)
+    except Rejected:
         return out
     if not isinstance(p, dict):
         return out
@@ -264,15 +293,15 @@ def check_outside_the_hash(e):
         raise Rejected("entry %s: 'time' is not its time_us" % seq)
     if "payload" in e:
         try:
-            parsed = json.loads(e["payload_text"])
-        except ValueError:
+            parsed = loads(e["payload_text"])
+        except Rejected:
             parsed = e["payload_text"]
-        if e["payload"] != parsed:
+        if not same(e["payload"], parsed):
             raise Rejected("entry %s: 'payload' is not its payload_text" % seq)
     if any(k in e for k in EXPORT_FIELDS):
         derived = export_columns(e["payload_text"])
         for k in EXPORT_FIELDS:
-            if e.get(k) != derived[k]:
+            if not same(e.get(k), derived[k]):
                 raise Rejected("entry %s: the export column %r is not what its payload_text says" % (seq, k))
 
 
@@ -281,8 +310,8 @@ def check_recorded_statement(e):
     (SPEC §9.2): re-check it against the entry it sits in. The create statement's body is not
     kept, so its body digest cannot be re-checked; a checkpoint's body is, and is."""
     try:
-        p = json.loads(e["payload_text"])
-    except ValueError:
+        p = loads(e["payload_text"])
+    except Rejected:
         return
     if not isinstance(p, dict) or "statement" not in p:
         return
@@ -303,9 +332,17 @@ def check_recorded_statement(e):
         body = b64url_decode(p.get("body", ""))
         if blake2b256(body) != st["body_digest"]:
             raise Rejected("entry %d: the recorded body is not the one the statement signed" % seq)
-        sent = json.loads(body)
+        sent = loads(body)
         if sent.get("checkpoint") != p.get("checkpoint"):
             raise Rejected("entry %d: the recorded checkpoint is not the one sent" % seq)
+
+
+def describe_entries(last, first, header):
+    """What a verified file holds, said plainly: a whole ledger from entry 1, or a segment."""
+    what = ("export of ledger %s (its header is not signed), " % header["ledger_id"]) if header else ""
+    if first in (None, 1):
+        return "%s%d entries" % (what, last)
+    return "%ssegment of %d entries (%d-%d)" % (what, last - first + 1, first, last)
 
 
 EXPORT_FORMAT = "gate-export-v1"
@@ -316,7 +353,7 @@ def verify_ledger_lines(lines, on_entry=None):
     exact stored payload. A JSONL export starts with a header (SPEC §7) naming the ledger, the
     window and the entries that follow: they must all be there. Without a header (`gate log
     --json`) the lines are a segment, verified from its first entry's prev_hash on."""
-    objects = [json.loads(line) for line in lines]
+    objects = [loads(line) for line in lines]
     header = None
     if objects and "format" in objects[0]:
         header = objects.pop(0)
@@ -329,12 +366,14 @@ def verify_ledger_lines(lines, on_entry=None):
                 header["first_seq"], header["last_seq"], header["entries"], len(objects)))
         if header["since_us"] is None and objects and objects[0]["seq"] != 1:
             raise Rejected("a whole-ledger export must start at entry 1")
-        for o in objects:
+        # The first and the last entry are inside the window; the ones between are all there,
+        # whatever their time (a clock that stepped back, SPEC §7).
+        for o in objects[:1] + objects[-1:]:
             if (header["since_us"] is not None and o["time_us"] < header["since_us"]) or \
                     (header["until_us"] is not None and o["time_us"] >= header["until_us"]):
                 raise Rejected("entry %d is outside the export's window" % o["seq"])
     count, head = verify_entries(objects, on_entry)
-    return count, head, header
+    return count, head, header, (objects[0]["seq"] if objects else None)
 
 
 def verify_entries(entries, on_entry=None):
@@ -419,20 +458,34 @@ def sign_checkpoint(seed, ledger, size, head, time_us):
 
 
 def verify_ledger_with_checkpoint(lines, checkpoint_text, public_key_line):
-    """The chain verifies, and its entry at the checkpoint's size has the signed head."""
+    """The chain verifies, and its entry at the checkpoint's size has the signed head. A file
+    that starts after entry 1 is a segment: the checkpoint vouches for the entries of it up to
+    its size (they chain to the signed head), not for what is missing before it."""
     c = verify_checkpoint(checkpoint_text, public_key_line)
     hashes = {}
     def keep(e, h):
         if e["seq"] == c["size"]:
             hashes["at"] = h
-    count, head, header = verify_ledger_lines(lines, on_entry=keep)
+        if e["seq"] == c["size"] + 1:
+            hashes["before"] = e["prev_hash"]
+    count, head, header, first = verify_ledger_lines(lines, on_entry=keep)
     if header is not None and header["ledger_id"] != c["ledger"]:
         raise Rejected("the export is of ledger %s, the checkpoint of ledger %s" % (header["ledger_id"], c["ledger"]))
+    if c["size"] == 0:
+        if c["head"] != bytes(32) or (first == 1 and hashes.get("before", bytes(32).hex()) != bytes(32).hex()):
+            raise Rejected("a checkpoint of the empty ledger must have the zero head")
+        return count, head, c, first
+    if first is not None and first > c["size"]:
+        if first != c["size"] + 1:
+            raise Rejected("the file starts at entry %d, after the %d entries the checkpoint covers: it cannot vouch for it" % (first, c["size"]))
+        if hashes.get("before") != c["head"].hex():
+            raise Rejected("entry %d does not follow the head the checkpoint signed: history rewritten" % (c["size"] + 1))
+        return count, head, c, first
     if count < c["size"]:
         raise Rejected("the ledger ends at entry %d but the checkpoint covers %d: entries were removed" % (count, c["size"]))
     if hashes.get("at") != c["head"]:
         raise Rejected("entry %d does not have the head the checkpoint signed: history rewritten" % c["size"])
-    return count, head, c
+    return count, head, c, first
 
 
 # --- SPEC §8: evidence bundles -------------------------------------------------------------
@@ -462,7 +515,11 @@ def verify_evidence(b, pinned_key=None):
     if len(starts) != 1:
         raise Rejected("the run has %d start records, not one" % len(starts))
     start = starts[0]
-    p = json.loads(start["payload_text"])
+    p = loads(start["payload_text"])
+    # An approved run begins with its request (what the approvers were shown: reason, ticket,
+    # context); a bundle that starts at the start would hide it.
+    if p.get("approvals") and own[0]["kind"] != "requested":
+        raise Rejected("the run was approved, but its request (the `requested` entry) is not the bundle's first entry")
     digest = intent_digest(argv=p["argv"], executable=p["executable"], executable_digest=bytes.fromhex(p["executable_digest"]),
                            cwd=p["cwd"], user=p["user"], uid=p["uid"], agent=p["agent"], host=p["host"],
                            bound_files=[(f["path"], bytes.fromhex(f["digest"])) for f in p.get("bound_files", [])],
@@ -470,7 +527,7 @@ def verify_evidence(b, pinned_key=None):
     if digest.hex() != p["intent_digest"]:
         raise Rejected("the recorded intent fields do not hash to the recorded intent digest")
     for e in own:
-        q = json.loads(e["payload_text"])
+        q = loads(e["payload_text"])
         if "intent_digest" in q and q["intent_digest"] != p["intent_digest"]:
             raise Rejected("entry %d is about another intent" % e["seq"])
     keys = {}
@@ -494,22 +551,26 @@ def verify_evidence(b, pinned_key=None):
             raise Rejected("%s is counted twice" % name)
         approvers.append(name)
     for e in own:  # decisions recorded on the way (approvals, denials, after-reviews) verify too
-        q = json.loads(e["payload_text"])
+        q = loads(e["payload_text"])
         if e["kind"] in ("approved", "denied", "reviewed"):
             if q["key_id"] not in keys:
                 raise Rejected("no public key in the bundle for key %s" % q["key_id"])
             verify_token(q["token"], keys[q["key_id"]][1], digest)
     if "policy" in b and blake2b256(b["policy"].encode("utf-8")).hex() != p["policy_digest"]:
         raise Rejected("the included policy is not the one the run was decided under")
-    finished = [json.loads(e["payload_text"]) for e in own if e["kind"] == "finished" and e["seq"] > start["seq"]]
+    finished = [loads(e["payload_text"]) for e in own if e["kind"] == "finished" and e["seq"] > start["seq"]]
     outcome = "not finished within the bundle"
     if finished:
         f = finished[0]
         outcome = ("exit %d" % f["exit_code"]) if "exit_code" in f else ("signal %d" % f["signal"]) if "signal" in f else "error"
         outcome += " after %d ms" % f["duration_ms"]
     how = "approved by " + ", ".join(approvers) if approvers else ("break-glass" if start["kind"] == "break-glass" else "no approval needed")
-    return "evidence ok: run %s: %s by %s@%s (%s), %s; entries %d-%d under checkpoint %d of ledger %s" % (
-        run, shlex.join(p["argv"]), p["user"], p["host"], how, outcome, entries[0]["seq"], count, c["size"], c["ledger"])
+    if pinned_key is None:
+        print("gate_verify: warning: no ledger key pinned: the bundle is consistent, but anyone can make a consistent "
+              "bundle with keys of their own; pass the ledger key you recorded (gate audit key)", file=sys.stderr)
+    return "evidence ok: run %s: %s by %s@%s (%s), %s; entries %d-%d under checkpoint %d of ledger %s, ledger key %s%s" % (
+        run, shlex.join(p["argv"]), p["user"], p["host"], how, outcome, entries[0]["seq"], count, c["size"], c["ledger"],
+        c["key_id"].hex().upper(), "" if pinned_key is not None else " (not pinned)")
 
 
 # --- vectors ---------------------------------------------------------------------------------
@@ -529,7 +590,7 @@ def intent_from_vector(f):
     one = lambda k: f[k][0]
     files = [(p.rsplit(" ", 1)[0], bytes.fromhex(p.rsplit(" ", 1)[1])) for p in f.get("bound-file", [])]
     env = [tuple(v.split("=", 1)) for v in f.get("bound-env", [])]
-    return dict(argv=[json.loads(a) for a in f["argv"]], executable=one("executable"),
+    return dict(argv=[loads(a) for a in f["argv"]], executable=one("executable"),
                 executable_digest=bytes.fromhex(one("executable-digest")), cwd=one("cwd"), user=one("user"),
                 uid=int(one("uid")), agent=one("agent"), host=one("host"), bound_files=files, bound_env=env)
 
@@ -543,13 +604,15 @@ def main(argv):
             print("ok: %s of request %s by key %s, intent %s" % (t["decision"], t["request_id"], t["key_id"].hex().upper(),
                                                                   t["intent_digest"].hex()))
         elif len(argv) == 2 and argv[0] == "ledger":
-            count, head, header = verify_ledger_lines([l for l in open(argv[1], encoding="utf-8") if l.strip()])
-            what = ("export of ledger %s, " % header["ledger_id"]) if header else ""
-            print("ledger ok: %s%d entries, head %s" % (what, count, head.hex()))
+            count, head, header, first = verify_ledger_lines([l for l in open(argv[1], encoding="utf-8") if l.strip()])
+            print("ledger ok: %s, head %s" % (describe_entries(count, first, header), head.hex()))
+            if first not in (None, 1):
+                print("gate_verify: note: a segment: entries 1-%d are not in this file, and no checkpoint was given" % (first - 1), file=sys.stderr)
         elif len(argv) == 4 and argv[0] == "ledger":
             lines = [l for l in open(argv[1], encoding="utf-8") if l.strip()]
-            count, head, c = verify_ledger_with_checkpoint(lines, open(argv[2], encoding="utf-8").read(), argv[3])
-            print("ledger ok: %d entries, head %s; checkpoint of ledger %s at %d verified" % (count, head.hex(), c["ledger"], c["size"]))
+            count, head, c, first = verify_ledger_with_checkpoint(lines, open(argv[2], encoding="utf-8").read(), argv[3])
+            print("ledger ok: %s, head %s; checkpoint of ledger %s at %d verified" % (describe_entries(count, first, header=None),
+                                                                                    head.hex(), c["ledger"], c["size"]))
         elif len(argv) == 3 and argv[0] == "checkpoint":
             c = verify_checkpoint(open(argv[1], encoding="utf-8").read(), argv[2])
             print("ok: checkpoint of ledger %s, %d entries, head %s" % (c["ledger"], c["size"], c["head"].hex()))
@@ -558,7 +621,7 @@ def main(argv):
             print("ok: %s of request %s by key %s, intent %s, issued %d" % (st["action"], st["request_id"], st["key_id"].hex().upper(),
                                                                            st["intent_digest"].hex(), st["issued_at"]))
         elif len(argv) in (2, 3) and argv[0] == "evidence":
-            print(verify_evidence(json.load(open(argv[1], encoding="utf-8")), argv[2] if len(argv) == 3 else None))
+            print(verify_evidence(loads(open(argv[1], encoding="utf-8").read()), argv[2] if len(argv) == 3 else None))
         else:
             print(__doc__, file=sys.stderr)
             return 2

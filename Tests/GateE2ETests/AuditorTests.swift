@@ -157,4 +157,67 @@ import Testing
         #expect(one["id"] as? String == compact, "\(one)")
         #expect(try s.ledger().allSatisfy { ($0["request_id"] as? String)?.contains("-") == false })
     }
+
+    /// The attack round on the above: JSON with a key twice, or a value of another type, is
+    /// refused (readers disagree on it); a file that starts after entry 1 is called a segment;
+    /// a checkpoint of the empty ledger verifies a genuine export.
+    @Test func whatAVerifierReadsIsWhatTheChainSays() throws {
+        let (s, _, _) = try EvidenceTests.populated()
+        let text = try s.run(["audit", "export"]).stdout
+        var lines = text.split(separator: "\n").map(String.init)
+        let row = lines.firstIndex { $0.contains("\"kind\":\"started\"") } ?? 1
+        func verdict(_ l: [String], _ args: [String] = []) throws -> Sandbox.Output {
+            try s.write("d.jsonl", l.joined(separator: "\n") + "\n")
+            return try Self.python(["ledger", s.path("d.jsonl")] + args)
+        }
+        let original = lines[row]
+        lines[row] = "{\"argv\":[\"rm\",\"-rf\",\"/\"]," + original.dropFirst()
+        #expect(try verdict(lines).stderr.contains("the key 'argv' twice"))
+        lines[row] = original
+        let finished = lines.firstIndex { $0.contains("\"kind\":\"finished\"") } ?? 1
+        let exit0 = lines[finished]
+        lines[finished] = exit0.replacingOccurrences(of: "\"exit_code\":0,", with: "\"exit_code\":false,")
+        #expect(lines[finished] != exit0)
+        #expect(try verdict(lines).stderr.contains("export column 'exit_code'"))
+        lines[finished] = exit0
+        // Header and entries 1-2 cut: a segment, and said to be one.
+        let cut = try verdict(Array(lines.dropFirst(3)))
+        #expect(cut.status == 0 && cut.stdout.contains("segment of") && cut.stderr.contains("not in this file"), "\(cut)")
+    }
+
+    @Test func aCheckpointOfTheEmptyLedgerVerifiesAGenuineExport() throws {
+        let s = try Sandbox()
+        try s.writePolicy("allow -- true\n")
+        let empty = try s.run(["audit", "checkpoint"]).stdout
+        #expect(empty.contains("\nsize 0\n"), "\(empty)")
+        try s.run(["--", "true"])
+        try s.write("cp0.txt", empty)
+        try s.write("e.jsonl", try s.run(["audit", "export"]).stdout)
+        let key = try s.run(["audit", "key"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let v = try Self.python(["ledger", s.path("e.jsonl"), s.path("cp0.txt"), key])
+        #expect(v.status == 0, "\(v)")
+    }
+
+    /// A renamed approver: the bundle names each key as the run's entries recorded it, so gate
+    /// never writes evidence its verifier rejects. Without a pinned ledger key the verifier says
+    /// the bundle proves nothing about who signed it; an approved run's bundle must begin with
+    /// its request.
+    @Test func evidenceAgreesWithItsOwnEntriesAndSaysWhatIsPinned() throws {
+        let (s, _, bob) = try EvidenceTests.populated()
+        let run = try s.ledger().first { ($0["kind"] as? String) == "started" && (($0["payload"] as? [String: Any])?["approvals"] as? [Any])?.isEmpty == false }?["request_id"] as? String ?? ""
+        try s.writePolicy("approver robert user=bob key=\(bob)\nallow -- true\ndefault require 1\n")
+        var bundle = try EvidenceBundleTests.bundle(s, run)
+        let loose = try Self.python(["evidence", s.path("ev.json")])
+        #expect(loose.status == 0 && loose.stdout.contains("approved by bob") && loose.stderr.contains("no ledger key pinned"), "\(loose)")
+        let key = try s.run(["audit", "key"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let pinned = try Self.python(["evidence", s.path("ev.json"), key])
+        #expect(pinned.status == 0 && !pinned.stderr.contains("no ledger key pinned"), "\(pinned)")
+        // Dropping the entries before the start (the request and its approval) is refused.
+        var entries = bundle["entries"] as? [[String: Any]] ?? []
+        let start = entries.firstIndex { ($0["kind"] as? String) == "started" && ($0["request_id"] as? String) == run } ?? 0
+        entries.removeFirst(start)
+        bundle["entries"] = entries
+        let r = try EvidenceBundleTests.verify(s, bundle)
+        #expect(r.status == 1 && r.stderr.contains("request (the `requested` entry) is not the bundle's first entry"), "\(r)")
+    }
 }

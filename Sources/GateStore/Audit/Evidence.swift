@@ -16,6 +16,9 @@ public enum Evidence {
         var first: Int64?, last: Int64 = 0
         var policyDigest: String?
         var keyIDs: [String] = []
+        // The name each key signed under, as the ledger recorded it: the bundle must agree with
+        // its own entries even if the policy has renamed the approver since.
+        var recordedNames: [String: String] = [:]
         var starts = 0, ending: String?
         try store.forEachLedgerEntry(request: run.compact) { e in
             if first == nil { first = e.seq }
@@ -25,9 +28,16 @@ public enum Evidence {
             if e.kind == LedgerKind.started.rawValue || e.kind == LedgerKind.breakGlass.rawValue {
                 starts += 1
                 policyDigest = payload?["policy_digest"]?.stringValue
-                for a in payload?["approvals"]?.arrayValue ?? [] { if let k = a["key_id"]?.stringValue { keyIDs.append(k) } }
+                for a in payload?["approvals"]?.arrayValue ?? [] {
+                    guard let k = a["key_id"]?.stringValue else { continue }
+                    keyIDs.append(k)
+                    if let name = a["approver"]?.stringValue { recordedNames[k] = name }
+                }
             }
-            if let k = payload?["key_id"]?.stringValue { keyIDs.append(k) }
+            if let k = payload?["key_id"]?.stringValue {
+                keyIDs.append(k)
+                if let name = payload?["approver"]?.stringValue { recordedNames[k] = name }
+            }
             return true
         }
         guard let first else {
@@ -57,7 +67,7 @@ public enum Evidence {
                 throw GateFailure.config("key \(id), which signed a decision in run \(run), is not in the current policy; its public key cannot be included",
                                          hint: "evidence needs every approver's public key; run it where the policy still lists the key")
             }
-            approverKeys.append(.object([("name", .string(approver.name)), ("key", .string(key.text))]))
+            approverKeys.append(.object([("name", .string(recordedNames[id] ?? approver.name)), ("key", .string(key.text))]))
         }
 
         var fields: [(String, JSON)] = [

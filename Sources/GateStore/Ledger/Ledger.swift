@@ -70,18 +70,8 @@ extension Store {
         }
     }
 
-    func entries(in range: ClosedRange<Int64>, fromMicros: Int64, untilMicros: Int64) throws -> Int64 {
-        try wrap {
-            let s = try db.prepare("SELECT count(*) FROM ledger WHERE seq >= ? AND seq <= ? AND time_us >= ? AND time_us < ?")
-                .bind([.int(range.lowerBound), .int(range.upperBound), .int(fromMicros), .int(untilMicros)])
-            return try s.step() ? s.int(0) : 0
-        }
-    }
-
-    static func stream(_ db: Database, seq range: ClosedRange<Int64>, fromMicros: Int64, untilMicros: Int64,
-                       _ body: (LedgerEntry) throws -> Bool) throws {
-        try stream(db, "seq >= ? AND seq <= ? AND time_us >= ? AND time_us < ?",
-                   [.int(range.lowerBound), .int(range.upperBound), .int(fromMicros), .int(untilMicros)], body)
+    static func stream(_ db: Database, seq range: ClosedRange<Int64>, _ body: (LedgerEntry) throws -> Bool) throws {
+        try stream(db, "seq >= ? AND seq <= ?", [.int(range.lowerBound), .int(range.upperBound)], body)
     }
 
     /// The one place ledger rows are read and turned into entries.
