@@ -192,11 +192,18 @@ private struct JSONParser {
         case UInt8(ascii: "{"):
             i += 1; skipSpace()
             var pairs: [(String, JSON)] = []
+            var seen: Set<[UInt8]>?  // for large objects; small ones are scanned
             if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; return .object(pairs) }
             while true {
                 skipSpace()
                 guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw WireError("JSON: expected a key") }
                 let k = try string()
+                // A key twice is refused: readers disagree on which value counts (the subscript
+                // here took the first, Python's json the last). Compared as bytes, as Python does.
+                if pairs.count >= 32, seen == nil { seen = Set(pairs.map { Array($0.0.utf8) }) }
+                guard seen?.insert(Array(k.utf8)).inserted ?? !pairs.contains(where: { $0.0.utf8.elementsEqual(k.utf8) }) else {
+                    throw WireError("JSON: the key '\(k.prefix(40))' appears twice in one object")
+                }
                 skipSpace(); try expect(":"); skipSpace()
                 pairs.append((k, try value(depth: depth + 1)))
                 skipSpace()

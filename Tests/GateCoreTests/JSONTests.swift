@@ -16,6 +16,18 @@ import Testing
         #expect(JSON.object([("k", .array([.int(1)]))]).serialized(pretty: true) == "{\n  \"k\": [\n    1\n  ]\n}")
     }
 
+    /// A key twice in one object is refused (gate read the first, Python's json the last: one
+    /// document, two readings). Keys are compared as bytes: two Unicode forms are two keys.
+    @Test func aKeyTwiceIsRefused() throws {
+        #expect(throws: WireError.self) { _ = try JSON.parse(#"{"argv":["rm"],"argv":["true"]}"#) }
+        #expect(throws: WireError.self) { _ = try JSON.parse(#"{"a":{"x":1,"x":1}}"#) }
+        let many = (0..<100).map { "\"k\($0)\":\($0)" }.joined(separator: ",")
+        #expect(throws: WireError.self) { _ = try JSON.parse("{" + many + ",\"k7\":0}") }
+        #expect(try JSON.parse("{" + many + "}")["k99"]?.intValue == 99)
+        let two = try JSON.parse("{\"\u{E9}\":1,\"e\u{301}\":2}")
+        if case .object(let pairs) = two { #expect(pairs.count == 2) } else { Issue.record("not an object") }
+    }
+
     @Test func parsingDecodesEveryEscape() throws {
         #expect(try JSON.parse(#""\u00e9\ud83d\ude00\/\b\f""#) == .string("é😀/\u{8}\u{c}"))
         #expect(try JSON.parse(#"{"a":"plain","b":"x\"y"}"#) == .object([("a", .string("plain")), ("b", .string("x\"y"))]))
