@@ -152,6 +152,12 @@ MUTATIONS = [
      [("guard s.payload.issuedAt + skew >= now, s.payload.issuedAt <= now + skew else", "guard true else")]),
     ("server does not compare the statement's intent with the body's", "Sources/GateServer/Broker/BrokerWrites.swift",
      [("guard digest.bytes == statement.payload.intentDigest else {", "guard digest.bytes == statement.payload.intentDigest || true else {")]),
+    # Robustness (issue 13).
+    ("a policy changed while the request waited is ignored", "Sources/GateFlows/Run/Launcher.swift",
+     [("            try policyInForce(launch, in: s)\n", "")]),
+    ("the HTTP client takes a chunk without its CRLF", "Sources/GateClient/PlainHTTP.swift",
+     [("guard size <= data.count - i, data.count - i - size >= 2, data[i + size] == 13, data[i + size + 1] == 10 else {",
+       "guard size <= data.count - i else {")]),
     # SPEC as an auditor reads it (issue 20): gate's side, then the second verifier's.
     ("evidence written for a request that never ran", "Sources/GateStore/Audit/Evidence.swift",
      [("guard starts == 1 else {", "guard starts == 1 || starts == 0 else {")]),

@@ -183,29 +183,31 @@ public struct PlainHTTP: Sendable {
     package static func isComplete(_ bytes: [UInt8]) -> Bool {
         guard let end = bytes.firstRange(of: [13, 10, 13, 10]) else { return false }
         let head = String(decoding: bytes[..<end.lowerBound], as: UTF8.self).lowercased()
-        guard let line = head.split(separator: "\r\n").first(where: { $0.hasPrefix("content-length:") }),
-              let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: " ")) else { return false }
+        guard head.split(separator: "\r\n").contains(where: { $0.hasPrefix("content-length:") }) else { return false }
+        // A length that does not parse is complete as it is: `parse` names what is wrong.
+        guard case .success(let length?) = Result(catching: { () throws(Failure) in try contentLength(head) }) else { return true }
         return bytes.count - end.upperBound >= length
     }
 
+    /// The largest body or chunk the client accepts from a server (the server's own limit is 24 MiB).
+    static let maxBody = 64 << 20
+
     /// Status line, headers, and a body delimited by Content-Length, chunked encoding or EOF.
+    /// Whatever a server or proxy sends, the answer is a Response or `.malformed`, never a trap.
     package static func parse(_ bytes: [UInt8]) throws(Failure) -> Response {
         let crlf2: [UInt8] = [13, 10, 13, 10]
         guard let end = bytes.firstRange(of: crlf2) else { throw .malformed("no end of headers") }
         let head = String(decoding: bytes[..<end.lowerBound], as: UTF8.self)
         let lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
         let statusWords = lines[0].split(separator: " ")
-        guard statusWords.count >= 2, statusWords[0].hasPrefix("HTTP/1."), let status = Int(statusWords[1]) else {
+        guard statusWords.count >= 2, statusWords[0].hasPrefix("HTTP/1."), statusWords[1].utf8.count == 3,
+              statusWords[1].utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let status = Int(statusWords[1]), (100...599).contains(status) else {
             throw .malformed("bad status line")
         }
-        var length: Int?
-        var chunked = false
-        for line in lines.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            let name = line[..<colon].lowercased()
-            let value = line[line.index(after: colon)...].trimmingPrefix(" ")
-            if name == "content-length" { length = Int(value) }
-            if name == "transfer-encoding" && value.lowercased().contains("chunked") { chunked = true }
+        let length = try contentLength(head)
+        let chunked = lines.dropFirst().contains { line in
+            guard let colon = line.firstIndex(of: ":") else { return false }
+            return line[..<colon].lowercased() == "transfer-encoding" && line[line.index(after: colon)...].lowercased().contains("chunked")
         }
         var body = Array(bytes[end.upperBound...])
         if chunked {
@@ -217,16 +219,38 @@ public struct PlainHTTP: Sendable {
         return Response(status: status, body: body)
     }
 
+    /// The Content-Length: decimal digits only, at most `maxBody`; two that differ are refused
+    /// (which one a proxy used is unknowable).
+    static func contentLength(_ head: String) throws(Failure) -> Int? {
+        var length: Int?
+        for line in head.split(separator: "\r\n").dropFirst() {
+            guard let colon = line.firstIndex(of: ":"), line[..<colon].lowercased() == "content-length" else { continue }
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: " ")
+            guard !value.isEmpty, value.utf8.count <= 9, value.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let n = Int(value), n <= maxBody else {
+                throw .malformed("bad Content-Length '\(value.prefix(20))'")
+            }
+            if let length, length != n { throw .malformed("two different Content-Length headers") }
+            length = n
+        }
+        return length
+    }
+
     static func dechunk(_ data: [UInt8]) throws(Failure) -> [UInt8] {
         var out: [UInt8] = []
         var i = 0
         while true {
-            guard let lineEnd = data[i...].firstRange(of: [13, 10]) else { throw .malformed("cut chunk") }
-            let sizeText = String(decoding: data[i..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";").first ?? ""
-            guard let size = Int(sizeText.trimmingCharacters(in: " "), radix: 16) else { throw .malformed("bad chunk size") }
+            guard i <= data.count, let lineEnd = data[i...].firstRange(of: [13, 10]) else { throw .malformed("cut chunk") }
+            let sizeText = (String(decoding: data[i..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";").first ?? "").trimmingCharacters(in: " ")
+            guard !sizeText.isEmpty, sizeText.utf8.count <= 8, let size = Int(sizeText, radix: 16), size >= 0,
+                  !sizeText.hasPrefix("-"), !sizeText.hasPrefix("+"), out.count + size <= maxBody else {
+                throw .malformed("bad chunk size '\(sizeText.prefix(20))'")
+            }
             i = lineEnd.upperBound
             if size == 0 { return out }
-            guard i + size <= data.count else { throw .malformed("cut chunk") }
+            // The data, then its CRLF: both must be there.
+            guard size <= data.count - i, data.count - i - size >= 2, data[i + size] == 13, data[i + size + 1] == 10 else {
+                throw .malformed("cut chunk")
+            }
             out += data[i..<(i + size)]
             i += size + 2
         }

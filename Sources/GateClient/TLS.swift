@@ -19,23 +19,32 @@ final class TLSSession {
         }
         self.lib = lib
         guard let ctx = lib.SSL_CTX_new(lib.TLS_client_method()) else { throw .unreachable("TLS: cannot create a context") }
-        self.ctx = ctx
-        _ = lib.SSL_CTX_ctrl(ctx, 123 /* SSL_CTRL_SET_MIN_PROTO_VERSION */, 0x0303 /* TLS 1.2 */, nil)
-        _ = lib.SSL_CTX_set_default_verify_paths(ctx)
-        if let ca = System.envNonEmpty("GATE_SERVER_CA"), lib.SSL_CTX_load_verify_locations(ctx, ca, nil) != 1 {
+        // Every call is checked: a setting that silently failed (host-name checking above all)
+        // would leave a connection that looks verified and is not.
+        func refuse(_ what: String, _ ssl: OpaquePointer? = nil) -> PlainHTTP.Failure {
+            let why = lib.lastError()
+            if let ssl { lib.SSL_free(ssl) }
             lib.SSL_CTX_free(ctx)
-            throw .unreachable("TLS: cannot load the certificate authorities in GATE_SERVER_CA=\(ca)")
+            return .unreachable("TLS: \(what) (\(why)); refusing the connection")
         }
-        lib.SSL_CTX_set_verify(ctx, 1 /* SSL_VERIFY_PEER */, nil)
-        guard let ssl = lib.SSL_new(ctx) else { lib.SSL_CTX_free(ctx); throw .unreachable("TLS: cannot create a session") }
-        self.ssl = ssl
-        _ = lib.SSL_set_fd(ssl, fd)
+        typealias C = OpenSSL.Constant
+        guard lib.SSL_CTX_ctrl(ctx, C.ctrlSetMinProtoVersion, C.tls1_2Version, nil) == 1 else { throw refuse("cannot require TLS 1.2") }
+        guard lib.SSL_CTX_set_default_verify_paths(ctx) == 1 else { throw refuse("cannot load the system's certificate authorities") }
+        if let ca = System.envNonEmpty("GATE_SERVER_CA"), lib.SSL_CTX_load_verify_locations(ctx, ca, nil) != 1 {
+            throw refuse("cannot load the certificate authorities in GATE_SERVER_CA=\(ca)")
+        }
+        lib.SSL_CTX_set_verify(ctx, C.verifyPeer, nil)
+        guard let ssl = lib.SSL_new(ctx) else { throw refuse("cannot create a session") }
+        guard lib.SSL_set_fd(ssl, fd) == 1 else { throw refuse("cannot attach the socket", ssl) }
         let isAddress = host.contains(":") || host.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || $0 == 46 }
         if !isAddress {
-            _ = host.withCString { lib.SSL_ctrl(ssl, 55 /* SSL_CTRL_SET_TLSEXT_HOSTNAME */, 0, UnsafeMutableRawPointer(mutating: $0)) }
+            let sni = host.withCString { lib.SSL_ctrl(ssl, C.ctrlSetTLSExtHostname, C.tlsextNametypeHostName, UnsafeMutableRawPointer(mutating: $0)) }
+            guard sni == 1 else { throw refuse("cannot send the host name \(host)", ssl) }
         }
         // The certificate must name this host (DNS name or IP address).
-        _ = lib.SSL_set1_host(ssl, host)
+        guard lib.SSL_set1_host(ssl, host) == 1 else { throw refuse("cannot require the certificate to name \(host)", ssl) }
+        self.ctx = ctx
+        self.ssl = ssl
     }
 
     deinit {
@@ -48,8 +57,8 @@ final class TLSSession {
         let r = lib.SSL_connect(ssl)
         if r == 1 { return .done(0) }
         switch lib.SSL_get_error(ssl, r) {
-        case 2: return .wantRead
-        case 3: return .wantWrite
+        case OpenSSL.Constant.errorWantRead: return .wantRead
+        case OpenSSL.Constant.errorWantWrite: return .wantWrite
         default:
             let verify = lib.SSL_get_verify_result(ssl)
             if verify != 0 {
@@ -74,10 +83,10 @@ final class TLSSession {
 
     private func classify(_ r: Int32) throws(PlainHTTP.Failure) -> Step {
         switch lib.SSL_get_error(ssl, r) {
-        case 2: return .wantRead
-        case 3: return .wantWrite
-        case 6: return .closed  // close_notify
-        case 5 where r == 0: return .closed  // EOF without close_notify: the body length decides
+        case OpenSSL.Constant.errorWantRead: return .wantRead
+        case OpenSSL.Constant.errorWantWrite: return .wantWrite
+        case OpenSSL.Constant.errorZeroReturn: return .closed  // close_notify
+        case OpenSSL.Constant.errorSyscall where r == 0: return .closed  // EOF without close_notify: the body length decides
         default: throw .unreachable("TLS: \(lib.lastError())")
         }
     }
@@ -85,6 +94,19 @@ final class TLSSession {
 
 /// The few OpenSSL 3 functions gate uses, looked up once. None is variadic.
 struct OpenSSL: @unchecked Sendable {
+    /// The values of the OpenSSL 3 macros gate passes (ssl.h, tls1.h, x509_vfy.h).
+    enum Constant {
+        static let ctrlSetMinProtoVersion: Int32 = 123   // SSL_CTRL_SET_MIN_PROTO_VERSION
+        static let ctrlSetTLSExtHostname: Int32 = 55     // SSL_CTRL_SET_TLSEXT_HOSTNAME
+        static let tlsextNametypeHostName = 0            // TLSEXT_NAMETYPE_host_name
+        static let tls1_2Version = 0x0303                // TLS1_2_VERSION
+        static let verifyPeer: Int32 = 1                 // SSL_VERIFY_PEER
+        static let errorWantRead: Int32 = 2              // SSL_ERROR_WANT_READ
+        static let errorWantWrite: Int32 = 3             // SSL_ERROR_WANT_WRITE
+        static let errorSyscall: Int32 = 5               // SSL_ERROR_SYSCALL
+        static let errorZeroReturn: Int32 = 6            // SSL_ERROR_ZERO_RETURN
+    }
+
     typealias P = OpaquePointer
     let TLS_client_method: @convention(c) () -> P?
     let SSL_CTX_new: @convention(c) (P?) -> P?

@@ -46,6 +46,27 @@ import Testing
         #expect(!PlainHTTP.isComplete(Array("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n{}".utf8)))
     }
 
+    /// What a broken proxy or a hostile server sends is `.malformed`, never a trap (exit 132 in
+    /// the middle of a requester's wait). Each of these trapped the client before.
+    @Test("hostile responses are refused, never a trap", arguments: [
+        "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n{}",
+        "HTTP/1.1 200 OK\r\nContent-Length: +2\r\n\r\n{}",
+        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}x",
+        "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n{}",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-5\r\nabc\r\n0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcXY0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7FFFFFFFFFFFFFFF\r\nabc\r\n",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFF\r\nabc\r\n",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\r\n",
+        "HTTP/1.1 -200 OK\r\n\r\n", "HTTP/1.1 99999999999999999999 OK\r\n\r\n", "HTTP/1.1 20 OK\r\n\r\n",
+        "\r\n\r\n", "HTTP/1.1\r\n\r\n",
+    ])
+    func hostileResponsesAreRefused(_ response: String) {
+        #expect(throws: PlainHTTP.Failure.self) { _ = try PlainHTTP.parse(Array(response.utf8)) }
+        _ = PlainHTTP.isComplete(Array(response.utf8))  // must not trap either
+    }
+
     @Test func serverURLsAreParsedStrictly() throws {
         let u = try PlainHTTP(url: "http://gate.internal:8780/base/")
         #expect(u.host == "gate.internal" && u.port == 8780 && u.prefix == "/base" && u.base == "http://gate.internal:8780/base")

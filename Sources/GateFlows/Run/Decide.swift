@@ -27,6 +27,7 @@ enum Decide {
         let child = EnvironmentReset.childEnvironment(Spawner.environmentVariables(), policy: policy, options: decision.options)
         var launch = Launch(intent: intent, digest: digest, request: s.runID.compact, rule: decision.rule, policy: policy,
                             ruleOptions: decision.options, environment: child, file: capture.file)
+        launch.trustedAliases = capture.aliases
 
         // Without approval, a program runs only from where the policy's match put it: argv[0]
         // spelled through a directory the requester controls (a link to /usr/bin/python3 beside

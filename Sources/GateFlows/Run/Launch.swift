@@ -16,8 +16,9 @@ struct Launch {
     var ruleOptions: Policy.Options
     /// The child's environment (EnvironmentReset), as computed when the intent was captured.
     var environment: [EnvironmentReset.Variable]
-    /// The executable as opened and hashed at capture.
+    /// The executable as opened and hashed at capture, and its trusted names (what the policy matched).
     var file: OpenExecutable
+    var trustedAliases: [String] = []
     var approvals: [VerifiedDecision] = []
     /// The matched rule pins the executable's digest (`digest=`): re-hashed before exec too.
     var pinned = false

@@ -53,10 +53,39 @@ enum Launcher {
             if let change = try IntentCapture.recheck(intent, file: launch.file, environment: bound) {
                 throw s.refuse(.denied("refusing to run: \(change)"), code: .intentChanged, about: launch.refused)
             }
+            try policyInForce(launch, in: s)
         } else if launch.pinned, (try? Files.digest(fd: launch.file.fd, path: intent.executable)) != intent.executableDigest
                     || (!launch.file.isELF && (try? Files.digest(intent.executable)) != intent.executableDigest) {
             throw s.refuse(.denied("refusing to run: the executable \(intent.executable) changed after it was checked against the rule's digest"),
                            code: .intentChanged, about: launch.refused)
+        }
+    }
+
+    /// A policy changed while the request waited also has its say: the policy in force now must
+    /// allow the run too (a stricter one wins, and the approvals must satisfy both).
+    private static func policyInForce(_ launch: Launch, in s: RunSession) throws {
+        let now: Policy
+        do { now = try PolicyLoader.load(s.environment.policyPath) } catch let f as GateFailure {
+            throw s.refuse(f, code: f.refusalCode ?? .config, about: launch.refused)
+        }
+        guard now.digest != launch.policy.digest else { return }
+        let decision = now.decide(MatchContext(intent: launch.intent, trustedAliases: launch.trustedAliases, environment: { System.env($0) }))
+        switch decision.action {
+        case .allow:
+            return
+        case .deny(let message):
+            throw s.refuse(.denied("refusing to run: the policy changed while the request waited, and now denies it (\(decision.rule))"
+                                   + (message.map { ": \($0)" } ?? "")), code: .policyDeny, about: launch.refused)
+        case .require(let requirements):
+            var check = ApprovalCheck(policy: now, requirements: requirements, requesterUser: launch.intent.user,
+                                      intentDigest: launch.digest, now: System.nowSeconds())
+            check.approvalTTL = decision.options.approvalTTL
+            check.requestID = launch.request
+            guard case .approved = check.evaluate(launch.approvals.map(\.token)) else {
+                let needs = requirements.map(\.description).joined(separator: " and ")
+                throw s.refuse(.denied("refusing to run: the policy changed while the request waited; it now needs \(needs) (\(decision.rule)), which these approvals do not meet"),
+                               code: .insufficient, about: launch.refused)
+            }
         }
     }
 
