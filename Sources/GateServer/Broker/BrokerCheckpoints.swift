@@ -37,6 +37,13 @@ extension Broker {
             throw refuse(409, .badCheckpoint, "checkpoint for ledger \(ledger) refused: \(error)", request: ledger, actor: requester.name)
         }
         if let held = newest?["size"]?.intValue, held > checkpoint.body.size {
+            // Signed before the copy held (its time is in what the ledger key signed): an older
+            // copy that arrived late, as concurrent runs on one host send them. Not a shrink,
+            // and nothing to store. A smaller checkpoint signed later is one.
+            let heldTime = (newest?["checkpoint"]?.stringValue).flatMap { try? SignedCheckpoint(parsing: $0) }?.body.timeMicros
+            if let heldTime, checkpoint.body.timeMicros < heldTime {
+                return .object([("ledger", .string(ledger)), ("size", .int(held)), ("stored", .bool(false)), ("stale", .bool(true))])
+            }
             throw refuse(409, .ledgerShrank, "ledger \(ledger) checkpoint covers \(checkpoint.body.size) entries, but this server holds one covering \(held): entries were removed from that ledger",
                          request: ledger, actor: requester.name)
         }
