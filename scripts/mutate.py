@@ -158,6 +158,13 @@ MUTATIONS = [
     ("the HTTP client takes a chunk without its CRLF", "Sources/GateClient/PlainHTTP.swift",
      [("guard size <= data.count - i, data.count - i - size >= 2, data[i + size] == 13, data[i + size + 1] == 10 else {",
        "guard size <= data.count - i else {")]),
+    ("a key file is written in place (a full disk leaves it empty)", "Sources/GateSystem/Files.swift",
+     [("        guard link(temp, path) == 0 else { throw FileError(path: path, errno: errno) }\n",
+       "        guard rename(temp, path) == 0 else { throw FileError(path: path, errno: errno) }\n")]),
+    ("a run whose end was not recorded exits with the child's status", "Sources/GateFlows/Run/Launcher.swift",
+     [("            return ExitCode.ioError.rawValue\n", "")]),
+    ("audit verify passes with a damaged ledger key", "Sources/GateStore/Ledger/Checkpoints.swift",
+     [("        case .unusable(let why): return why\n", "        case .unusable: return nil\n")]),
     # SPEC as an auditor reads it (issue 20): gate's side, then the second verifier's.
     ("evidence written for a request that never ran", "Sources/GateStore/Audit/Evidence.swift",
      [("guard starts == 1 else {", "guard starts == 1 || starts == 0 else {")]),

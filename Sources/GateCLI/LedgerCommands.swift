@@ -95,6 +95,10 @@ struct AuditVerifyCommand: ParsableCommand {
         if let damage = report.damage {
             throw GateFailure(.dataError, "ledger damaged at entry \(damage.seq): \(damage)", hint: damage.hint(verified: report.entries))
         }
+        if let problem = try store.ledgerKeyProblem() {
+            throw GateFailure(.dataError, "the chain is whole, but the ledger key cannot sign: \(problem)",
+                              hint: "restore it from a backup: until then no checkpoint is signed, and a removed tail cannot be detected")
+        }
         var out = "ledger ok: \(report.entries) entries, head \(Hex.encode(report.head))\n"
         out += "ledger id \(report.ledgerID), key \(report.key.map { "\($0.id) (\($0.text))" } ?? "none yet")\n"
         if let newest = report.newest {

@@ -1,4 +1,5 @@
 import GateCrypto
+import GateWire
 import Glibc
 
 public enum Files {
@@ -66,19 +67,34 @@ public enum Files {
     }
 
     /// Creates a new file with exactly `mode` (O_EXCL: never follows or replaces an existing file).
+    /// Creates `path` with exactly `contents`, or not at all: the bytes go to a temporary name
+    /// beside it, are fsynced, and are then linked into place (which fails if `path` exists, as
+    /// O_EXCL would). A full disk or a crash never leaves a partial or empty file at `path` (a
+    /// 0-byte key file made every later run fail, or stopped checkpoints for good).
     public static func createExclusive(_ path: String, contents: String, mode: mode_t) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
+        if info(path) != nil { throw FileError(path: path, errno: EEXIST) }
+        let temp = Paths.join(Paths.parent(of: path), ".\(Paths.basename(path)).tmp-\(getpid())-\(Hex.encode(SecureRandom.bytes(4)))")
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
         guard fd >= 0 else { throw FileError(path: path, errno: errno) }
-        defer { close(fd) }
-        fchmod(fd, mode)  // umask may have narrowed it; make it exact
-        var bytes = Array(contents.utf8)
-        var off = 0
-        while off < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + off, $0.count - off) }
-            if n < 0 { if errno == EINTR { continue }; throw FileError(path: path, errno: errno) }
-            off += n
+        var linked = false
+        defer { if !linked { unlink(temp) } }
+        do {
+            defer { close(fd) }
+            fchmod(fd, mode)  // umask may have narrowed it; make it exact
+            var bytes = Array(contents.utf8)
+            var off = 0
+            while off < bytes.count {
+                let n = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + off, $0.count - off) }
+                if n < 0 { if errno == EINTR { continue }; throw FileError(path: path, errno: errno) }
+                off += n
+            }
+            guard fsync(fd) == 0 else { throw FileError(path: path, errno: errno) }
         }
-        guard fsync(fd) == 0 else { throw FileError(path: path, errno: errno) }
+        guard link(temp, path) == 0 else { throw FileError(path: path, errno: errno) }
+        linked = true
+        unlink(temp)
+        let dir = open(Paths.parent(of: path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dir >= 0 { fsync(dir); close(dir) }
     }
 
     /// mkdir -p with `mode` for the directories it creates.

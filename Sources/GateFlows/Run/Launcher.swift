@@ -153,7 +153,7 @@ enum Launcher {
     }
 
     /// `finished`, with the child's exit status or signal; returns gate's own exit status. The
-    /// command has run by now: a failure to record the end is said, never hidden.
+    /// command has run by now: a failure to record the end is said, never hidden, and is exit 74.
     private static func recordEnd(_ launch: Launch, outcome: Result<ChildExit, GateFailure>, durationMs: Int64, in s: RunSession) -> Int32 {
         var fields: [(String, JSON)] = [("duration_ms", .int(durationMs))]
         let status: Int32
@@ -169,7 +169,9 @@ enum Launcher {
                 if launch.breakGlass == nil, let id = RequestID(launch.request) { try s.store.setStatus(id, .finished) }
             }
         } catch {
-            System.write(2, "gate: error: the command ran, but its end could not be recorded: \(error)\n")
+            // Not the child's status: a caller must not read "recorded and succeeded" from it.
+            System.write(2, "gate: error: the command ran (gate_exit \(status)), but its end could not be recorded: \(error)\n")
+            return ExitCode.ioError.rawValue
         }
         return status
     }

@@ -102,6 +102,19 @@ extension Store {
         }
     }
 
+    /// Why this host's ledger key, present and its own, cannot sign, if it cannot (`gate audit
+    /// verify` fails on it: a ledger whose key is damaged is never sealed again, silently).
+    public func ledgerKeyProblem() throws -> String? {
+        guard Files.info(LedgerKey.path(home: home)) != nil else { return nil }
+        switch LedgerKey.load(home: home, mayCreate: false) {
+        case .key(let identity):
+            guard let recorded = try meta("ledger_key"), recorded != identity.publicKey.text else { return nil }
+            return "\(LedgerKey.path(home: home)) is not the key this ledger was sealed with (key \(identity.publicKey.id))"
+        case .notOurs: return nil
+        case .unusable(let why): return why
+        }
+    }
+
     private func reportCheckpointProblem(_ why: String) {
         checkpointProblem = why
         System.write(2, ShellQuote.inert("gate: warning: no checkpoint signed: \(why)") + "\n")
