@@ -358,13 +358,13 @@ _gate_audit() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    verify|checkpoint|key|export|evidence)
+    verify|checkpoint|key|export|evidence|backup)
         # Offer subcommand argument completions
         "_gate_audit_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'verify checkpoint key export evidence' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'verify checkpoint key export evidence backup' -- "${cur}"))
         ;;
     esac
 }
@@ -448,6 +448,14 @@ _gate_audit_evidence() {
         return
         ;;
     esac
+}
+
+_gate_audit_backup() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __gate_offer_flags_options 1
 }
 
 _gate_policy() {

@@ -217,12 +217,13 @@ _gate_audit() {
             'key:Print the ledger'\''s public key (record it; pass it to '\''audit verify --key'\'').'
             'export:Export the ledger for auditors: one row per entry, stable field names (SPEC.md).'
             'evidence:Write one self-contained file that proves one run (SPEC.md §8).'
+            'backup:Copy the state database, ledger and checkpoints, consistently, to a new file.'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        verify|checkpoint|key|export|evidence)
+        verify|checkpoint|key|export|evidence|backup)
             "_gate_audit_${words[1]}" && ret=0
             ;;
         esac
@@ -291,6 +292,18 @@ _gate_audit_evidence() {
     local -ar arg_specs=(
         ':run-id:'
         '--out[Where to write the bundle (a new file; '\''-'\'' for standard output).]:file:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_gate_audit_backup() {
+    local -i ret=1
+    local -ar arg_specs=(
+        ':file:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

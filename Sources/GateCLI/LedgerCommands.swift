@@ -40,7 +40,8 @@ struct LogCommand: ParsableCommand {
 
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "audit", abstract: "Check and export the audit ledger.",
-                                                    subcommands: [AuditVerifyCommand.self, AuditCheckpointCommand.self, AuditKeyCommand.self, AuditExportCommand.self, AuditEvidenceCommand.self])
+                                                    subcommands: [AuditVerifyCommand.self, AuditCheckpointCommand.self, AuditKeyCommand.self, AuditExportCommand.self, AuditEvidenceCommand.self,
+                                                                  AuditBackupCommand.self])
 }
 
 struct AuditVerifyCommand: ParsableCommand {
@@ -212,5 +213,19 @@ struct AuditExportCommand: ParsableCommand {
         try store.export(fromMicros: from, untilMicros: to, header: header, to: 1) { e, out in
             if csv { Export.csvLine(e, into: &out) } else { Export.jsonLine(e, into: &out) }
         }
+    }
+}
+
+struct AuditBackupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup", abstract: "Copy the state database, ledger and checkpoints, consistently, to a new file.",
+        discussion: "Uses SQLite's online backup API, so the copy includes what still lives only in state.db-wal (copying state.db alone can lose the newest entries). The copy is verified before it is put in place, and an existing file is never overwritten. Restore by stopping gate and putting the file in place as $GATE_HOME/state.db.")
+
+    @Argument(help: ArgumentHelp("The new file.", valueName: "file")) var file: String
+
+    func run() throws {
+        let store = try Store.open(try GateEnvironment.current())
+        try store.backup(to: file)
+        System.write(1, "wrote \(file)\n")
     }
 }

@@ -67,6 +67,20 @@ public final class Database {
         _ = csqlite_no_checkpoint_on_close(handle, 1)
     }
 
+    /// Copies the whole database, as committed now (the WAL's contents included), into a new
+    /// file at `path` with SQLite's online backup API; other processes may keep writing.
+    public func backup(to path: String) throws {
+        let target = try Database(path: path)
+        guard let b = sqlite3_backup_init(target.handle, "main", handle, "main") else { throw target.lastError(sqlite3_errcode(target.handle)) }
+        var rc: Int32
+        repeat {
+            rc = sqlite3_backup_step(b, -1)
+            if rc == SQLITE_BUSY || rc == SQLITE_LOCKED { sqlite3_sleep(20) }
+        } while rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED
+        let finish = sqlite3_backup_finish(b)
+        guard rc == SQLITE_DONE, finish == SQLITE_OK else { throw target.lastError(rc == SQLITE_DONE ? finish : rc) }
+    }
+
     /// Runs one or more statements that return no rows (DDL, pragmas, BEGIN/COMMIT).
     public func execute(_ sql: String) throws {
         var errmsg: UnsafeMutablePointer<CChar>?

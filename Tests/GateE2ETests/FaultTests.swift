@@ -40,4 +40,21 @@ import Testing
         let r = try s.run(["audit", "verify"])
         #expect(r.status == 65 && r.stderr.contains("the ledger key cannot sign"), "\(r)")
     }
+
+    /// `gate audit backup`: one consistent copy, the write-ahead log's entries included, that
+    /// verifies as the original does; an existing file is never overwritten.
+    @Test func aBackupHoldsEverythingAndVerifies() throws {
+        let (s, _, _) = try EvidenceTests.populated()
+        let original = try s.run(["audit", "verify"])
+        #expect(original.status == 0)
+        let file = s.path("backup.db")
+        let b = try s.run(["audit", "backup", file])
+        #expect(b.status == 0 && b.stdout.contains("wrote"), "\(b)")
+        #expect(try s.run(["audit", "backup", file]).status == 64)
+        let restored = s.path("restored")
+        try FileManager.default.createDirectory(atPath: restored, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: file, toPath: restored + "/state.db")
+        let copy = try s.run(["audit", "verify"], env: ["GATE_HOME": restored])
+        #expect(copy.status == 0 && copy.stdout.split(separator: "\n").first == original.stdout.split(separator: "\n").first, "\(copy)")
+    }
 }
