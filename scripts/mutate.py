@@ -166,6 +166,8 @@ MUTATIONS = [
      [("            return ExitCode.ioError.rawValue\n", "")]),
     ("audit verify passes with a damaged ledger key", "Sources/GateStore/Ledger/Checkpoints.swift",
      [("        case .unusable(let why): return why\n", "        case .unusable: return nil\n")]),
+    ("a dead run's pid alone decides (a reused pid keeps it running)", "Sources/GateSystem/ProcessIdentity.swift",
+     [("        if kill(pid, 0) != 0 && errno == ESRCH { return true }\n", "        return kill(pid, 0) != 0 && errno == ESRCH\n")]),
     # SPEC as an auditor reads it (issue 20): gate's side, then the second verifier's.
     ("evidence written for a request that never ran", "Sources/GateStore/Audit/Evidence.swift",
      [("guard starts == 1 else {", "guard starts == 1 || starts == 0 else {")]),

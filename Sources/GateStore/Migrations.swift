@@ -101,6 +101,9 @@ enum Migrations {
               data BLOB NOT NULL
             );
             """),
+        Migration(version: 4, why: "the requester process's identity beside its pid (a pid is reused): a run whose gate died is shown as such", sql: """
+            ALTER TABLE requests ADD COLUMN requester_start TEXT NOT NULL DEFAULT '';
+            """),
     ]
 
     /// The version this gate writes.

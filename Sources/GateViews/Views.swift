@@ -12,8 +12,17 @@ public enum Views {
 
     /// A pending request whose requester process is gone is abandoned: nobody is waiting for it.
     public static func isAbandoned(_ r: RequestRecord, sameHost: Bool = true) -> Bool {
-        guard r.status == .pending, sameHost, r.requesterPID > 0 else { return false }
-        return kill(r.requesterPID, 0) != 0 && errno == ESRCH
+        guard r.status == .pending, sameHost else { return false }
+        return ProcessIdentity.hasEnded(pid: r.requesterPID, identity: r.requesterStart)
+    }
+
+    /// The status as it is, not only as recorded: a pending request nobody waits for is
+    /// `abandoned`; a running one whose gate is gone (killed mid-command, so no `finished` was
+    /// ever written) has `ended-unknown`: it ended, with an outcome no one recorded.
+    public static func status(_ r: RequestRecord) -> String {
+        if isAbandoned(r) { return "abandoned" }
+        if r.status == .running, ProcessIdentity.hasEnded(pid: r.requesterPID, identity: r.requesterStart) { return "ended-unknown" }
+        return r.status.rawValue
     }
 
     public static func listText(_ requests: [RequestRecord]) -> String {
@@ -21,7 +30,7 @@ public enum Views {
         var out = ""
         for r in requests {
             let who = ShellQuote.inert(r.intent.agent.isEmpty ? r.intent.user : "\(r.intent.user)/\(r.intent.agent)")
-            let status = isAbandoned(r) ? "abandoned" : r.status.rawValue
+            let status = status(r)
             out += "\(r.id)  \(time(r.createdMicros))  \(status)  \(who)@\(ShellQuote.inert(r.intent.host))  \(ShellQuote.join(r.intent.argv))\n"
         }
         return out
@@ -30,7 +39,7 @@ public enum Views {
     public static func requestJSON(_ r: RequestRecord, tokens: [String]) -> JSON {
         .object([
             ("id", .string(r.id.compact)),
-            ("status", .string(isAbandoned(r) ? "abandoned" : r.status.rawValue)),
+            ("status", .string(status(r))),
             ("created", .string(time(r.createdMicros))),
             ("reason", .string(r.reason)),
             ("rule", .string(r.rule)),
@@ -49,7 +58,7 @@ public enum Views {
 
     public static func showText(_ r: RequestRecord, tokens: [String], policy: Policy?) -> String {
         let i = r.intent
-        var out = "request     \(r.id)  (\(isAbandoned(r) ? "abandoned" : r.status.rawValue))\n"
+        var out = "request     \(r.id)  (\(status(r)))\n"
         out += "command     \(ShellQuote.join(i.argv))\n"
         out += "executable  \(ShellQuote.quote(i.executable))\n"
         out += "            blake2b \(Hex.encode(i.executableDigest))\n"

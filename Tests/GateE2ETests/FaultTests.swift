@@ -57,4 +57,24 @@ import Testing
         let copy = try s.run(["audit", "verify"], env: ["GATE_HOME": restored])
         #expect(copy.status == 0 && copy.stdout.split(separator: "\n").first == original.stdout.split(separator: "\n").first, "\(copy)")
     }
+
+    /// A run whose gate was killed mid-command never gets its `finished`: `show` and `list` say
+    /// it ended with an outcome no one recorded, instead of "running" forever. The requester is
+    /// recognised by pid and start time, so a reused pid does not keep it "running".
+    @Test func aRunWhoseGateWasKilledIsShownAsEndedUnknown() throws {
+        let s = try Sandbox()
+        let bob = try s.keygen("bob")
+        try s.writePolicy("approver bob user=bob key=\(bob)\ndefault require 1\n")
+        let requester = try s.start(["--", "sh", "-c", "sleep 3"])
+        let id = try s.waitForPending()
+        #expect(try s.run(["approve", id, "--key", s.path("bob.key")]).status == 0)
+        let deadline = Date().addingTimeInterval(10)
+        while try s.lastEntry().kind != "started", Date() < deadline { usleep(20_000) }
+        #expect(try s.lastEntry().kind == "started")
+        requester.signal(SIGKILL)
+        _ = requester.finish()
+        let shown = try JSONSerialization.jsonObject(with: Data(try s.run(["show", id, "--json"]).stdout.utf8)) as? [String: Any] ?? [:]
+        #expect(shown["status"] as? String == "ended-unknown", "\(shown)")
+        #expect(try s.run(["show", id, "--no-pager"]).stdout.contains("(ended-unknown)"))
+    }
 }

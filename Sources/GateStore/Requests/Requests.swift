@@ -23,8 +23,10 @@ public struct RequestRecord: Sendable {
     public var rule = ""
     public var requirements: [Policy.Requirement] = []
     public var policyDigest: [UInt8] = []
-    /// The waiting requester's process (0: not on this host).
+    /// The waiting requester's process (0: not on this host), and its ProcessIdentity ("" before
+    /// schema 4), so a reused pid is not taken for it.
     public var requesterPID: Int32 = 0
+    public var requesterStart = ""
     public var updatedMicros: Int64
     /// When a pending request expires (the rule's `ttl=`), if it does.
     public var expiresMicros: Int64? = nil
@@ -62,14 +64,14 @@ enum RequirementsText {
 }
 
 extension Store {
-    static let requestColumns = "id, created_us, intent, reason, rule, requirements, policy_digest, status, requester_pid, updated_us, expires_us, approval_ttl, ticket, context"
+    static let requestColumns = "id, created_us, intent, reason, rule, requirements, policy_digest, status, requester_pid, updated_us, expires_us, approval_ttl, ticket, context, requester_start"
 
     public func insert(_ r: RequestRecord) throws {
-        try db.prepare("INSERT INTO requests(\(Self.requestColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)").run([
+        try db.prepare("INSERT INTO requests(\(Self.requestColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)").run([
             .text(r.id.compact), .int(r.createdMicros), .blob(r.intent.encoded()), .text(r.reason), .text(r.rule),
             .text(RequirementsText.encode(r.requirements)), .blob(r.policyDigest), .text(r.status.rawValue),
             .int(Int64(r.requesterPID)), .int(r.updatedMicros), r.expiresMicros.map { .int($0) } ?? .null,
-            r.approvalTTL.map { .int(Int64($0)) } ?? .null, .text(r.ticket), .text(r.context.serialized()),
+            r.approvalTTL.map { .int(Int64($0)) } ?? .null, .text(r.ticket), .text(r.context.serialized()), .text(r.requesterStart),
         ])
     }
 
@@ -137,6 +139,7 @@ extension Store {
         r.approvalTTL = s.isNull(11) ? nil : UInt64(max(0, s.int(11)))
         r.ticket = s.text(12)
         r.context = (try? JSON.parse(s.text(13))) ?? .object([])
+        r.requesterStart = s.text(14)
         return r
     }
 
