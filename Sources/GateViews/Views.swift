@@ -30,8 +30,7 @@ public enum Views {
         var out = ""
         for r in requests {
             let who = ShellQuote.inert(r.intent.agent.isEmpty ? r.intent.user : "\(r.intent.user)/\(r.intent.agent)")
-            let status = status(r)
-            out += "\(r.id)  \(time(r.createdMicros))  \(status)  \(who)@\(ShellQuote.inert(r.intent.host))  \(ShellQuote.join(r.intent.argv))\n"
+            out += "\(r.id)  \(time(r.createdMicros))  \(status(r))  \(who)@\(ShellQuote.inert(r.intent.host))  \(ShellQuote.join(r.intent.argv))\n"
         }
         return out
     }

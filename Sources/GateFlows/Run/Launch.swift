@@ -66,7 +66,8 @@ struct Decided {
     }
 }
 
-/// Thrown when the request a run would start no longer stands (also inside the start transaction).
+/// Thrown when the request a run would start no longer stands, or an approval no longer holds at
+/// the start's recorded second (also inside the start transaction); carries the refusal's code.
 struct RequestNotStanding: Error {
     var message: String
     var code: RefusalCode
