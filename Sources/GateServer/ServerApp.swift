@@ -17,6 +17,10 @@ public enum ServerApp {
         public var webhooks: [Webhook] = []
         /// Longest long-poll a client may ask for, in seconds.
         public var maxWaitSeconds: Double = 60
+        /// A connection with no request in flight (a client that connected and sent nothing, or a
+        /// request head it never finished) is closed after this many seconds, so stalled clients
+        /// cannot hold connections and memory open.
+        public var idleTimeoutSeconds: Int64 = 30
 
         public init(host: String = "127.0.0.1", port: Int = 8780, stateDirectory: String) {
             self.host = host
@@ -80,6 +84,7 @@ public enum ServerApp {
         router.get("/r/:id") { _, context in try await html(state.requestPage(try context.parameters.require("id"))) }
         return Application(
             router: router,
+            server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "gate-server"),
             onServerRunning: { channel in onRunning(channel.localAddress?.port ?? configuration.port) })
     }

@@ -22,6 +22,8 @@ struct GateServerCommand: AsyncParsableCommand {
     var slackWebhook: [String] = []
     @Option(help: ArgumentHelp("File holding the HMAC key for the X-Gate-Signature header (mode 0600).", valueName: "file"))
     var webhookSecret: String?
+    @Option(help: ArgumentHelp("Close a connection with no request in flight after this many seconds.", valueName: "seconds"))
+    var idleTimeout: Int64 = 30
 
     func run() async throws {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
@@ -43,7 +45,9 @@ struct GateServerCommand: AsyncParsableCommand {
         for url in webhook + slackWebhook where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             throw ValidationError("webhook '\(url)' is not an http:// or https:// URL")
         }
+        guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second") }
         var config = ServerApp.Configuration(host: host, port: port, stateDirectory: state)
+        config.idleTimeoutSeconds = idleTimeout
         config.publicURL = publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         config.webhooks = webhook.map { Webhook(kind: .json, url: $0, secret: secret) } + slackWebhook.map { Webhook(kind: .slack, url: $0, secret: secret) }
         do {
