@@ -20,9 +20,15 @@ struct ListCommand: ParsableCommand {
     @Flag(help: "Include decided, finished and cancelled requests (newest first).") var all = false
     @OptionGroup var remote: ServerOption
 
+    /// A list cut at its limit says so (on stderr, so --json stays one document).
+    static func noteCut(shown: Int, total: Int64) {
+        if total > Int64(shown) { System.write(2, "gate: note: showing \(shown) of \(total) requests\n") }
+    }
+
     func run() throws {
         if let client = try RemoteClient.configured(remote.server) {
-            let items = try client.list(all: all)
+            let (items, total) = try client.list(all: all)
+            Self.noteCut(shown: items.count, total: total)
             if json {
                 System.write(1, JSON.array(items.map { Views.requestJSON($0.record, tokens: $0.tokens) }).serialized(pretty: true) + "\n")
             } else {
@@ -32,6 +38,7 @@ struct ListCommand: ParsableCommand {
         }
         let store = try Store.open(try GateEnvironment.current())
         let requests = try store.requests(status: all ? [] : [.pending, .review])
+        Self.noteCut(shown: requests.count, total: try store.requestCount(status: all ? [] : [.pending, .review]))
         if json {
             let items = try requests.map { Views.requestJSON($0, tokens: try store.tokenTexts(for: $0.id)) }
             System.write(1, JSON.array(items).serialized(pretty: true) + "\n")

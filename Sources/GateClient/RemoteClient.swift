@@ -135,9 +135,11 @@ public struct RemoteClient: Sendable {
 
     // MARK: approvers and readers
 
-    public func list(all: Bool) throws -> [RequestTransfer.Decoded] {
+    /// The server's list and how many requests it holds in all (more than the list when cut).
+    public func list(all: Bool) throws -> (items: [RequestTransfer.Decoded], total: Int64) {
         let j = try call("GET", "/v1/requests" + (all ? "?all=1" : ""))
-        return try (j["requests"]?.arrayValue ?? []).map { try decode($0) }
+        let items = try (j["requests"]?.arrayValue ?? []).map { try decode($0) }
+        return (items, j["total"]?.intValue ?? Int64(items.count))
     }
 
     public func get(_ typed: String) throws -> RequestTransfer.Decoded {

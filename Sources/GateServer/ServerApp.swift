@@ -46,7 +46,11 @@ public enum ServerApp {
         }
         router.get("/v1/health") { _, _ in try await json(.ok, state.health()) }
         router.get("/v1/requests") { request, _ in
-            try await json(.ok, state.list(all: request.uri.queryParameters.get("all") == "1"))
+            let before = request.uri.queryParameters.get("before_us")
+            guard before == nil || Int64(before!) != nil else {
+                throw Broker.Refusal(status: 400, code: .badQuery, message: "before_us must be an integer (microseconds)")
+            }
+            return try await json(.ok, state.list(all: request.uri.queryParameters.get("all") == "1", beforeMicros: before.flatMap { Int64($0) }))
         }
         router.post("/v1/requests") { request, _ in
             let body = try await collect(request, upTo: maxCreateBody)

@@ -28,7 +28,7 @@ actor ServerState {
         ])
     }
 
-    func list(all: Bool) throws -> JSON { try broker.list(all: all) }
+    func list(all: Bool, beforeMicros: Int64?) throws -> JSON { try broker.list(all: all, beforeMicros: beforeMicros) }
     func get(_ id: String) throws -> JSON { try broker.get(id).1 }
 
     func create(_ body: [UInt8]) throws -> JSON {

@@ -70,7 +70,7 @@ extension TestResponse {
         let r = rig.record()
         try await app.test(.router) { client in
             try await client.execute(uri: "/v1", method: .get) { #expect($0.status == .ok && $0.json["api"] == .string("gate/v1")) }
-            try await client.execute(uri: "/v1/requests", method: .get) { #expect($0.text == "{\"requests\":[]}\n") }
+            try await client.execute(uri: "/v1/requests", method: .get) { #expect($0.text == "{\"requests\":[],\"total\":0}\n") }
             let body = RouterRig.buffer(try RemoteClient.createBody(r, blobs: [], as: rig.ci1))
             try await client.execute(uri: "/v1/requests", method: .post, body: body) { response in
                 #expect(response.status == .created, "\(response.text)")

@@ -169,8 +169,9 @@ extension Store {
         }
     }
 
-    /// Requests in any of `statuses` (oldest first), or all requests (newest first) when empty.
-    public func requests(status statuses: [RequestStatus], limit: Int = 200) throws -> [RequestRecord] {
+    /// Requests in any of `statuses` (oldest first), or all requests (newest first) when empty,
+    /// those created before `beforeMicros` when given (the next page of a newest-first list).
+    public func requests(status statuses: [RequestStatus], limit: Int = 200, beforeMicros: Int64? = nil) throws -> [RequestRecord] {
         try wrap {
             let s: Statement
             if !statuses.isEmpty {
@@ -178,11 +179,23 @@ extension Store {
                 s = try db.prepare("SELECT \(Self.requestColumns) FROM requests WHERE status IN (\(marks)) ORDER BY created_us LIMIT ?")
                     .bind(statuses.map { .text($0.rawValue) } + [.int(Int64(limit))])
             } else {
-                s = try db.prepare("SELECT \(Self.requestColumns) FROM requests ORDER BY created_us DESC LIMIT ?").bind([.int(Int64(limit))])
+                s = try db.prepare("SELECT \(Self.requestColumns) FROM requests WHERE created_us < ? ORDER BY created_us DESC LIMIT ?")
+                    .bind([.int(beforeMicros ?? .max), .int(Int64(limit))])
             }
             var out: [RequestRecord] = []
             while try s.step() { out.append(try record(from: s)) }
             return out
+        }
+    }
+
+    /// How many requests there are in any of `statuses` (all when empty): a list cut at its
+    /// limit says how many it left out.
+    public func requestCount(status statuses: [RequestStatus]) throws -> Int64 {
+        try wrap {
+            let marks = statuses.map { _ in "?" }.joined(separator: ",")
+            let s = try db.prepare("SELECT count(*) FROM requests" + (statuses.isEmpty ? "" : " WHERE status IN (\(marks))"))
+                .bind(statuses.map { .text($0.rawValue) })
+            return try s.step() ? s.int(0) : 0
         }
     }
 
