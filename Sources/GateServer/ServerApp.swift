@@ -1,6 +1,7 @@
 import GateCore
 import GateWire
 import Hummingbird
+import NIOCore
 import GateSystem
 
 /// The remote broker's HTTP application (issue 5; API in SPEC.md §9), built in one place for
@@ -97,8 +98,12 @@ public enum ServerApp {
         do {
             let buffer = try await request.body.collect(upTo: limit)
             return Array(buffer.readableBytesView)
-        } catch {
+        } catch is NIOTooManyBytesError {
             throw Broker.Refusal(status: 413, code: .tooLarge, message: "the body is larger than the \(limit >> 10) KiB this endpoint accepts")
+        } catch {
+            // A client that went away mid-body, or a body that is not valid HTTP framing: not
+            // "too large" (which the operator's log would then wrongly blame on the size).
+            throw Broker.Refusal(status: 400, code: .badRequest, message: "the body could not be read: \(error)")
         }
     }
 
