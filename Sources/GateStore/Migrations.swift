@@ -107,7 +107,7 @@ enum Migrations {
     ]
 
     /// The version this gate writes.
-    static var latest: Int64 { all.last!.version }
+    static var latest: Int64 { all.last?.version ?? 0 }
 
     /// Brings `db` from whatever version it is at to `target` (default: the newest). Another
     /// process may have done it while this one waited for the write lock: the version is read
