@@ -188,11 +188,8 @@ import Testing
     }
 
     @Test func aRequestApprovedWhileWaitingHasEvidenceIncludingTheApproval() throws {
-        let s = try Sandbox()
-        let bob = try s.keygen("bob")
-        try s.writePolicy("approver bob user=bob key=\(bob)\ndefault require 1\n")
-        let requester = try s.start(["--", "sh", "-c", "exit 3"])
-        let id = try s.waitForPending()
+        let (s, _) = try Sandbox.withApprover()
+        let (requester, id) = try s.pendingRequest(["sh", "-c", "exit 3"])
         #expect(try s.run(["approve", id, "--key", s.path("bob.key")]).status == 0)
         #expect(requester.finish().status == 3)
         _ = try Self.bundle(s, id)

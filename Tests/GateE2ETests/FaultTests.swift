@@ -62,11 +62,8 @@ import Testing
     /// it ended with an outcome no one recorded, instead of "running" forever. The requester is
     /// recognised by pid and start time, so a reused pid does not keep it "running".
     @Test func aRunWhoseGateWasKilledIsShownAsEndedUnknown() throws {
-        let s = try Sandbox()
-        let bob = try s.keygen("bob")
-        try s.writePolicy("approver bob user=bob key=\(bob)\ndefault require 1\n")
-        let requester = try s.start(["--", "sh", "-c", "sleep 3"])
-        let id = try s.waitForPending()
+        let (s, _) = try Sandbox.withApprover()
+        let (requester, id) = try s.pendingRequest(["sh", "-c", "sleep 3"])
         #expect(try s.run(["approve", id, "--key", s.path("bob.key")]).status == 0)
         let deadline = Date().addingTimeInterval(10)
         while try s.lastEntry().kind != "started", Date() < deadline { usleep(20_000) }

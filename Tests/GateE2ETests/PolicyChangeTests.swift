@@ -6,11 +6,8 @@ import Testing
 /// by the approvals given.
 @Suite(.timeLimit(.minutes(2))) struct PolicyChangeTests {
     @Test func aNewDenyStopsAnApprovedRequest() throws {
-        let s = try Sandbox()
-        let bob = try s.keygen("bob")
-        try s.writePolicy("approver bob user=bob key=\(bob)\ndefault require 1\n")
-        let requester = try s.start(["--", "sh", "-c", "echo RAN"])
-        let id = try s.waitForPending()
+        let (s, bob) = try Sandbox.withApprover()
+        let (requester, id) = try s.pendingRequest(["sh", "-c", "echo RAN"])
         try s.writePolicy("approver bob user=bob key=\(bob)\ndeny \"frozen: change window closed\" -- sh ...\ndefault require 1\n")
         #expect(try s.run(["approve", id, "--key", s.path("bob.key")]).status == 0)
         let out = requester.finish()

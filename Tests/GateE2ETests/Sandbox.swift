@@ -70,6 +70,20 @@ final class Sandbox: @unchecked Sendable {
     }
 
     /// Waits until a request is pending (its requester alive and waiting) and returns its id.
+    /// A sandbox whose policy names one approver, bob (his key in bob.key), and `rules`.
+    static func withApprover(_ rules: String = "default require 1\n") throws -> (Sandbox, bob: String) {
+        let s = try Sandbox()
+        let bob = try s.keygen("bob")
+        try s.writePolicy("approver bob user=bob key=\(bob)\n" + rules)
+        return (s, bob)
+    }
+
+    /// Starts `command` under gate and waits until its request is pending: (the requester, the id).
+    func pendingRequest(_ command: [String]) throws -> (Spawned, String) {
+        let requester = try start(["--"] + command)
+        return (requester, try waitForPending())
+    }
+
     /// `7K3FQ2XZ` (what JSON carries, SPEC.md §2.4) as people see it: `7K3F-Q2XZ`.
     static func displayed(_ compact: String) -> String {
         compact.count == 8 && !compact.contains("-") ? compact.prefix(4) + "-" + compact.suffix(4) : compact
