@@ -17,11 +17,12 @@ public enum Views {
     }
 
     /// The status as it is, not only as recorded: a pending request nobody waits for is
-    /// `abandoned`; a running one whose gate is gone (killed mid-command, so no `finished` was
-    /// ever written) has `ended-unknown`: it ended, with an outcome no one recorded.
+    /// `abandoned`; a running one whose gate is gone (killed mid-command, so no `finished` will
+    /// ever be written) is `outcome-unknown`: the command may still be running, orphaned, or may
+    /// have ended; no one will record which. Not "ended": an approver must not read it as done.
     public static func status(_ r: RequestRecord) -> String {
         if isAbandoned(r) { return "abandoned" }
-        if r.status == .running, ProcessIdentity.hasEnded(pid: r.requesterPID, identity: r.requesterStart) { return "ended-unknown" }
+        if r.status == .running, ProcessIdentity.hasEnded(pid: r.requesterPID, identity: r.requesterStart) { return "outcome-unknown" }
         return r.status.rawValue
     }
 

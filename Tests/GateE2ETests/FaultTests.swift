@@ -71,7 +71,7 @@ import Testing
         requester.signal(SIGKILL)
         _ = requester.finish()
         let shown = try JSONSerialization.jsonObject(with: Data(try s.run(["show", id, "--json"]).stdout.utf8)) as? [String: Any] ?? [:]
-        #expect(shown["status"] as? String == "ended-unknown", "\(shown)")
-        #expect(try s.run(["show", id, "--no-pager"]).stdout.contains("(ended-unknown)"))
+        #expect(shown["status"] as? String == "outcome-unknown", "\(shown)")
+        #expect(try s.run(["show", id, "--no-pager"]).stdout.contains("(outcome-unknown)"))
     }
 }

@@ -29,4 +29,15 @@ import Testing
         #expect(out.stderr.contains("it now needs 2 of sre"), "\(out)")
         #expect(out.status == 77 && !out.stdout.contains("RAN"), "\(out)")
     }
+
+    /// A rule that now asks for other things (here a ticket) was not the rule the request was
+    /// decided, bound and shown under: the run is refused, not waved through without them.
+    @Test func aRuleThatNowAsksForMoreRefuses() throws {
+        let (s, bob) = try Sandbox.withApprover()
+        let (requester, id) = try s.pendingRequest(["sh", "-c", "echo RAN"])
+        try s.writePolicy("approver bob user=bob key=\(bob)\nrequire 1 ticket -- sh ...\n")
+        #expect(try s.run(["approve", id, "--key", s.path("bob.key")]).status == 0)
+        let out = requester.finish()
+        #expect(out.status == 77 && !out.stdout.contains("RAN") && out.stderr.contains("now asks for other things"), "\(out)")
+    }
 }

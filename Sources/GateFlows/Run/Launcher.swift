@@ -77,6 +77,14 @@ enum Launcher {
             throw s.refuse(.denied("refusing to run: the policy changed while the request waited, and now denies it (\(decision.rule))"
                                    + (message.map { ": \($0)" } ?? "")), code: .policyDeny, about: launch.refused)
         case .require(let requirements):
+            // The rule's other demands (ticket, reason, bound files and variables, context, the
+            // environment it keeps) were met, bound and shown under the old rule: if they changed,
+            // this request was not decided under them. Fail closed; a new request is.
+            guard decision.options == launch.ruleOptions else {
+                throw s.refuse(.denied("refusing to run: the policy changed while the request waited, and the rule for this command (\(decision.rule)) now asks for other things (ticket, reason, bound files, context or environment)",
+                                       hint: "run the command again: a new request is decided under the policy in force"),
+                               code: .policyDeny, about: launch.refused)
+            }
             var check = ApprovalCheck(policy: now, requirements: requirements, requesterUser: launch.intent.user,
                                       intentDigest: launch.digest, now: System.nowSeconds())
             check.approvalTTL = decision.options.approvalTTL
