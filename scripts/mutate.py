@@ -162,7 +162,7 @@ MUTATIONS = [
     ("a key file is written in place (a full disk leaves it empty)", "Sources/GateSystem/Files.swift",
      [("        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)\n",
        "        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)\n"),
-      ("        guard link(temp, path) == 0 else { throw FileError(path: path, errno: errno) }\n", "")]),
+      ("        try linkIntoPlace(temp, at: path)\n", "")]),
     ("a run whose end was not recorded exits with the child's status", "Sources/GateFlows/Run/Launcher.swift",
      [("            return ExitCode.ioError.rawValue\n", "")]),
     ("audit verify passes with a damaged ledger key", "Sources/GateStore/Ledger/Checkpoints.swift",

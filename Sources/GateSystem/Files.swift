@@ -73,7 +73,7 @@ public enum Files {
     /// 0-byte key file made every later run fail, or stopped checkpoints for good).
     public static func createExclusive(_ path: String, contents: String, mode: mode_t) throws {
         if info(path) != nil { throw FileError(path: path, errno: EEXIST) }
-        let temp = Paths.join(Paths.parent(of: path), ".\(Paths.basename(path)).tmp-\(getpid())-\(Hex.encode(SecureRandom.bytes(4)))")
+        let temp = temporaryName(beside: path)
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
         guard fd >= 0 else { throw FileError(path: path, errno: errno) }
         var linked = false
@@ -90,9 +90,20 @@ public enum Files {
             }
             guard fsync(fd) == 0 else { throw FileError(path: path, errno: errno) }
         }
-        guard link(temp, path) == 0 else { throw FileError(path: path, errno: errno) }
+        try linkIntoPlace(temp, at: path)
         linked = true
         unlink(temp)
+    }
+
+    /// A name beside `path` that no other process picks: `.NAME.tmp-PID-RANDOM`.
+    public static func temporaryName(beside path: String) -> String {
+        Paths.join(Paths.parent(of: path), ".\(Paths.basename(path)).tmp-\(getpid())-\(Hex.encode(SecureRandom.bytes(4)))")
+    }
+
+    /// Puts the finished file `temp` in place at `path`, which must not exist (link, unlike
+    /// rename, never replaces), and makes the new name durable (fsync of the directory).
+    public static func linkIntoPlace(_ temp: String, at path: String) throws {
+        guard link(temp, path) == 0 else { throw FileError(path: path, errno: errno) }
         let dir = open(Paths.parent(of: path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dir >= 0 { fsync(dir); close(dir) }
     }

@@ -12,7 +12,7 @@ extension Store {
     /// existing one.
     public func backup(to path: String) throws {
         if Files.info(path) != nil { throw GateFailure.usage("\(path) exists; a backup is never overwritten", hint: "choose a new file name") }
-        let temp = Paths.join(Paths.parent(of: path), ".\(Paths.basename(path)).tmp-\(getpid())-\(Hex.encode(SecureRandom.bytes(4)))")
+        let temp = Files.temporaryName(beside: path)
         defer { for suffix in ["", "-wal", "-shm", "-journal"] { unlink(temp + suffix) } }
         do { try db.backup(to: temp) } catch let e as SQLiteError {
             throw GateFailure(.ioError, "cannot write the backup \(path): \(e.message)")
@@ -21,8 +21,8 @@ extension Store {
         let copy = try Store(path: temp)
         let report = try copy.audit()
         if let damage = report.damage { throw GateFailure(.dataError, "the backup does not verify at entry \(damage.seq): \(damage)") }
-        guard link(temp, path) == 0 else { throw GateFailure(.ioError, "cannot write the backup \(path): \(String(cString: strerror(errno)))") }
-        let dir = Glibc.open(Paths.parent(of: path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dir >= 0 { fsync(dir); close(dir) }
+        do { try Files.linkIntoPlace(temp, at: path) } catch let e as FileError {
+            throw GateFailure(.ioError, "cannot write the backup \(path): \(e.message)")
+        }
     }
 }
