@@ -30,8 +30,22 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     case "http":  // a hostile server or proxy
         _ = PlainHTTP.isComplete(bytes)
         _ = try? PlainHTTP.parse(bytes)
+    case "body":  // what gate-server reads from a POST body (a filed request, a token, a copy) and
+                  // what a client reads back as a request record
+        guard let j = try? JSON.parse(text) else { break }
+        if let s = j["statement"]?.stringValue { _ = try? SignedStatement(text: s) }
+        if let b = j["body"]?.stringValue, let inner = try? Base64URL.decode(b),
+           let t = String(validating: inner, as: UTF8.self), let o = try? JSON.parse(t) {
+            _ = try? Intent(decoding: (try? Base64URL.decode(o["intent"]?.stringValue ?? "")) ?? [])
+            _ = try? RequestTransfer.decodeBlobs(o["blobs"])
+        }
+        if let t = j["token"]?.stringValue { _ = try? SignedToken(text: t) }
+        if let c = j["checkpoint"]?.stringValue { _ = try? SignedCheckpoint(parsing: c) }
+        _ = try? RequestTransfer.decode(j)
+    case "url":  // GATE_SERVER / --server
+        _ = try? PlainHTTP(url: text)
     default:
-        fatalError("set GATE_FUZZ_TARGET to json, token, statement, checkpoint, intent, keys, policy or http")
+        fatalError("set GATE_FUZZ_TARGET to json, token, statement, checkpoint, intent, keys, policy, http, body or url")
     }
     return 0
 }

@@ -190,6 +190,16 @@ MUTATIONS = [
      [("        header = objects.pop(0)\n", "        header = objects.pop(0)\n        return verify_entries(objects, on_entry) + (header,)\n")]),
     ("the verifier does not re-check recorded statements", "tools/gate_verify.py",
      [("        check_recorded_statement(e)\n", "")]),
+    # Issue 13, item 6: a chain that lost its WAL.
+    ("appends go on after the chain fell short of its head", "Sources/GateStore/Ledger/LedgerHead.swift",
+     [("        guard size <= count else {", "        guard size <= count || true else {")]),
+    ("verify ignores the head file", "Sources/GateCLI/LedgerCommands.swift",
+     [("            external.append(head)\n", "")]),
+    ("the head moves backwards", "Sources/GateStore/Ledger/LedgerHead.swift",
+     [("held.body.ledgerID == checkpoint.body.ledgerID, held.body.size >= checkpoint.body.size {",
+       "held.body.ledgerID == checkpoint.body.ledgerID, held.body.size >= checkpoint.body.size, false {")]),
+    ("the WAL folded only at SQLite's default 1000 pages", "Sources/GateStore/Store.swift",
+     [("public static let walPages = 256", "public static let walPages = 1000")]),
 ]
 
 

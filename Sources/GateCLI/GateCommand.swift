@@ -34,7 +34,9 @@ public struct GateCommand: ParsableCommand {
 
             FILES: $GATE_HOME/state.db holds pending requests, tokens, the ledger and its signed \
             checkpoints (SQLite, WAL); $GATE_HOME/ledger.key signs checkpoints (made on first use, \
-            0600). Formats are specified in SPEC.md.
+            0600); $GATE_HOME/ledger.head is the newest checkpoint, so that a lost state.db-wal or a \
+            database restored alone is noticed (gate records nothing on a shorter chain: exit 65). \
+            Formats are specified in SPEC.md.
             """,
         version: GateVersion.string,
         subcommands: [RunCommand.self, KeygenCommand.self, ListCommand.self, ShowCommand.self, ApproveCommand.self,

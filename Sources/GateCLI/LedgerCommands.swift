@@ -77,6 +77,20 @@ struct AuditVerifyCommand: ParsableCommand {
             }
         }
         let store = try Store.open(try GateEnvironment.current())
+        // The head file remembers how far the ledger had got (a lost WAL, a database restored
+        // or recreated alone, leaves a shorter chain that would otherwise verify).
+        var headLine = ""
+        switch store.head() {
+        case .checkpoint(let head):
+            let ledgerID = try store.ledgerID()
+            guard head.body.ledgerID == ledgerID else {
+                throw GateFailure(.dataError, "state.db holds ledger \(ledgerID), but \(Store.headPath(home: store.home)) is the head of ledger \(head.body.ledgerID): the database was replaced or recreated",
+                                  hint: "restore the database from a backup (gate audit backup makes them)")
+            }
+            external.append(head)
+        case .unusable(let why): headLine = "head file: \(why) (it is rewritten by the next checkpoint)\n"
+        case .absent: break
+        }
         var serverLine = ""
         if fromServer {
             guard let client = try RemoteClient.configured(remote.server) else {
@@ -111,7 +125,7 @@ struct AuditVerifyCommand: ParsableCommand {
         if report.uncovered > 0 {
             out += "not yet covered by a checkpoint: entries \(report.entries - report.uncovered + 1)–\(report.entries)\n"
         }
-        System.write(1, out + serverLine)
+        System.write(1, out + headLine + serverLine)
     }
 }
 
@@ -219,7 +233,7 @@ struct AuditExportCommand: ParsableCommand {
 struct AuditBackupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backup", abstract: "Copy the state database, ledger and checkpoints, consistently, to a new file.",
-        discussion: "Uses SQLite's online backup API, so the copy includes what still lives only in state.db-wal (copying state.db alone can lose the newest entries). The copy is verified before it is put in place, and an existing file is never overwritten. Restore by stopping gate and putting the file in place as $GATE_HOME/state.db.")
+        discussion: "Uses SQLite's online backup API, so the copy includes what still lives only in state.db-wal (copying state.db alone can lose the newest entries). The copy is verified before it is put in place, and an existing file is never overwritten. Restore by stopping gate and putting the file in place as $GATE_HOME/state.db; gate then records nothing until $GATE_HOME/ledger.head (the newest checkpoint, which the older copy does not reach) is moved aside, accepting the loss of what came after the copy.")
 
     @Argument(help: ArgumentHelp("The new file.", valueName: "file")) var file: String
 

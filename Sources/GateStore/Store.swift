@@ -11,6 +11,8 @@ import GateSystem
 public final class Store {
     /// The schema version this gate writes: the last of Migrations.all.
     public static var schemaVersion: Int64 { Migrations.latest }
+    /// The bound on the WAL (4 KiB pages) before it is folded into the database.
+    public static let walPages = 256
     let db: Database
     public let path: String
     /// The state directory (holds `ledger.key`).
@@ -21,6 +23,12 @@ public final class Store {
     var checkpointProblem: String?
     /// Syslog lines for entries written in the open transaction, sent once it commits.
     var pendingSyslog: [(severity: Int, text: String)] = []
+    // The head file (LedgerHead.swift): checked by this process's first append, moved after a
+    // commit that signed a checkpoint.
+    var headChecked = false
+    var headProblemReported = false
+    var signedInTransaction: SignedCheckpoint?
+    var foldAfterCommit = false
 
     public static func open(_ env: GateEnvironment) throws -> Store {
         do {
@@ -38,7 +46,9 @@ public final class Store {
             db = try Database(path: path)
             db.setBusyTimeout(milliseconds: 10_000)
             db.keepWriteAheadLogOpen()
-            try db.execute("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF")
+            // At most walPages pages of history live only in state.db-wal (SQLite's automatic
+            // checkpoint folds them into state.db at a commit that passes the bound).
+            try db.execute("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF; PRAGMA wal_autocheckpoint=\(Self.walPages)")
             let version = try db.scalarInt("PRAGMA user_version") ?? 0
             if version > Self.schemaVersion || version < 0 {
                 throw GateFailure(.config, "state database \(path) has schema version \(version); this gate understands \(Self.schemaVersion)",
@@ -88,11 +98,17 @@ public final class Store {
     /// Runs `body` as one write transaction (the write lock is taken first).
     public func write<T>(_ body: () throws -> T) throws -> T {
         pendingSyslog.removeAll()
-        defer { pendingSyslog.removeAll() }
+        signedInTransaction = nil
+        defer { pendingSyslog.removeAll(); signedInTransaction = nil }
         let result: T
         do { result = try db.immediateTransaction(body) } catch let e as SQLiteError { throw Self.describe(e, path: path) }
-        // Only what is on record is announced.
+        // Only what is on record is announced, or remembered as the head.
         for line in pendingSyslog { Syslog.send(severity: line.severity, line.text) }
+        if let signed = signedInTransaction { advanceHead(to: signed) }
+        if foldAfterCommit {
+            foldAfterCommit = false
+            _ = try? db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        }
         return result
     }
 

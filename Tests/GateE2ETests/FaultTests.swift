@@ -41,6 +41,21 @@ import Testing
         #expect(r.status == 65 && r.stderr.contains("the ledger key cannot sign"), "\(r)")
     }
 
+    /// The newest entries live only in state.db-wal: once it is lost (or state.db is restored
+    /// alone) the shorter chain must neither take new entries nor verify; the refusal names the
+    /// lost entries and the way out.
+    @Test func aLostWALStopsTheNextRunAndFailsVerification() throws {
+        let s = try Sandbox()
+        try s.writePolicy("allow -- true\n")
+        for _ in 0..<4 { #expect(try s.run(["--", "true"]).status == 0) }
+        #expect(try s.run(["audit", "verify"]).status == 0)
+        for suffix in ["-wal", "-shm"] { try FileManager.default.removeItem(atPath: s.home + "/state.db" + suffix) }
+        let run = try s.run(["--", "true"])
+        #expect(run.status == 65 && run.stderr.contains("were lost") && run.stderr.contains("gate: hint: restore"), "\(run)")
+        let verify = try s.run(["audit", "verify"])
+        #expect(verify.status == 65 && verify.stderr.contains("covers 8"), "\(verify)")
+    }
+
     /// `gate audit backup`: one consistent copy, the write-ahead log's entries included, that
     /// verifies as the original does; an existing file is never overwritten.
     @Test func aBackupHoldsEverythingAndVerifies() throws {

@@ -82,6 +82,9 @@ import Testing
         // that covered it: the host's ledger alone now looks whole…
         let sql = "DROP TRIGGER ledger_no_delete; DROP TRIGGER checkpoints_no_delete; DELETE FROM ledger WHERE seq > 1; DELETE FROM checkpoints WHERE size > 1"
         #expect(try Spawned.run(["sqlite3", rig.s.home + "/state.db", sql]).status == 0)
+        // (The host's head file still remembers entry 3; a thorough intruder removes it too.)
+        #expect(try rig.s.run(["audit", "verify"]).status == 65)
+        try FileManager.default.removeItem(atPath: rig.s.home + "/ledger.head")
         let local = try rig.s.run(["audit", "verify"])
         #expect(local.status == 0, "\(local)")
         // …but not against the copy the server holds.

@@ -73,6 +73,7 @@ extension Store {
             .int(size), .int(body.timeMicros), .text(signed.keyID.description), .text(signed.text),
         ])
         if Syslog.facility != nil { pendingSyslog.append(Syslog.line(for: signed)) }
+        signedInTransaction = signed
         return signed
     }
 
@@ -90,6 +91,8 @@ extension Store {
                 }
             } else {
                 try db.prepare("INSERT INTO meta(name, value) VALUES ('ledger_key', ?)").run([.text(identity.publicKey.text)])
+                // The ledger's identity goes into state.db itself at once, not only the WAL.
+                foldAfterCommit = true
             }
             ledgerKeyCache = identity
             return identity

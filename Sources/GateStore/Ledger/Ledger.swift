@@ -23,6 +23,10 @@ extension Store {
     public func appendLedger(_ kind: LedgerKind, request: String, actor: String, payload: JSON, at: Int64? = nil) throws -> LedgerEntry {
         let head = try db.prepare("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1")
         let previous: (seq: Int64, hash: [UInt8])? = try head.step() ? (head.int(0), head.blob(1)) : nil
+        if !headChecked {
+            try checkReachesHead(last: previous)
+            headChecked = true
+        }
         let entry = LedgerEntry.next(after: previous, timeMicros: at ?? System.nowMicros(), kind: kind.rawValue,
                                      requestID: request, actor: actor, payload: payload.serialized())
         try db.prepare("INSERT INTO ledger(seq, time_us, kind, request_id, actor, payload, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?)").run([

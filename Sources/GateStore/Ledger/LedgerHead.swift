@@ -1,0 +1,93 @@
+import GateCore
+internal import GateSQLite
+import GateWire
+import GateSystem
+import Glibc
+
+/// `$GATE_HOME/ledger.head`: a copy of the newest signed checkpoint, kept outside SQLite (SPEC.md
+/// §6.2). The newest entries of a WAL database live only in `state.db-wal` until SQLite folds them
+/// back; a deleted WAL, a `state.db` copied or restored alone, or a database recreated under the
+/// same key would otherwise leave a shorter (or new) chain that verifies, its numbering restarted.
+/// The head file remembers how far the ledger had got, so that:
+/// - the first append of each process checks that the chain still reaches the head (same ledger
+///   id, the same hash at the head's size) and refuses to write on a chain that lost entries
+///   (one indexed read, no cryptography: the database holds the same hash or it does not);
+/// - `gate audit verify` checks the head like any checkpoint, its signature included.
+/// It is written after the transaction that signed the checkpoint commits (never ahead of what
+/// is durable), under an flock so that two processes never move it backwards, without fsync:
+/// it detects lost history, it is not the history. A torn or missing head detects nothing and
+/// is replaced by the next checkpoint.
+extension Store {
+    public static func headPath(home: String) -> String { Paths.join(home, "ledger.head") }
+
+    public enum Head {
+        case absent
+        case unusable(String)
+        case checkpoint(SignedCheckpoint)
+    }
+
+    /// The head file as it is now.
+    public func head() -> Head {
+        let path = Self.headPath(home: home)
+        let text: String
+        do { text = try Files.readText(path, limit: 4096) } catch let e as FileError {
+            return e.code == ENOENT ? .absent : .unusable("cannot read \(path): \(e.message)")
+        } catch { return .unusable("cannot read \(path)") }
+        guard let cp = try? SignedCheckpoint(parsing: text) else { return .unusable("\(path) is not a signed checkpoint") }
+        return .checkpoint(cp)
+    }
+
+    /// Called by the first append of this process, inside its transaction, with the chain's last
+    /// entry: a chain that no longer reaches the head lost entries, and nothing is appended to it.
+    func checkReachesHead(last: (seq: Int64, hash: [UInt8])?) throws {
+        guard case .checkpoint(let head) = head() else { return }
+        let file = Self.headPath(home: home)
+        let ledgerID = try ledgerID()
+        guard head.body.ledgerID == ledgerID else {
+            throw GateFailure(.dataError, "state database \(path) holds ledger \(ledgerID), but \(file) is the head of ledger \(head.body.ledgerID): the database was replaced or recreated, and nothing is recorded on it",
+                              hint: "restore the database (gate audit backup makes copies), or, to start a new ledger on purpose, move \(file) aside")
+        }
+        let size = head.body.size
+        let count = last?.seq ?? 0
+        guard size <= count else {
+            throw GateFailure(.dataError, "the ledger ends at entry \(count), but \(file) holds the checkpoint of entry \(size): \(size == count + 1 ? "entry \(size) was" : "entries \(count + 1)–\(size) were") lost (state.db-wal deleted, or state.db copied or restored alone), and nothing is recorded on it",
+                              hint: "restore the newest backup (gate audit backup), or keep the directory for investigation and point GATE_HOME elsewhere; gate audit verify says the same")
+        }
+        guard size > 0 else { return }
+        let hash: [UInt8]?
+        if size == count, let last { hash = last.hash } else {
+            let s = try db.prepare("SELECT hash FROM ledger WHERE seq = ?").bind([.int(size)])
+            hash = try s.step() ? s.blob(0) : nil
+        }
+        guard hash == head.body.head else {
+            throw GateFailure(.dataError, "entries 1–\(size) of the ledger do not hash to the head in \(file): history was rewritten or replaced, and nothing is recorded on it",
+                              hint: "keep the directory for investigation; gate audit verify names the damage")
+        }
+    }
+
+    /// After the commit that signed `checkpoint`: the head moves forward, never back.
+    func advanceHead(to checkpoint: SignedCheckpoint) {
+        let file = Self.headPath(home: home)
+        let fd = Glibc.open(file, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        guard fd >= 0 else { return reportHeadProblem("cannot write \(file): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        guard flock(fd, LOCK_EX) == 0 else { return }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, 0) }
+        if n > 0, let text = String(validating: buffer[0..<n], as: UTF8.self), let held = try? SignedCheckpoint(parsing: text),
+           held.body.ledgerID == checkpoint.body.ledgerID, held.body.size >= checkpoint.body.size {
+            return
+        }
+        let bytes = Array(checkpoint.text.utf8)
+        let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress!, $0.count, 0) }
+        guard written == bytes.count, ftruncate(fd, off_t(bytes.count)) == 0 else {
+            return reportHeadProblem("cannot write \(file): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    private func reportHeadProblem(_ message: String) {
+        guard !headProblemReported else { return }
+        headProblemReported = true
+        System.write(2, "gate: warning: \(message); a lost state.db-wal would go unnoticed until it is written again\n")
+    }
+}
