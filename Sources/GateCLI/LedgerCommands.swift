@@ -61,6 +61,25 @@ struct AuditVerifyCommand: ParsableCommand {
     var fromServer = false
     @OptionGroup var remote: ServerOption
 
+    /// Runs with a start and no end: the chain is whole, but what they did is not on record.
+    static func unendedLines(_ runs: [UnendedRun]) -> String {
+        guard !runs.isEmpty else { return "" }
+        let shown = 20
+        var out = "runs started with no end on record: \(runs.count)\n"
+        for r in runs.prefix(shown) {
+            let id = RequestID(r.request)?.description ?? ShellQuote.inert(r.request)
+            let what: String
+            switch r.state {
+            case .running: what = "running (its gate is alive)"
+            case .outcomeUnknown: what = "ended, outcome unknown (its gate is gone)"
+            case .unknown: what = "no end recorded (the entry does not say which process ran it)"
+            }
+            out += "  \(id) entry \(r.seq), started \(formatUTC(UInt64(max(0, r.timeMicros) / 1_000_000))): \(what)\n"
+        }
+        if runs.count > shown { out += "  … and \(runs.count - shown) more\n" }
+        return out
+    }
+
     func run() throws {
         var pinned: PublicKey?
         do { pinned = try key.map { try PublicKey(text: $0) } } catch let e as WireError {
@@ -125,6 +144,7 @@ struct AuditVerifyCommand: ParsableCommand {
         if report.uncovered > 0 {
             out += "not yet covered by a checkpoint: entries \(report.entries - report.uncovered + 1)–\(report.entries)\n"
         }
+        out += Self.unendedLines(report.unended)
         System.write(1, out + headLine + serverLine)
     }
 }

@@ -89,4 +89,24 @@ import Testing
         #expect(shown["status"] as? String == "outcome-unknown", "\(shown)")
         #expect(try s.run(["show", id, "--no-pager"]).stdout.contains("(outcome-unknown)"))
     }
+
+    /// An allowed run has no request row: its `started` entry names the gate that runs it, and
+    /// `audit verify` lists the starts with no end, telling a run still going from one whose gate
+    /// died (its outcome unknown). The chain itself is whole: verify passes.
+    @Test func auditVerifyListsStartsWithNoEnd() throws {
+        let s = try Sandbox()
+        try s.writePolicy("allow -- sh ...\nallow -- true\n")
+        #expect(try s.run(["--", "true"]).status == 0)
+        let killed = try s.start(["--", "sh", "-c", "sleep 30"])
+        let alive = try s.start(["--", "sh", "-c", "sleep 30"])
+        defer { alive.signal(SIGKILL); _ = alive.finish() }
+        let deadline = Date().addingTimeInterval(10)
+        while try s.run(["log", "--json"]).stdout.components(separatedBy: "\"started\"").count < 4, Date() < deadline { usleep(20_000) }
+        killed.signal(SIGKILL)
+        _ = killed.finish()
+        let v = try s.run(["audit", "verify"])
+        #expect(v.status == 0, "\(v)")
+        #expect(v.stdout.contains("runs started with no end on record: 2"), "\(v.stdout)")
+        #expect(v.stdout.contains("ended, outcome unknown (its gate is gone)") && v.stdout.contains("running (its gate is alive)"), "\(v.stdout)")
+    }
 }

@@ -58,7 +58,32 @@ import Testing
             #expect(split.entries == single.entries && split.head == single.head, "\(t.name), split after \(mid)")
             if single.damage == nil {
                 #expect(split.checkpoints == single.checkpoints && split.signaturesVerified == single.signaturesVerified && split.newest == single.newest)
+                #expect(split.unended == single.unended, "\(t.name), split after \(mid)")
             }
+        }
+    }
+
+    /// Starts with no end, wherever the split falls between a start and its end: run k starts
+    /// and ends, except every third, which only starts (its runner, this process, is alive).
+    @Test func unendedRunsAreTheSameForEverySplit() throws {
+        let (store, dir) = try Self.store()
+        defer { _ = try? Spawn.remove(dir) }
+        let me: [(String, JSON)] = [("runner_pid", .int(Int64(getpid()))), ("runner_process", .string(ProcessIdentity.of(getpid()) ?? ""))]
+        var expected: [String] = []
+        for k in 0..<12 {
+            try store.record(.started, request: "RUN\(k)", actor: "alice", payload: .object(me))
+            if k % 3 == 1 { expected.append("RUN\(k)") } else {
+                try store.record(.finished, request: "RUN\(k)", actor: "alice", payload: .object([("exit_code", .int(0))]))
+            }
+        }
+        // One whose runner is gone (pid 1 with another start time) and one that names none.
+        try store.record(.started, request: "GONE", actor: "alice", payload: .object([("runner_pid", .int(1)), ("runner_process", .string("x:1"))]))
+        try store.record(.started, request: "OLD", actor: "alice", payload: .object([]))
+        let total = try store.ledgerCount()
+        for mid in Int64(0)...total {
+            let report = try store.audit(pinnedKey: nil, external: [], allSignatures: false) { _ in mid == 0 ? nil : mid }
+            #expect(report.unended.map(\.request) == expected + ["GONE", "OLD"], "split after \(mid)")
+            #expect(report.unended.map(\.state) == Array(repeating: .running, count: expected.count) + [.outcomeUnknown, .unknown], "split after \(mid)")
         }
     }
 }

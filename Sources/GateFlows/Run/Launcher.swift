@@ -3,6 +3,7 @@ import GateCrypto
 import GateStore
 import GateSystem
 import GateWire
+import Glibc
 
 /// The last step: recheck what is there now, record the start (consuming the tokens and moving
 /// the request out of `pending` in the same transaction), spawn, record the end. Nothing runs
@@ -105,6 +106,10 @@ enum Launcher {
             ("rule", .string(launch.rule)),
             ("reason", .string(s.options.reason)),
             ("policy_digest", .string(Hex.encode(launch.policy.digest))),
+            // The process that runs the command: a start with no end whose runner is gone
+            // ended with its outcome unknown (gate audit verify lists them).
+            ("runner_pid", .int(Int64(getpid()))),
+            ("runner_process", .string(ProcessIdentity.of(getpid()) ?? "")),
             ("approvals", .array(approvals.map { a in
                 .object([("approver", .string(a.approver)), ("key_id", .string(a.token.payload.keyID.description)),
                          ("token_id", .string(Hex.encode(TokenSigning.useID(of: a.token)))),

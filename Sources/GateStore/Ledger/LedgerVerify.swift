@@ -22,6 +22,8 @@ extension Store {
         public var newest: SignedCheckpoint?
         /// Entries after the newest checkpoint: no signature covers them yet.
         public var uncovered: Int64 { entries - (newest?.body.size ?? 0) }
+        /// Runs whose start is on record and whose end is not (LoneStarts.swift), oldest first.
+        public var unended: [UnendedRun] = []
     }
 
     /// Below this many entries one walk is fast enough.
@@ -79,6 +81,7 @@ extension Store {
             }
             var report = AuditReport(entries: 0, head: LedgerEntry.genesisHash, damage: nil, ledgerID: ledgerID, key: key,
                                      checkpoints: 0, signaturesVerified: 0, newest: nil)
+            report.unended = try unendedRuns(parts.map(\.starts))
             for p in parts {
                 report.checkpoints += p.audit.checkpoints
                 report.signaturesVerified += p.audit.signaturesVerified
@@ -106,6 +109,7 @@ extension Store {
     struct AuditPart {
         var audit: LedgerAudit
         var damage: LedgerAudit.Damage?
+        var starts = StartTracker()
     }
 
     /// Walks entries `range` and settles every checkpoint (the table's, and `externals`) whose
@@ -113,6 +117,7 @@ extension Store {
     static func walk(_ db: Database, _ range: ClosedRange<Int64>, audit start: LedgerAudit,
                      externals: [SignedCheckpoint]) throws -> AuditPart {
         var audit = start
+        var starts = StartTracker()
         let firstSize = range.lowerBound == 1 ? 0 : range.lowerBound
         let checkpointRows = try db.prepare("SELECT size, text FROM checkpoints WHERE size >= ? AND size <= ? ORDER BY size")
             .bind([.int(firstSize), .int(range.upperBound)])
@@ -149,7 +154,7 @@ extension Store {
                 }
             }
         }
-        if let d = try settle() { return AuditPart(audit: audit, damage: d) }
+        if let d = try settle() { return AuditPart(audit: audit, damage: d, starts: starts) }
         // Rows are hashed straight from SQLite's buffers: no Strings for a million payloads.
         let rows = try db.prepare("SELECT seq, time_us, kind, request_id, actor, payload, prev_hash, hash FROM ledger WHERE seq >= ? AND seq <= ? ORDER BY seq")
             .bind([.int(range.lowerBound), .int(range.upperBound)])
@@ -161,15 +166,16 @@ extension Store {
                     LedgerEntry.hash(seq: seq, timeMicros: time, kind: k, requestID: r, actor: a, payload: p, prevHash: prev, hasher: hasher)
                 } } } } }
             }
-            if let d { return AuditPart(audit: audit, damage: d) }
-            if let d = try settle() { return AuditPart(audit: audit, damage: d) }
+            rows.withBytes(2) { k in starts.see(seq: seq, kind: k) { rows.text(3) } }
+            if let d { return AuditPart(audit: audit, damage: d, starts: starts) }
+            if let d = try settle() { return AuditPart(audit: audit, damage: d, starts: starts) }
         }
         // The range must be walked to its end: rows missing there are a gap, not an early finish.
         if audit.chain.count < range.upperBound {
             let next = try db.prepare("SELECT min(seq) FROM ledger WHERE seq > ?").bind([.int(audit.chain.count)])
             let found = try next.step() && !next.isNull(0) ? next.int(0) : range.upperBound + 1
-            return AuditPart(audit: audit, damage: .chain(.gap(expected: audit.chain.count + 1, found: found)))
+            return AuditPart(audit: audit, damage: .chain(.gap(expected: audit.chain.count + 1, found: found)), starts: starts)
         }
-        return AuditPart(audit: audit, damage: nil)
+        return AuditPart(audit: audit, damage: nil, starts: starts)
     }
 }
