@@ -40,14 +40,18 @@ extension Store {
     /// Called by the first append of this process, inside its transaction, with the chain's last
     /// entry: a chain that no longer reaches the head lost entries, and nothing is appended to it.
     func checkReachesHead(last: (seq: Int64, hash: [UInt8])?) throws {
-        guard case .checkpoint(let head) = head() else { return }
         let file = Self.headPath(home: home)
+        let fd = Glibc.open(file, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        let read = Self.headFields(fd)
+        close(fd)
+        guard let head = read else { return }
         let ledgerID = try ledgerID()
-        guard head.body.ledgerID == ledgerID else {
-            throw GateFailure(.dataError, "state database \(path) holds ledger \(ledgerID), but \(file) is the head of ledger \(head.body.ledgerID): the database was replaced or recreated, and nothing is recorded on it",
+        guard head.ledgerID == ledgerID else {
+            throw GateFailure(.dataError, "state database \(path) holds ledger \(ledgerID), but \(file) is the head of ledger \(head.ledgerID): the database was replaced or recreated, and nothing is recorded on it",
                               hint: "restore the database (gate audit backup makes copies), or, to start a new ledger on purpose, move \(file) aside")
         }
-        let size = head.body.size
+        let size = head.size
         let count = last?.seq ?? 0
         guard size <= count else {
             throw GateFailure(.dataError, "the ledger ends at entry \(count), but \(file) holds the checkpoint of entry \(size): \(size == count + 1 ? "entry \(size) was" : "entries \(count + 1)–\(size) were") lost (state.db-wal deleted, or state.db copied or restored alone), and nothing is recorded on it",
@@ -59,7 +63,7 @@ extension Store {
             let s = try db.prepare("SELECT hash FROM ledger WHERE seq = ?").bind([.int(size)])
             hash = try s.step() ? s.blob(0) : nil
         }
-        guard hash == head.body.head else {
+        guard hash == head.head else {
             throw GateFailure(.dataError, "entries 1–\(size) of the ledger do not hash to the head in \(file): history was rewritten or replaced, and nothing is recorded on it",
                               hint: "keep the directory for investigation; gate audit verify names the damage")
         }
@@ -72,16 +76,36 @@ extension Store {
         guard fd >= 0 else { return reportHeadProblem("cannot write \(file): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         guard flock(fd, LOCK_EX) == 0 else { return }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, 0) }
-        if n > 0, let text = String(validating: buffer[0..<n], as: UTF8.self), let held = try? SignedCheckpoint(parsing: text),
-           held.body.ledgerID == checkpoint.body.ledgerID, held.body.size >= checkpoint.body.size {
+        if let held = Self.headFields(fd), held.ledgerID == checkpoint.body.ledgerID, held.size >= checkpoint.body.size {
             return
         }
         let bytes = Array(checkpoint.text.utf8)
         let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress!, $0.count, 0) }
         guard written == bytes.count, ftruncate(fd, off_t(bytes.count)) == 0 else {
             return reportHeadProblem("cannot write \(file): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// The three lines the hot path needs (`ledger`, `size`, `head`, SPEC.md §6.2), read from
+    /// the start of `fd` without parsing the signature: the check compares the hash with the
+    /// database's, which needs no key. nil for anything that is not a checkpoint's text.
+    static func headFields(_ fd: Int32) -> (ledgerID: String, size: Int64, head: [UInt8])? {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { buffer in
+            let n = pread(fd, buffer.baseAddress!, buffer.count, 0)
+            guard n > 0 else { return nil }
+            var ledgerID: String?, size: Int64?, head: [UInt8]?
+            for line in buffer[..<n].split(separator: UInt8(ascii: "\n")).prefix(4) {
+                guard let space = line.firstIndex(of: UInt8(ascii: " ")) else { continue }
+                let value = String(decoding: line[(space + 1)...], as: UTF8.self)
+                switch String(decoding: line[..<space], as: UTF8.self) {
+                case "ledger": ledgerID = value
+                case "size": size = Int64(value)
+                case "head": head = value.utf8.count == 64 ? try? Hex.decode(value) : nil
+                default: continue
+                }
+            }
+            guard let ledgerID, let size, size >= 0, let head else { return nil }
+            return (ledgerID, size, head)
         }
     }
 
