@@ -22,6 +22,12 @@ public enum ServerApp {
         /// request head it never finished) is closed after this many seconds, so stalled clients
         /// cannot hold connections and memory open.
         public var idleTimeoutSeconds: Int64 = 30
+        /// A request head must be complete this long after the connection opens (or the previous
+        /// response ends), however slowly it trickles in: the idle timeout.
+        /// A request body must be complete this long after its head.
+        public var bodyTimeoutSeconds: Int64 = 60
+        /// Connections open at once; one more is closed as it arrives (ConnectionGuard).
+        public var maxConnections = 512
 
         public init(host: String = "127.0.0.1", port: Int = 8780, stateDirectory: String) {
             self.host = host
@@ -87,14 +93,30 @@ public enum ServerApp {
         }
         router.get("/") { _, _ in try await html(state.indexPage()) }
         router.get("/r/:id") { _, context in try await html(state.requestPage(try context.parameters.require("id"))) }
+        let limits = ConnectionGuard.Limits(maxConnections: configuration.maxConnections, headSeconds: configuration.idleTimeoutSeconds,
+                                            bodySeconds: configuration.bodyTimeoutSeconds)
         return Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(limits)],
+                                                idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "gate-server"),
             onServerRunning: { channel in onRunning(channel.localAddress?.port ?? configuration.port) })
     }
 
+    /// A body is read only when its Content-Length says it fits: one larger is refused (413)
+    /// before a byte of it is read, and one without a length (chunked: its chunk sizes are
+    /// the client's word, up to FFFFFFFFFFFFFFFF) is refused with 411. gate's client always
+    /// sends Content-Length. Either way the client is answered at once.
     static func collect(_ request: Request, upTo limit: Int) async throws -> [UInt8] {
+        guard let lengthText = request.headers[.contentLength] else {
+            throw Broker.Refusal(status: 411, code: .badRequest, message: "a request body needs a Content-Length (chunked bodies are not accepted)")
+        }
+        guard let length = Int(lengthText), length >= 0 else {
+            throw Broker.Refusal(status: 400, code: .badRequest, message: "Content-Length is not a number")
+        }
+        guard length <= limit else {
+            throw Broker.Refusal(status: 413, code: .tooLarge, message: "the body is larger than the \(limit >> 10) KiB this endpoint accepts")
+        }
         do {
             let buffer = try await request.body.collect(upTo: limit)
             return Array(buffer.readableBytesView)

@@ -22,8 +22,12 @@ struct GateServerCommand: AsyncParsableCommand {
     var slackWebhook: [String] = []
     @Option(help: ArgumentHelp("File holding the HMAC key for the X-Gate-Signature header (mode 0600).", valueName: "file"))
     var webhookSecret: String?
-    @Option(help: ArgumentHelp("Close a connection with no request in flight after this many seconds.", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Close a connection that has not sent a complete request head this many seconds after it opened (or after the previous response), however slowly it sends.", valueName: "seconds"))
     var idleTimeout: Int64 = 30
+    @Option(help: ArgumentHelp("Close a connection whose request body is not complete this many seconds after its head.", valueName: "seconds"))
+    var bodyTimeout: Int64 = 60
+    @Option(help: ArgumentHelp("Connections open at once; more are closed as they arrive.", valueName: "n"))
+    var maxConnections = 512
 
     func run() async throws {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
@@ -45,9 +49,13 @@ struct GateServerCommand: AsyncParsableCommand {
         for url in webhook + slackWebhook where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             throw ValidationError("webhook '\(url)' is not an http:// or https:// URL")
         }
-        guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second") }
+        guard (1...86_400).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be 1 to 86400 seconds") }
+        guard (1...86_400).contains(bodyTimeout) else { throw ValidationError("--body-timeout must be 1 to 86400 seconds") }
+        guard (1...1_000_000).contains(maxConnections) else { throw ValidationError("--max-connections must be 1 to 1000000") }
         var config = ServerApp.Configuration(host: host, port: port, stateDirectory: state)
         config.idleTimeoutSeconds = idleTimeout
+        config.bodyTimeoutSeconds = bodyTimeout
+        config.maxConnections = maxConnections
         config.publicURL = publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         config.webhooks = webhook.map { Webhook(kind: .json, url: $0, secret: secret) } + slackWebhook.map { Webhook(kind: .slack, url: $0, secret: secret) }
         do {
