@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh libsodium-dev libsqlite3-dev zlib1g-dev pkg-config sqlite3 tmux python3 curl openssl chromium
 scripts/python-deps.sh
+scripts/python-tools.sh
 export PATH="/opt/swift/usr/bin:$PATH"
 swift build --build-tests
 set +e

@@ -51,13 +51,18 @@ public enum ServerApp {
         router.get("/v1") { _, _ in
             json(.ok, .object([("api", .string("gate/v1")), ("health", .string("/v1/health")), ("requests", .string("/v1/requests"))]))
         }
+        router.get("/v1/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: OpenAPIDescription.document)))
+        }
         router.get("/v1/health") { _, _ in try await json(.ok, state.health()) }
         router.get("/v1/requests") { request, _ in
-            let before = request.uri.queryParameters.get("before_us")
+            let before = request.uri.queryParameters.get("before_us"), all = request.uri.queryParameters.get("all")
             guard before == nil || Int64(before!) != nil else {
                 throw Broker.Refusal(status: 400, code: .badQuery, message: "before_us must be an integer (microseconds)")
             }
-            return try await json(.ok, state.list(all: request.uri.queryParameters.get("all") == "1", beforeMicros: before.flatMap { Int64($0) }))
+            guard all == nil || all == "1" || all == "0" else { throw Broker.Refusal(status: 400, code: .badQuery, message: "all must be 1 or 0") }
+            return try await json(.ok, state.list(all: all == "1", beforeMicros: before.flatMap { Int64($0) }))
         }
         router.post("/v1/requests") { request, _ in
             let body = try await collect(request, upTo: maxCreateBody)
@@ -78,10 +83,10 @@ public enum ServerApp {
             let q = request.uri.queryParameters
             // Numbers only; "nan" or "inf" must not reach the sleep's conversion.
             let seenText = q.get("seen") ?? "0", timeoutText = q.get("timeout") ?? "25"
-            guard let seen = Int(seenText), let asked = Double(timeoutText), asked.isFinite else {
-                throw Broker.Refusal(status: 400, code: .badQuery, message: "seen must be an integer and timeout a number of seconds")
+            guard let seen = Int(seenText), seen >= 0, let asked = Double(timeoutText), asked.isFinite, asked >= 0 else {
+                throw Broker.Refusal(status: 400, code: .badQuery, message: "seen must be a whole number and timeout a number of seconds, neither negative")
             }
-            let timeout = min(configuration.maxWaitSeconds, max(0, asked))
+            let timeout = min(configuration.maxWaitSeconds, asked)
             return try await json(.ok, state.wait(try context.parameters.require("id"), seen: seen, timeout: timeout))
         }
         router.post("/v1/checkpoints") { request, _ in
@@ -160,7 +165,15 @@ struct JSONErrors<Context: RequestContext>: RouterMiddleware {
         } catch let e as HTTPResponseError {
             let code = Int(e.status.code)
             switch code {
-            case 404: return Self.error(code, .notFound, "no such endpoint: \(request.method) \(request.uri.path)")
+            case 404:
+                // A described path with another method: 405, saying which are allowed.
+                let allowed = OpenAPIDescription.methods(for: request.uri.path)
+                if !allowed.isEmpty, !allowed.contains(request.method.rawValue) {
+                    var answer = Self.error(405, .badMethod, "\(request.method) is not allowed on \(request.uri.path) (\(allowed.joined(separator: ", ")) is)")
+                    answer.headers[.allow] = allowed.joined(separator: ", ")
+                    return answer
+                }
+                return Self.error(code, .notFound, "no such endpoint: \(request.method) \(request.uri.path)")
             case 405: return Self.error(code, .badMethod, "\(request.method) is not allowed on \(request.uri.path)")
             case 413: return Self.error(code, .tooLarge, "\(e.status)")
             case 500...: return Self.error(code, .serverError, "\(e.status)")

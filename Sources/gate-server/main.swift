@@ -28,6 +28,8 @@ struct GateServerCommand: AsyncParsableCommand {
     var bodyTimeout: Int64 = 60
     @Option(help: ArgumentHelp("Connections open at once; more are closed as they arrive.", valueName: "n"))
     var maxConnections = 512
+    @Option(help: ArgumentHelp("Longest long poll a client may ask for (GET …/wait?timeout=S is cut to this).", valueName: "seconds"))
+    var maxWait: Double = 60
 
     func run() async throws {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
@@ -56,6 +58,8 @@ struct GateServerCommand: AsyncParsableCommand {
         config.idleTimeoutSeconds = idleTimeout
         config.bodyTimeoutSeconds = bodyTimeout
         config.maxConnections = maxConnections
+        guard maxWait.isFinite, (0...3600).contains(maxWait) else { throw ValidationError("--max-wait must be 0 to 3600 seconds") }
+        config.maxWaitSeconds = maxWait
         config.publicURL = publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         config.webhooks = webhook.map { Webhook(kind: .json, url: $0, secret: secret) } + slackWebhook.map { Webhook(kind: .slack, url: $0, secret: secret) }
         do {
