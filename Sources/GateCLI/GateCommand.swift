@@ -17,7 +17,7 @@ public struct GateCommand: ParsableCommand {
             EXIT STATUS: the command's own status when it ran (128+N if it died of signal N); \
             64 usage; 65 damaged state database or ledger, or a malformed answer from the gate server; 69 \
             the gate server cannot be reached, or no ledger key yet (audit key); 70 \
-            internal error; 74 output could not be written (a full disk during an export), or a command ran but its end could not be recorded; 75 approval timed \
+            internal error; 74 input/output error: output could not be written (a full disk during an export), the state database could not be written (a full disk: nothing runs), or a command ran but its end could not be recorded; 75 approval timed \
             out or cancelled; 77 denied or not permitted (policy, approver, failed verification); \
             78 configuration (policy, key file, state directory); 126 not executable; 127 not found.
 

@@ -2,7 +2,7 @@ import CSQLite
 
 /// An SQLite error with the library's message and primary result code.
 public struct SQLiteError: Error, CustomStringConvertible, Sendable {
-    public enum Kind: Sendable { case constraint, busy, corrupt, notADatabase, readOnly, cantOpen, other }
+    public enum Kind: Sendable { case constraint, busy, corrupt, notADatabase, readOnly, cantOpen, full, ioError, other }
     public let code: Int32
     public let message: String
 
@@ -14,6 +14,8 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
         case SQLITE_NOTADB: return .notADatabase
         case SQLITE_READONLY: return .readOnly
         case SQLITE_CANTOPEN: return .cantOpen
+        case SQLITE_FULL: return .full
+        case SQLITE_IOERR: return .ioError
         default: return .other
         }
     }

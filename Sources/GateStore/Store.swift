@@ -69,6 +69,12 @@ public final class Store {
             return GateFailure.config("cannot write state database \(path) (\(e.message))", hint: "check the permissions of GATE_HOME")
         case .busy:
             return GateFailure(.tempFail, "state database \(path) is locked by another process (\(e.message))")
+        case .full:
+            return GateFailure(.ioError, "state database \(path): the disk is full (\(e.message))",
+                               hint: "free space on the file system holding GATE_HOME; nothing was recorded, and what is on record is kept")
+        case .ioError:
+            return GateFailure(.ioError, "state database \(path): input/output error (\(e.message))",
+                               hint: "check the disk holding GATE_HOME; nothing was recorded, and what is on record is kept")
         default:
             return GateFailure(.software, "state database \(path): \(e.message)")
         }
