@@ -1,4 +1,5 @@
 import GateCore
+import GateStore
 import GateWire
 import Hummingbird
 import NIOCore
@@ -57,12 +58,16 @@ public enum ServerApp {
         }
         router.get("/v1/health") { _, _ in try await json(.ok, state.health()) }
         router.get("/v1/requests") { request, _ in
-            let before = request.uri.queryParameters.get("before_us"), all = request.uri.queryParameters.get("all")
-            guard before == nil || Int64(before!) != nil else {
-                throw Broker.Refusal(status: 400, code: .badQuery, message: "before_us must be an integer (microseconds)")
-            }
+            let cursorText = request.uri.queryParameters.get("cursor"), all = request.uri.queryParameters.get("all")
             guard all == nil || all == "1" || all == "0" else { throw Broker.Refusal(status: 400, code: .badQuery, message: "all must be 1 or 0") }
-            return try await json(.ok, state.list(all: all == "1", beforeMicros: before.flatMap { Int64($0) }))
+            var cursor: Store.ListCursor?
+            if let cursorText {
+                guard let c = Store.ListCursor(String(cursorText)) else {
+                    throw Broker.Refusal(status: 400, code: .badQuery, message: "cursor must be a next_cursor this server gave (CREATED_US-ID)")
+                }
+                cursor = c
+            }
+            return try await json(.ok, state.list(all: all == "1", after: cursor))
         }
         router.post("/v1/requests") { request, _ in
             let body = try await collect(request, upTo: maxCreateBody)

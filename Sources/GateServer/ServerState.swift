@@ -1,3 +1,4 @@
+import GateStore
 import GateWire
 import ServiceLifecycle
 import GateSystem
@@ -28,7 +29,7 @@ actor ServerState {
         ])
     }
 
-    func list(all: Bool, beforeMicros: Int64?) throws -> JSON { try broker.list(all: all, beforeMicros: beforeMicros) }
+    func list(all: Bool, after cursor: Store.ListCursor?) throws -> JSON { try broker.list(all: all, after: cursor) }
     func get(_ id: String) throws -> JSON { try broker.get(id).1 }
 
     func create(_ body: [UInt8]) throws -> JSON {

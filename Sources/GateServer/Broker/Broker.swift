@@ -75,21 +75,21 @@ public final class Broker {
 
     // MARK: reading
 
-    /// `GET /v1/requests[?all=1[&before_us=N]]`: at most 200, with how many there are in all and,
-    /// when more are left, the cursor for the next page (all=1 is newest first: `before_us`).
-    public func list(all: Bool, beforeMicros: Int64? = nil) throws -> JSON {
+    /// `GET /v1/requests[?all=1][&cursor=C]`: at most 200, with how many there are in all and,
+    /// when the page is full, `next_cursor`, where the next page starts.
+    public func list(all: Bool, after cursor: Store.ListCursor? = nil) throws -> JSON {
         let statuses: [RequestStatus] = all ? [] : [.pending]
-        var rs = try store.requests(status: statuses, beforeMicros: beforeMicros)
+        var rs = try store.requests(status: statuses, after: cursor)
         // A pending request past its ttl is expired (recorded) the first time anyone looks.
         let now = System.nowMicros()
         if rs.contains(where: { $0.status == .pending && ($0.expiresMicros ?? .max) <= now }) {
             for r in rs where r.status == .pending && (r.expiresMicros ?? .max) <= now { _ = try snapshot(r.id) }
-            rs = try store.requests(status: statuses, beforeMicros: beforeMicros)
+            rs = try store.requests(status: statuses, after: cursor)
         }
         let total = try store.requestCount(status: statuses)
         var fields: [(String, JSON)] = [("requests", .array(try rs.map { RequestTransfer.encode($0, tokens: try store.tokenTexts(for: $0.id)) })),
                                         ("total", .int(total))]
-        if all, rs.count == 200, let last = rs.last { fields.append(("next_before_us", .int(last.createdMicros))) }
+        if rs.count == 200, let last = rs.last { fields.append(("next_cursor", .string(Store.ListCursor(after: last).text))) }
         return .object(fields)
     }
 

@@ -169,18 +169,36 @@ extension Store {
         }
     }
 
-    /// Requests in any of `statuses` (oldest first), or all requests (newest first) when empty,
-    /// those created before `beforeMicros` when given (the next page of a newest-first list).
-    public func requests(status statuses: [RequestStatus], limit: Int = 200, beforeMicros: Int64? = nil) throws -> [RequestRecord] {
+    /// Where the next page of a list starts: after the last request shown, by creation time and
+    /// then id (two requests made in the same microsecond are both shown, each once).
+    /// Its text form is `CREATED_US-ID` (`1795640848961756-7K3FQ2XZ`).
+    public struct ListCursor: Equatable, Sendable {
+        public var micros: Int64
+        public var id: String
+        public init(micros: Int64, id: String) { self.micros = micros; self.id = id }
+        public init(after r: RequestRecord) { self.init(micros: r.createdMicros, id: r.id.compact) }
+        public init?(_ text: String) {
+            guard let dash = text.lastIndex(of: "-"), let micros = Int64(text[..<dash]),
+                  let id = RequestID(String(text[text.index(after: dash)...])) else { return nil }
+            self.init(micros: micros, id: id.compact)
+        }
+        public var text: String { "\(micros)-\(id)" }
+    }
+
+    /// Requests in any of `statuses` (oldest first), or all requests (newest first) when empty;
+    /// with `after`, those past the cursor in that order (the next page).
+    public func requests(status statuses: [RequestStatus], limit: Int = 200, after cursor: ListCursor? = nil) throws -> [RequestRecord] {
         try wrap {
             let s: Statement
             if !statuses.isEmpty {
                 let marks = statuses.map { _ in "?" }.joined(separator: ",")
-                s = try db.prepare("SELECT \(Self.requestColumns) FROM requests WHERE status IN (\(marks)) ORDER BY created_us LIMIT ?")
-                    .bind(statuses.map { .text($0.rawValue) } + [.int(Int64(limit))])
+                let from = cursor ?? ListCursor(micros: .min, id: "")
+                s = try db.prepare("SELECT \(Self.requestColumns) FROM requests WHERE status IN (\(marks)) AND (created_us, id) > (?, ?) ORDER BY created_us, id LIMIT ?")
+                    .bind(statuses.map { .text($0.rawValue) } + [.int(from.micros), .text(from.id), .int(Int64(limit))])
             } else {
-                s = try db.prepare("SELECT \(Self.requestColumns) FROM requests WHERE created_us < ? ORDER BY created_us DESC LIMIT ?")
-                    .bind([.int(beforeMicros ?? .max), .int(Int64(limit))])
+                let from = cursor ?? ListCursor(micros: .max, id: "")
+                s = try db.prepare("SELECT \(Self.requestColumns) FROM requests WHERE (created_us, id) < (?, ?) ORDER BY created_us DESC, id DESC LIMIT ?")
+                    .bind([.int(from.micros), .text(from.id), .int(Int64(limit))])
             }
             var out: [RequestRecord] = []
             while try s.step() { out.append(try record(from: s)) }
