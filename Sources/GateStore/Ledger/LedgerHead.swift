@@ -46,24 +46,28 @@ extension Store {
         let read = Self.headFields(fd)
         close(fd)
         guard let head = read else { return }
+        let size = head.size, count = last?.seq ?? 0
+        // The usual case, decided from memory: the head is the entry before this one. Entries
+        // hash their time and place in the chain, so another chain (a recreated database) does
+        // not hold the same hash at the same size; the ledger id is read only to say which.
+        var hash: [UInt8]?
+        if size > 0, size <= count {
+            if size == count, let last { hash = last.hash } else {
+                let s = try db.prepare("SELECT hash FROM ledger WHERE seq = ?").bind([.int(size)])
+                hash = try s.step() ? s.blob(0) : nil
+            }
+            if hash == head.head { return }
+        }
         let ledgerID = try ledgerID()
         guard head.ledgerID == ledgerID else {
             throw GateFailure(.dataError, "state database \(path) holds ledger \(ledgerID), but \(file) is the head of ledger \(head.ledgerID): the database was replaced or recreated, and nothing is recorded on it",
                               hint: "restore the database (gate audit backup makes copies), or, to start a new ledger on purpose, move \(file) aside")
         }
-        let size = head.size
-        let count = last?.seq ?? 0
         guard size <= count else {
             throw GateFailure(.dataError, "the ledger ends at entry \(count), but \(file) holds the checkpoint of entry \(size): \(size == count + 1 ? "entry \(size) was" : "entries \(count + 1)–\(size) were") lost (state.db-wal deleted, or state.db copied or restored alone), and nothing is recorded on it",
                               hint: "restore the newest backup (gate audit backup), or keep the directory for investigation and point GATE_HOME elsewhere; gate audit verify says the same")
         }
-        guard size > 0 else { return }
-        let hash: [UInt8]?
-        if size == count, let last { hash = last.hash } else {
-            let s = try db.prepare("SELECT hash FROM ledger WHERE seq = ?").bind([.int(size)])
-            hash = try s.step() ? s.blob(0) : nil
-        }
-        guard hash == head.head else {
+        guard size == 0 else {
             throw GateFailure(.dataError, "entries 1–\(size) of the ledger do not hash to the head in \(file): history was rewritten or replaced, and nothing is recorded on it",
                               hint: "keep the directory for investigation; gate audit verify names the damage")
         }
