@@ -196,10 +196,31 @@ MUTATIONS = [
     ("verify ignores the head file", "Sources/GateCLI/LedgerCommands.swift",
      [("            external.append(head)\n", "")]),
     ("the head moves backwards", "Sources/GateStore/Ledger/LedgerHead.swift",
-     [("held.body.ledgerID == checkpoint.body.ledgerID, held.body.size >= checkpoint.body.size {",
-       "held.body.ledgerID == checkpoint.body.ledgerID, held.body.size >= checkpoint.body.size, false {")]),
+     [("held.ledgerID == checkpoint.body.ledgerID, held.size >= checkpoint.body.size {",
+       "held.ledgerID == checkpoint.body.ledgerID, held.size >= checkpoint.body.size, false {")]),
     ("the WAL folded only at SQLite's default 1000 pages", "Sources/GateStore/Store.swift",
      [("public static let walPages = 256", "public static let walPages = 1000")]),
+    # Issue 13, items 7, 10, 11 and the fault suite.
+    ("a start with no end is not listed", "Sources/GateStore/Ledger/LoneStarts.swift",
+     [("            open[request()] = seq\n", "")]),
+    ("the verify halves' open starts not merged", "Sources/GateStore/Ledger/LoneStarts.swift",
+     [("            for r in p.endsOfEarlier { open.removeValue(forKey: r) }\n", "")]),
+    ("a request body has no deadline", "Sources/GateServer/ConnectionGuard.swift",
+     [("        case .head: arm(context, seconds: limits.bodySeconds)", "        case .head: disarm()")]),
+    ("no connection cap", "Sources/GateServer/ConnectionGuard.swift",
+     [("        if now > limits.maxConnections {", "        if now > limits.maxConnections, false {")]),
+    ("a chunked body is read", "Sources/GateServer/ServerApp.swift",
+     [("""        guard let lengthText = request.headers[.contentLength] else {
+            throw Broker.Refusal(status: 411, code: .badRequest, message: "a request body needs a Content-Length (chunked bodies are not accepted)")
+        }
+        guard let length = Int(lengthText), length >= 0 else {""", """        let lengthText = request.headers[.contentLength] ?? "0"
+        guard let length = Int(lengthText), length >= 0 else {""")]),
+    ("list pages by time alone", "Sources/GateStore/Requests/Requests.swift",
+     [("WHERE (created_us, id) < (?, ?) ORDER BY created_us DESC, id DESC LIMIT ?", "WHERE created_us < ? OR ? = '' ORDER BY created_us DESC, id DESC LIMIT ?")]),
+    ("a full disk is an internal error", "Sources/GateSQLite/Database.swift",
+     [("        case SQLITE_FULL: return .full\n", "")]),
+    ("undescribed methods are 404", "Sources/GateServer/ServerApp.swift",
+     [("                if !allowed.isEmpty, !allowed.contains(request.method.rawValue) {", "                if !allowed.isEmpty, !allowed.contains(request.method.rawValue), false {")]),
 ]
 
 
