@@ -141,7 +141,9 @@ struct WebhookSender: Sendable {
         if !r.reason.isEmpty { lines.append("*Reason:* \(mrkdwn(ShellQuote.inert(r.reason)))") }
         if !r.ticket.isEmpty { lines.append("*Ticket:* \(mrkdwn(ShellQuote.inert(r.ticket)))") }
         return .object([
-            ("text", .string("gate: \(f.who) requests approval for \(f.what) (\(r.id.compact))")),
+            // The notification line is mrkdwn too (Slack shows it in notifications and expands
+            // <!channel> or <URL|label> in it): every field escaped, as in the blocks.
+            ("text", .string("gate: \(mrkdwn(f.who)) requests approval for \(mrkdwn(f.what)) (\(r.id.compact))")),
             ("blocks", .array([section(lines.joined(separator: "\n")),
                                section("Approve: `gate approve \(r.id.compact)`  ·  <\(url)|open the request>")])),
         ])

@@ -1,0 +1,45 @@
+import GateCore
+@testable import GateServer
+import GateStore
+import GateWire
+import Testing
+
+/// What a requester controls (argv, user, host, reason, ticket, approver comments) reaches Slack
+/// only escaped: Slack expands `<!channel>`, `<!here>` and `<URL|label>` in the notification line
+/// as in the blocks (issue 18, finding 8: the top-level `text` went out raw).
+@Suite struct WebhookPayloadTests {
+    static let hostile = ["<!channel>", "<!here>", "<http://evil.example/login|Approve here: https://gate.internal/r/OK>", "a&b", "`x`"]
+
+    static func record() -> RequestRecord {
+        let intent = Intent(argv: ["/bin/echo"] + hostile, executable: "/bin/echo", executableDigest: Array(repeating: 7, count: 32),
+                            cwd: "/", user: "<!here>", uid: 1000, agent: "<!channel>", host: "h<@U123>")
+        var r = RequestRecord(id: RequestID("7K3FQ2XZ")!, createdMicros: 1, intent: intent)
+        r.reason = "<!channel> urgent"
+        r.ticket = "<http://evil.example|CHG-1>"
+        return r
+    }
+
+    /// Every string Slack will render, wherever it sits in the payload.
+    static func strings(_ j: JSON) -> [String] {
+        switch j {
+        case .string(let s): return [s]
+        case .array(let a): return a.flatMap(strings)
+        case .object(let o): return o.flatMap { strings($0.1) }
+        default: return []
+        }
+    }
+
+    /// Angle brackets only where gate itself writes a link to its own page.
+    static func unescaped(_ text: String) -> [Substring] {
+        text.split(separator: "<", omittingEmptySubsequences: false).dropFirst().filter { !$0.hasPrefix("https://gate.example/r/") }
+    }
+
+    @Test func everyFieldOfTheSlackMessageIsEscaped() {
+        let payload = WebhookSender.slackPayload(Self.record(), publicURL: "https://gate.example")
+        for s in Self.strings(payload) {
+            #expect(Self.unescaped(s).isEmpty, "raw mrkdwn reaches Slack: \(s)")
+        }
+        #expect(payload["text"]?.stringValue == "gate: &lt;!here&gt; (agent &lt;!channel&gt;) on h&lt;@U123&gt; requests approval for /bin/echo '&lt;!channel&gt;' '&lt;!here&gt;' '&lt;http://evil.example/login|Approve here: https://gate.internal/r/OK&gt;' 'a&amp;b' ''x'' (7K3FQ2XZ)",
+                "\(payload["text"]?.stringValue ?? "")")
+    }
+}
