@@ -56,11 +56,26 @@ struct WebhookSender: Sendable {
     private func send(event: String, generic: JSON, slack: JSON, request: String) {
         for hook in hooks {
             let body = hook.kind == .slack ? slack : generic
-            Task.detached { await Self.deliver(body, event: event, to: hook, request: request) }
+            // One id per delivery (the same on each retry), so a receiver can drop duplicates.
+            let delivery = Hex.encode(SecureRandom.bytes(8))
+            Task.detached { await Self.deliver(body, event: event, delivery: delivery, to: hook, request: request) }
         }
     }
 
-    static func deliver(_ value: JSON, event: String, to hook: Webhook, request: String) async {
+    /// Never follows a redirect: a 3xx would re-POST the body, and its signature, to wherever
+    /// the receiver (or whoever took over its address) points.
+    static let client = HTTPClient(eventLoopGroupProvider: .singleton,
+                                   configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+
+    /// `X-Gate-Signature: t=T,v2=HEX`, HEX = HMAC-SHA-256(secret, T "." event "." delivery "."
+    /// body): the timestamp, what happened and which delivery it is are all covered, so a
+    /// receiver can reject forgeries, replays and a body re-labelled as another event.
+    static func signature(secret: [UInt8], time: UInt64, event: String, delivery: String, body: [UInt8]) -> String {
+        let mac = HMACSHA256.mac(key: secret, message: Array("\(time).\(event).\(delivery).".utf8) + body)
+        return "t=\(time),v2=\(Hex.encode(mac))"
+    }
+
+    static func deliver(_ value: JSON, event: String, delivery: String, to hook: Webhook, request: String) async {
         var bytes: [UInt8] = []
         value.serialize(into: &bytes)
         var delay = firstDelayMilliseconds
@@ -70,20 +85,23 @@ struct WebhookSender: Sendable {
             req.headers.add(name: "Content-Type", value: "application/json")
             req.headers.add(name: "User-Agent", value: "gate-server")
             req.headers.add(name: "X-Gate-Event", value: event)
+            req.headers.add(name: "X-Gate-Delivery", value: delivery)
             if let secret = hook.secret {
-                // Stripe-style: the MAC covers the timestamp and the exact body bytes, so a
-                // receiver can reject both forgeries and replays of old deliveries.
-                let t = String(System.nowSeconds())
-                let mac = HMACSHA256.mac(key: secret, message: Array((t + ".").utf8) + bytes)
-                req.headers.add(name: "X-Gate-Signature", value: "t=\(t),v1=\(Hex.encode(mac))")
+                req.headers.add(name: "X-Gate-Signature",
+                                value: signature(secret: secret, time: System.nowSeconds(), event: event, delivery: delivery, body: bytes))
             }
             req.body = .bytes(ByteBuffer(bytes: bytes))
             let problem: String
             do {
-                let response = try await HTTPClient.shared.execute(req, timeout: .seconds(10))
+                let response = try await client.execute(req, timeout: .seconds(10))
                 _ = try? await response.body.collect(upTo: 64 << 10)
-                if (200..<300).contains(Int(response.status.code)) { return }
-                problem = "HTTP \(response.status.code)"
+                let code = Int(response.status.code)
+                if (200..<300).contains(code) { return }
+                if (300..<400).contains(code) {
+                    ServerLog.line("webhook \(hook.url) for request \(request) answered HTTP \(code) (a redirect): not followed, not retried")
+                    return
+                }
+                problem = "HTTP \(code)"
             } catch {
                 problem = "\(error)"
             }

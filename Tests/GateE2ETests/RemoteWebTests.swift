@@ -11,6 +11,7 @@ import Testing
         let (receiver, port) = try RemoteRig.startFixture("webhook_receiver.py", [log, s.path("hook.secret")])
         defer { receiver.signal(SIGKILL); _ = receiver.finish(timeout: 5) }
         let rig = try RemoteRig(serverArgs: ["--webhook", "http://127.0.0.1:\(port)/json", "--slack-webhook", "http://127.0.0.1:\(port)/slack",
+                                             "--webhook", "http://127.0.0.1:\(port)/redirect",
                                              "--webhook-secret", s.path("hook.secret"), "--public-url", "https://gate.example.com"])
         let requester = try rig.request(["/bin/echo", "hooked"], extra: ["--reason", "deploy <b>&</b>"])
         let id = try rig.waitForPending(requester)
@@ -19,11 +20,21 @@ import Testing
         for _ in 0..<300 {  // the first /json delivery fails (500); the retry comes ~0.5 s later
             lines = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n")
                 .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-            if lines.filter({ $0["path"] as? String == "/json" }).count >= 2 && lines.contains(where: { $0["path"] as? String == "/slack" }) { break }
+            if lines.filter({ $0["path"] as? String == "/json" }).count >= 2 && lines.contains(where: { $0["path"] as? String == "/slack" })
+                && lines.contains(where: { $0["path"] as? String == "/redirect" }) { break }
             usleep(20_000)
         }
         let json = lines.filter { $0["path"] as? String == "/json" }
         #expect(json.count == 2 && json[0]["status"] as? Int == 500 && json[1]["status"] as? Int == 200, "\(lines)")
+        // A retry is the same delivery; another hook's is another.
+        let delivery = json.first?["delivery"] as? String ?? ""
+        #expect(delivery.count == 16 && json.last?["delivery"] as? String == delivery, "\(json)")
+        #expect(lines.first { $0["path"] as? String == "/slack" }?["delivery"] as? String != delivery)
+        // A redirect is not followed (nor retried): the body and its signature go nowhere else.
+        #expect(lines.filter { $0["path"] as? String == "/redirect" }.count == 1, "\(lines)")
+        #expect(!lines.contains { $0["path"] as? String == "/stolen" }, "\(lines)")
+        let operatorLog = (try? String(contentsOfFile: rig.server!.err, encoding: .utf8)) ?? ""
+        #expect(operatorLog.contains("/redirect for request \(compact) answered HTTP 307 (a redirect): not followed, not retried"), "\(operatorLog)")
         #expect(lines.allSatisfy { $0["mac_ok"] as? Bool == true && $0["event"] as? String == "request.created" }, "\(lines)")
         let generic = json.last?["body"] as? [String: Any] ?? [:]
         #expect(generic["id"] as? String == compact)
