@@ -26,6 +26,8 @@ actor ServerState {
             ("ledger_entries", .int(try store.ledgerCount())),
             ("newest_checkpoint", try store.newestCheckpoint().map { .int($0.body.size) } ?? .null),
             ("waiting", .int(Int64(waiters.values.reduce(0) { $0 + $1.count }))),
+            // Writes refused with nothing to attribute them to (the operator's log has them).
+            ("unattributed_refusals", .int(broker.unattributed.total)),
         ])
     }
 

@@ -19,6 +19,8 @@ public final class Broker {
 
     public let store: Store
     let policyPath: String
+    /// Refusals no registered key signed for: the operator's log, not the ledger.
+    var unattributed = UnattributedRefusals()
     public static let maxTokenBody = 16 << 10
 
     public init(home: String) throws {
@@ -45,10 +47,31 @@ public final class Broker {
     /// The policy for naming approvers on a page; a page must not fail on it.
     public func policyForDisplay() -> Policy? { try? PolicyLoader.load(policyPath) }
 
-    /// Records a refusal in the server's ledger and returns it to throw.
-    func refuse(_ status: Int, _ code: RefusalCode, _ message: String, request: String = "", actor: String = "server") -> Refusal {
-        _ = try? store.record(.refused, request: request, actor: actor, payload: LedgerPayload.refused(code: code, message: message))
+    /// Records a refusal and returns it to throw: in the server's ledger when a registered key
+    /// signed what was refused (`actor`, the requester or approver), in the operator's
+    /// rate-limited log when nothing vouches for who sent it (`actor` nil).
+    func refuse(_ status: Int, _ code: RefusalCode, _ message: String, request: String = "", actor: String?) -> Refusal {
+        if let actor {
+            _ = try? store.record(.refused, request: request, actor: actor, payload: LedgerPayload.refused(code: code, message: message))
+        } else {
+            unattributed.note(status, code, message)
+        }
         return Refusal(status, code, message)
+    }
+
+    /// Who signed a refused statement, if a registered requester's key did (its signature verified).
+    static func signer(_ problem: StatementSigning.Problem, _ statement: SignedStatement, _ policy: Policy) -> String? {
+        switch problem {
+        case .unknownKey, .badSignature: return nil
+        default: return policy.requester(forKey: statement.payload.keyID)?.0.name
+        }
+    }
+
+    /// The approver whose key signed `token`, if one did.
+    static func signer(_ token: SignedToken, _ policy: Policy) -> String? {
+        guard let (approver, key) = policy.approver(forKey: token.payload.keyID),
+              key.key.isValidSignature(token.signature, for: token.payloadBytes) else { return nil }
+        return approver.name
     }
 
     static func object(_ body: [UInt8]) throws(Refusal) -> JSON {

@@ -17,8 +17,9 @@ extension Broker {
             throw Refusal(400, .badBody, "the body has no base64url 'body'")
         }
         let requester: Policy.Requester
-        do { requester = try StatementSigning.check(statement, policy: try policy(), action: .checkpoint, body: body, now: System.nowSeconds()) } catch {
-            throw refuse(403, .badStatement, "checkpoint refused: \(error)")
+        let policy = try policy()
+        do { requester = try StatementSigning.check(statement, policy: policy, action: .checkpoint, body: body, now: System.nowSeconds()) } catch {
+            throw refuse(403, .badStatement, "checkpoint refused: \(error)", actor: Self.signer(error, statement, policy))
         }
         let b = try Self.object(body)
         let checkpoint: SignedCheckpoint

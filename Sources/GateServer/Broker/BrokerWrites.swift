@@ -17,7 +17,8 @@ extension Broker {
         let policy = try policy()
         let requester: Policy.Requester
         do { requester = try StatementSigning.check(statement, policy: policy, action: .create, body: body, now: System.nowSeconds()) } catch {
-            throw refuse(403, .badStatement, "request refused: \(error)", request: statement.payload.requestID.prefix(64).description)
+            throw refuse(403, .badStatement, "request refused: \(error)", request: statement.payload.requestID.prefix(64).description,
+                         actor: Self.signer(error, statement, policy))
         }
         let id = try Self.requestID(statement.payload.requestID)
         let b = try Self.object(body)
@@ -99,23 +100,25 @@ extension Broker {
         let j = try Self.object(raw)
         guard let text = j["token"]?.stringValue else { throw Refusal(400, .badBody, "the body has no 'token'") }
         let token: SignedToken
-        do { token = try SignedToken(text: text) } catch { throw refuse(400, .malformedToken, "malformed token: \(error)", request: id.compact) }
+        do { token = try SignedToken(text: text) } catch { throw refuse(400, .malformedToken, "malformed token: \(error)", request: id.compact, actor: nil) }
+        let policy = try policy()
+        // Recorded in the ledger only when an approver's key signed the token.
+        let signer = Self.signer(token, policy)
         let r = try record(id)
         guard r.status == .pending else {
-            throw refuse(409, .notPending, "request \(id) is \(r.status.rawValue), not pending", request: id.compact)
+            throw refuse(409, .notPending, "request \(id) is \(r.status.rawValue), not pending", request: id.compact, actor: signer)
         }
         if let e = r.expiresMicros, System.nowMicros() >= e {
             _ = try snapshot(id)
-            throw refuse(410, .expired, "request \(id) has expired", request: id.compact)
+            throw refuse(410, .expired, "request \(id) has expired", request: id.compact, actor: signer)
         }
-        let policy = try policy()
         var check = ApprovalCheck(policy: policy, requirements: r.requirements, requesterUser: r.intent.user, intentDigest: r.digest,
                                   now: System.nowSeconds())
         check.requestID = id.compact
         check.approvalTTL = r.approvalTTL
         let verified: VerifiedDecision
         switch check.verify(token) {
-        case .failure(let why): throw refuse(403, why.code, why.description, request: id.compact, actor: "key \(token.payload.keyID)")
+        case .failure(let why): throw refuse(403, why.code, why.description, request: id.compact, actor: signer)
         case .success(let v): verified = v
         }
         if token.payload.decision == .approve {
@@ -150,7 +153,7 @@ extension Broker {
         let policy = try policy()
         let requester: Policy.Requester
         do { requester = try StatementSigning.check(statement, policy: policy, action: .cancel, body: nil, now: System.nowSeconds()) } catch {
-            throw refuse(403, .badStatement, "cancel refused: \(error)", request: id.compact)
+            throw refuse(403, .badStatement, "cancel refused: \(error)", request: id.compact, actor: Self.signer(error, statement, policy))
         }
         let r = try record(id)
         guard statement.payload.requestID == id.compact, statement.payload.intentDigest == r.digest.bytes,

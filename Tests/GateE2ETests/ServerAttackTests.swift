@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+
+/// Issue 18: gate-server attacked as a stranger on the network and as a hostile requester would,
+/// on real processes.
+@Suite(.timeLimit(.minutes(3))) struct ServerAttackTests {
+    /// 3,000 writes no key vouches for, naming a real request, on four connections: the chained
+    /// ledger does not grow, the operator's log stays short, health answers throughout.
+    @Test func anUnauthenticatedFloodLeavesTheLedgerAsItWas() throws {
+        let rig = try RemoteRig()
+        let requester = try rig.request(["/bin/echo", "target"])
+        let id = try rig.waitForPending(requester).replacingOccurrences(of: "-", with: "")
+        defer { requester.signal(SIGINT); _ = requester.finish() }
+        let before = try rig.serverLedgerKinds()
+        let flood = """
+            import http.client, json, sys, threading, time
+            port, rid = int(sys.argv[1]), sys.argv[2]
+            codes, slow = {}, []
+            def hammer(n):
+                c = http.client.HTTPConnection("127.0.0.1", port)
+                for i in range(n):
+                    body = json.dumps({"token": "x%d" % i}) if i % 2 else json.dumps({"statement": "gatereq1.AAAA.BBBB", "body": "e30"})
+                    path = "/v1/requests/%s/decisions" % rid if i % 2 else "/v1/requests"
+                    c.request("POST", path, body, {"Content-Type": "application/json"})
+                    r = c.getresponse(); r.read()
+                    codes[r.status] = codes.get(r.status, 0) + 1
+            def health():
+                c = http.client.HTTPConnection("127.0.0.1", port)
+                for _ in range(100):
+                    t = time.time(); c.request("GET", "/v1/health"); c.getresponse().read(); slow.append(time.time() - t)
+            ts = [threading.Thread(target=hammer, args=(750,)) for _ in range(4)] + [threading.Thread(target=health)]
+            for t in ts: t.start()
+            for t in ts: t.join()
+            print(json.dumps({"codes": codes, "health_max_ms": round(max(slow) * 1000, 1)}))
+            """
+        let out = try Spawned.run(["python3", "-c", flood, String(rig.port), id], timeout: 120)
+        #expect(out.status == 0 && out.stdout.contains("\"400\": 3000"), "\(out)")
+        #expect(try rig.serverLedgerKinds() == before)
+        let health = try Spawned.run(["curl", "-s", "\(rig.url)/v1/health"]).stdout
+        #expect(health.contains("\"unattributed_refusals\":1500"), "\(health)")
+        let log = (try? String(contentsOfFile: rig.server!.err, encoding: .utf8)) ?? ""
+        let lines = log.split(separator: "\n").filter { $0.contains("refused an unsigned or unknown write") }
+        #expect(lines.count >= 20 && lines.count < 200, "\(lines.count) log lines for 1,500 refusals")
+    }
+}

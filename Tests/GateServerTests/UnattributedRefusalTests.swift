@@ -1,0 +1,55 @@
+import Foundation
+import GateCore
+import GateClient
+import GateStore
+import GateSystem
+import GateServer
+import GateWire
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// Issue 18, finding 3: with no key at all, or one the server does not register, anyone could
+/// grow the server's chained ledger by one ~2.7 KB `refused` entry a request, naming any request.
+/// Now such refusals go to the operator's rate-limited log and a count in /v1/health; refusals
+/// of what a registered key signed stay in the ledger.
+@Suite struct UnattributedRefusalTests {
+    @Test func writesNoKeyVouchesForLeaveTheLedgerAsItWas() async throws {
+        let rig = try RouterRig()
+        defer { try? FileManager.default.removeItem(atPath: rig.dir) }
+        let app = try ServerApp.build(.init(port: 0, stateDirectory: rig.dir))
+        let r = rig.record()
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/v1/requests", method: .post, body: RouterRig.buffer(try RemoteClient.createBody(r, blobs: [], as: rig.ci1))) {
+                #expect($0.status == .created)
+            }
+            let before = try await client.execute(uri: "/v1/health", method: .get) { $0.json["ledger_entries"]?.intValue ?? -1 }
+            let decisions = "/v1/requests/\(r.id.compact)/decisions"
+            for i in 0..<300 {
+                // A stranger's request, a token that does not parse, a token by a key no approver
+                // holds (naming a real request), a cancel by a stranger.
+                let stranger = try RemoteClient.createBody(rig.record(["/bin/echo", "\(i)"]), blobs: [], as: rig.stranger)
+                try await client.execute(uri: "/v1/requests", method: .post, body: RouterRig.buffer(stranger)) { #expect($0.status == .forbidden) }
+                try await client.execute(uri: decisions, method: .post, body: ByteBuffer(string: "{\"token\":\"x\(i)\"}")) { #expect($0.status == .badRequest) }
+                try await client.execute(uri: decisions, method: .post, body: RouterRig.buffer(try rig.token(r, by: rig.mallory))) { #expect($0.status == .forbidden) }
+            }
+            try await client.execute(uri: "/v1/health", method: .get) {
+                #expect($0.json["ledger_entries"]?.intValue == before, "the ledger grew: \($0.text)")
+                #expect($0.json["unattributed_refusals"]?.intValue == 900)
+            }
+            // What a registered key signed is evidence, and stays: alice approving with a token
+            // for another intent.
+            try await client.execute(uri: decisions, method: .post, body: RouterRig.buffer(try rig.token(r, by: rig.alice, digest: Array(repeating: 9, count: 32)))) {
+                #expect($0.status == .forbidden)
+            }
+            try await client.execute(uri: "/v1/health", method: .get) { #expect($0.json["ledger_entries"]?.intValue ?? 0 > before) }
+        }
+        let store = try Store.open(GateEnvironment(home: rig.dir, policyPath: rig.dir + "/policy"))
+        var refused: [String] = []
+        try store.forEachLedgerEntry { e in
+            if e.kind == "refused" { refused.append(e.actor) }
+            return true
+        }
+        #expect(refused == ["alice"], "\(refused)")
+    }
+}
