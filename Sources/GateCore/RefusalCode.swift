@@ -57,6 +57,7 @@ public enum RefusalCode: String, CaseIterable, Sendable, CustomStringConvertible
     case ledgerShrank = "ledger-shrank"
     case ledgerRewritten = "ledger-rewritten"
     case tooLarge = "too-large"
+    case tooManyPending = "too-many-pending"
     case notFound = "not-found"
     case badMethod = "bad-method"
     case badRequest = "bad-request"

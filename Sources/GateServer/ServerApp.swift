@@ -29,6 +29,8 @@ public enum ServerApp {
         public var bodyTimeoutSeconds: Int64 = 60
         /// Connections open at once; one more is closed as it arrives (ConnectionGuard).
         public var maxConnections = 512
+        /// Pending requests one requester may have at once (429 `too-many-pending` beyond).
+        public var maxPendingPerRequester = 20
 
         public init(host: String = "127.0.0.1", port: Int = 8780, stateDirectory: String) {
             self.host = host
@@ -46,7 +48,8 @@ public enum ServerApp {
     public static func build(_ configuration: Configuration,
                              onRunning: @escaping @Sendable (Int) -> Void = { _ in }) throws -> some ApplicationProtocol {
         let state = try ServerState(home: configuration.stateDirectory, webhooks: configuration.webhooks,
-                                    publicURL: configuration.publicURL ?? "http://\(configuration.host):\(configuration.port)")
+                                    publicURL: configuration.publicURL ?? "http://\(configuration.host):\(configuration.port)",
+                                    maxPending: configuration.maxPendingPerRequester)
         let router = Router()
         router.add(middleware: JSONErrors())
         router.get("/v1") { _, _ in
@@ -101,7 +104,12 @@ public enum ServerApp {
         router.get("/v1/checkpoints/:ledger") { _, context in
             try await json(.ok, state.checkpoints(ledger: try context.parameters.require("ledger")))
         }
-        router.get("/") { _, _ in try await html(state.indexPage()) }
+        router.get("/") { request, _ in
+            let text = request.uri.queryParameters.get("cursor")
+            let cursor = text.flatMap { Store.ListCursor(String($0)) }
+            guard text == nil || cursor != nil else { throw Broker.Refusal(status: 400, code: .badQuery, message: "cursor must be a next_cursor this server gave") }
+            return try await html(state.indexPage(after: cursor))
+        }
         router.get("/r/:id") { _, context in try await html(state.requestPage(try context.parameters.require("id"))) }
         let limits = ConnectionGuard.Limits(maxConnections: configuration.maxConnections, headSeconds: configuration.idleTimeoutSeconds,
                                             bodySeconds: configuration.bodyTimeoutSeconds)

@@ -12,8 +12,8 @@ actor ServerState {
     private var waiters: [String: [UInt64: CheckedContinuation<Void, Never>]] = [:]
     private var nextWaiter: UInt64 = 0
 
-    init(home: String, webhooks: [Webhook], publicURL: String) throws {
-        broker = try Broker(home: home)
+    init(home: String, webhooks: [Webhook], publicURL: String, maxPending: Int = 20) throws {
+        broker = try Broker(home: home, maxPendingPerRequester: maxPending)
         self.webhooks = WebhookSender(webhooks)
         self.publicURL = publicURL
     }
@@ -97,8 +97,13 @@ actor ServerState {
         for c in (waiters.removeValue(forKey: id) ?? [:]).values { c.resume() }
     }
 
-    func indexPage() throws -> String {
-        WebPages.index(try broker.store.requests(status: [.pending]), tokenCount: { (try? self.broker.store.tokenTexts(for: $0).count) ?? 0 })
+    /// Newest first, as the API lists them: requests parked early cannot push a new one off it.
+    func indexPage(after cursor: Store.ListCursor?) throws -> String {
+        let store = broker.store
+        let shown = try store.requests(status: [.pending], after: cursor, newestFirst: true)
+        return WebPages.index(shown, total: try store.requestCount(status: [.pending]),
+                              older: shown.count == 200 ? shown.last.map { Store.ListCursor(after: $0) } : nil,
+                              tokenCount: { (try? store.tokenTexts(for: $0).count) ?? 0 })
     }
 
     func requestPage(_ id: String) throws -> String {

@@ -39,7 +39,7 @@ enum WebPages {
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>\(escape(title))</title><style>\(style)</style></head>\n<body>\n\(body)</body></html>\n"
     }
 
-    static func index(_ requests: [RequestRecord], tokenCount: (RequestID) -> Int) -> String {
+    static func index(_ requests: [RequestRecord], total: Int64, older: Store.ListCursor?, tokenCount: (RequestID) -> Int) -> String {
         var rows = ""
         for r in requests {
             let i = r.intent
@@ -49,8 +49,12 @@ enum WebPages {
             rows += "<td>\(escape(r.requirements.map(\.description).joined(separator: " and "))) (\(tokenCount(r.id)) so far)</td>"
             rows += "<td>\(escape(formatUTC(UInt64(max(0, r.createdMicros / 1_000_000)))))</td></tr>\n"
         }
-        let table = requests.isEmpty ? "<p>No pending requests.</p>\n"
+        var table = requests.isEmpty ? "<p>No pending requests here.</p>\n"
             : "<table><tr><th>request</th><th>command</th><th>requester</th><th>needs</th><th>requested</th></tr>\n\(rows)</table>\n"
+        if Int64(requests.count) < total {
+            table = "<p>\(total) pending requests, newest first; these are \(requests.count) of them.</p>\n" + table
+        }
+        if let older { table += "<p><a href=\"/?cursor=\(escape(older.text))\">older requests</a></p>\n" }
         return page(title: "gate: pending requests", "<h1>Pending requests</h1>\n" + table)
     }
 

@@ -28,6 +28,8 @@ struct GateServerCommand: AsyncParsableCommand {
     var bodyTimeout: Int64 = 60
     @Option(help: ArgumentHelp("Connections open at once; more are closed as they arrive.", valueName: "n"))
     var maxConnections = 512
+    @Option(help: ArgumentHelp("Pending requests one requester may have at once; more are refused (429).", valueName: "n"))
+    var maxPending = 20
     @Option(help: ArgumentHelp("Longest long poll a client may ask for (GET …/wait?timeout=S is cut to this).", valueName: "seconds"))
     var maxWait: Double = 60
 
@@ -58,6 +60,8 @@ struct GateServerCommand: AsyncParsableCommand {
         config.idleTimeoutSeconds = idleTimeout
         config.bodyTimeoutSeconds = bodyTimeout
         config.maxConnections = maxConnections
+        guard (1...1_000_000).contains(maxPending) else { throw ValidationError("--max-pending must be 1 to 1000000") }
+        config.maxPendingPerRequester = maxPending
         guard maxWait.isFinite, (0...3600).contains(maxWait) else { throw ValidationError("--max-wait must be 0 to 3600 seconds") }
         config.maxWaitSeconds = maxWait
         config.publicURL = publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }

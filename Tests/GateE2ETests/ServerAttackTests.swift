@@ -42,4 +42,29 @@ import Testing
         let lines = log.split(separator: "\n").filter { $0.contains("refused an unsigned or unknown write") }
         #expect(lines.count >= 20 && lines.count < 200, "\(lines.count) log lines for 1,500 refusals")
     }
+
+    /// A requester that parks requests cannot bury anyone's: at most --max-pending each (429,
+    /// recorded under its name), and every list (API, `gate list`, the page) is newest first
+    /// with the count of all.
+    @Test func parkedRequestsAreCappedAndNeverHideTheNewest() throws {
+        let rig = try RemoteRig(serverArgs: ["--max-pending", "3"])
+        var parked: [Spawned] = []
+        defer { for p in parked { p.signal(SIGINT); _ = p.finish() } }
+        for i in 0..<3 {
+            parked.append(try rig.request(["/bin/echo", "parked\(i)"]))
+            let deadline = Date().addingTimeInterval(20)
+            while try Spawned.run(["curl", "-s", "\(rig.url)/v1/requests"]).stdout.components(separatedBy: "\"id\"").count < i + 2, Date() < deadline {
+                usleep(20_000)
+            }
+        }
+        let refused = try rig.s.run(["--", "/bin/echo", "one too many"], env: rig.requesterEnv)
+        #expect(refused.status == 69 && refused.stderr.contains("already has 3 pending requests"), "\(refused)")  // 429: try later
+        #expect(try rig.serverLedgerKinds().last == "refused")
+        let list = try Spawned.run(["curl", "-s", "\(rig.url)/v1/requests"]).stdout
+        let json = try JSONSerialization.jsonObject(with: Data(list.utf8)) as? [String: Any] ?? [:]
+        let created = (json["requests"] as? [[String: Any]] ?? []).compactMap { $0["created_us"] as? Int }
+        #expect(created.count == 3 && created == created.sorted(by: >) && json["total"] as? Int == 3, "\(list)")
+        let page = try rig.curl("/")
+        #expect(page.contains("parked2") && page.range(of: "parked2")!.lowerBound < page.range(of: "parked0")!.lowerBound, "\(page)")
+    }
 }

@@ -23,7 +23,12 @@ public final class Broker {
     var unattributed = UnattributedRefusals()
     public static let maxTokenBody = 16 << 10
 
-    public init(home: String) throws {
+    /// Pending requests one requester may have at once (`gate-server --max-pending`): a
+    /// requester that parks hundreds cannot bury the others' (issue 18, finding 6).
+    let maxPendingPerRequester: Int
+
+    public init(home: String, maxPendingPerRequester: Int = 20) throws {
+        self.maxPendingPerRequester = maxPendingPerRequester
         let env = GateEnvironment(home: home, policyPath: Paths.join(home, "policy"))
         policyPath = env.policyPath
         // A server without a usable policy would refuse everything: say so at start instead.
@@ -98,16 +103,17 @@ public final class Broker {
 
     // MARK: reading
 
-    /// `GET /v1/requests[?all=1][&cursor=C]`: at most 200, with how many there are in all and,
-    /// when the page is full, `next_cursor`, where the next page starts.
+    /// `GET /v1/requests[?all=1][&cursor=C]`: newest first (requests parked early cannot hide
+    /// a new one), at most 200, with how many there are in all and, when the page is full,
+    /// `next_cursor`, where the next (older) page starts.
     public func list(all: Bool, after cursor: Store.ListCursor? = nil) throws -> JSON {
         let statuses: [RequestStatus] = all ? [] : [.pending]
-        var rs = try store.requests(status: statuses, after: cursor)
+        var rs = try store.requests(status: statuses, after: cursor, newestFirst: true)
         // A pending request past its ttl is expired (recorded) the first time anyone looks.
         let now = System.nowMicros()
         if rs.contains(where: { $0.status == .pending && ($0.expiresMicros ?? .max) <= now }) {
             for r in rs where r.status == .pending && (r.expiresMicros ?? .max) <= now { _ = try snapshot(r.id) }
-            rs = try store.requests(status: statuses, after: cursor)
+            rs = try store.requests(status: statuses, after: cursor, newestFirst: true)
         }
         let total = try store.requestCount(status: statuses)
         var fields: [(String, JSON)] = [("requests", .array(try rs.map { RequestTransfer.encode($0, tokens: try store.tokenTexts(for: $0.id)) })),

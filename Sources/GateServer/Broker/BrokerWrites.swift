@@ -79,6 +79,12 @@ extension Broker {
         record.approvalTTL = decision.options.approvalTTL
         record.ticket = ticket
         record.context = context
+        // (ServerState is an actor: no other create runs between this count and the insert.)
+        let pending = try store.pendingCount(requester: requester.name)
+        guard pending < maxPendingPerRequester else {
+            throw refuse(429, .tooManyPending, "\(requester.name) already has \(pending) pending requests, the most this server allows (--max-pending); wait for decisions or withdraw some",
+                         request: id.compact, actor: requester.name)
+        }
         try store.write {
             try store.storeBlobs(blobs)
             try store.insert(record)

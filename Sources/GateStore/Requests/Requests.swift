@@ -185,12 +185,18 @@ extension Store {
         public var text: String { "\(micros)-\(id)" }
     }
 
-    /// Requests in any of `statuses` (oldest first), or all requests (newest first) when empty;
-    /// with `after`, those past the cursor in that order (the next page).
-    public func requests(status statuses: [RequestStatus], limit: Int = 200, after cursor: ListCursor? = nil) throws -> [RequestRecord] {
+    /// Requests in any of `statuses` (oldest first, or newest first with `newestFirst`), or all
+    /// requests (newest first) when empty; with `after`, those past the cursor in that order.
+    public func requests(status statuses: [RequestStatus], limit: Int = 200, after cursor: ListCursor? = nil,
+                         newestFirst: Bool = false) throws -> [RequestRecord] {
         try wrap {
             let s: Statement
-            if !statuses.isEmpty {
+            if !statuses.isEmpty && newestFirst {
+                let marks = statuses.map { _ in "?" }.joined(separator: ",")
+                let from = cursor ?? ListCursor(micros: .max, id: "")
+                s = try db.prepare("SELECT \(Self.requestColumns) FROM requests WHERE status IN (\(marks)) AND (created_us, id) < (?, ?) ORDER BY created_us DESC, id DESC LIMIT ?")
+                    .bind(statuses.map { .text($0.rawValue) } + [.int(from.micros), .text(from.id), .int(Int64(limit))])
+            } else if !statuses.isEmpty {
                 let marks = statuses.map { _ in "?" }.joined(separator: ",")
                 let from = cursor ?? ListCursor(micros: .min, id: "")
                 s = try db.prepare("SELECT \(Self.requestColumns) FROM requests WHERE status IN (\(marks)) AND (created_us, id) > (?, ?) ORDER BY created_us, id LIMIT ?")
@@ -203,6 +209,16 @@ extension Store {
             var out: [RequestRecord] = []
             while try s.step() { out.append(try record(from: s)) }
             return out
+        }
+    }
+
+    /// Pending requests filed by the requester named `name` (a gate server's: the name its
+    /// policy registers, recorded in the request's context).
+    public func pendingCount(requester name: String) throws -> Int64 {
+        try wrap {
+            let s = try db.prepare("SELECT count(*) FROM requests WHERE status = 'pending' AND json_extract(context, '$.requester.name') = ?")
+                .bind([.text(name)])
+            return try s.step() ? s.int(0) : 0
         }
     }
 
