@@ -58,6 +58,7 @@ public enum RefusalCode: String, CaseIterable, Sendable, CustomStringConvertible
     case ledgerRewritten = "ledger-rewritten"
     case tooLarge = "too-large"
     case tooManyPending = "too-many-pending"
+    case overQuota = "over-quota"
     case notFound = "not-found"
     case badMethod = "bad-method"
     case badRequest = "bad-request"

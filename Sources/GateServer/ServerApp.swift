@@ -31,6 +31,8 @@ public enum ServerApp {
         public var maxConnections = 512
         /// Pending requests one requester may have at once (429 `too-many-pending` beyond).
         public var maxPendingPerRequester = 20
+        /// Context outputs: a quota per requester and how long they are kept after their request.
+        public var context = Broker.ContextLimits()
 
         public init(host: String = "127.0.0.1", port: Int = 8780, stateDirectory: String) {
             self.host = host
@@ -49,7 +51,7 @@ public enum ServerApp {
                              onRunning: @escaping @Sendable (Int) -> Void = { _ in }) throws -> some ApplicationProtocol {
         let state = try ServerState(home: configuration.stateDirectory, webhooks: configuration.webhooks,
                                     publicURL: configuration.publicURL ?? "http://\(configuration.host):\(configuration.port)",
-                                    maxPending: configuration.maxPendingPerRequester)
+                                    maxPending: configuration.maxPendingPerRequester, context: configuration.context)
         let router = Router()
         router.add(middleware: JSONErrors())
         router.get("/v1") { _, _ in

@@ -12,8 +12,8 @@ actor ServerState {
     private var waiters: [String: [UInt64: CheckedContinuation<Void, Never>]] = [:]
     private var nextWaiter: UInt64 = 0
 
-    init(home: String, webhooks: [Webhook], publicURL: String, maxPending: Int = 20) throws {
-        broker = try Broker(home: home, maxPendingPerRequester: maxPending)
+    init(home: String, webhooks: [Webhook], publicURL: String, maxPending: Int = 20, context: Broker.ContextLimits = .init()) throws {
+        broker = try Broker(home: home, maxPendingPerRequester: maxPending, contextLimits: context)
         self.webhooks = WebhookSender(webhooks)
         self.publicURL = publicURL
     }

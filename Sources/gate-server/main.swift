@@ -30,6 +30,10 @@ struct GateServerCommand: AsyncParsableCommand {
     var maxConnections = 512
     @Option(help: ArgumentHelp("Pending requests one requester may have at once; more are refused (429).", valueName: "n"))
     var maxPending = 20
+    @Option(help: ArgumentHelp("Bytes of context outputs one requester's requests may hold on the server.", valueName: "bytes"))
+    var contextQuota: Int64 = 64 << 20
+    @Option(help: ArgumentHelp("Keep context outputs this many seconds after their last request was decided, withdrawn or expired.", valueName: "seconds"))
+    var contextRetention: Int64 = 86_400
     @Option(help: ArgumentHelp("Longest long poll a client may ask for (GET …/wait?timeout=S is cut to this).", valueName: "seconds"))
     var maxWait: Double = 60
 
@@ -62,6 +66,11 @@ struct GateServerCommand: AsyncParsableCommand {
         config.maxConnections = maxConnections
         guard (1...1_000_000).contains(maxPending) else { throw ValidationError("--max-pending must be 1 to 1000000") }
         config.maxPendingPerRequester = maxPending
+        guard contextQuota >= 0, (0...(10 * 365 * 86_400)).contains(contextRetention) else {
+            throw ValidationError("--context-quota must not be negative and --context-retention must be 0 to 315360000 seconds")
+        }
+        config.context.quotaBytes = contextQuota
+        config.context.retentionSeconds = contextRetention
         guard maxWait.isFinite, (0...3600).contains(maxWait) else { throw ValidationError("--max-wait must be 0 to 3600 seconds") }
         config.maxWaitSeconds = maxWait
         config.publicURL = publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }

@@ -67,4 +67,31 @@ import Testing
         let page = try rig.curl("/")
         #expect(page.contains("parked2") && page.range(of: "parked2")!.lowerBound < page.range(of: "parked0")!.lowerBound, "\(page)")
     }
+
+    /// Context outputs count against their requester's quota while kept, and go once their
+    /// requests have ended (their digests stay in the ledger): 8 requests of 13 MiB each used to
+    /// be kept forever.
+    @Test func contextOutputsHaveAQuotaAndExpireWithTheirRequests() throws {
+        let rig = try RemoteRig(rules: "context blob -- /usr/bin/head -c 600000 /dev/urandom\nrequire 1 of sre context=blob -- /bin/echo ...\n",
+                                serverArgs: ["--context-quota", "1000000", "--context-retention", "0"])
+        let first = try rig.request(["/bin/echo", "first"])
+        let id = try rig.waitForPending(first)
+        let second = try rig.s.run(["--", "/bin/echo", "second"], env: rig.requesterEnv)
+        #expect(second.status == 65 && second.stderr.contains("would pass its quota of 976 KiB"), "\(second)")  // 413, as a body too large
+        #expect(try rig.serverLedgerKinds().last == "refused")
+        // Denied: the first request's output goes, and the requester has room again.
+        #expect(try rig.deny(id, as: "alice", reason: "no").status == 0)
+        _ = first.finish()
+        let third = try rig.request(["/bin/echo", "third"])
+        _ = try rig.waitForPending(third)
+        third.signal(SIGINT)
+        _ = third.finish()
+        // (Expired outputs are swept when the next request is filed.)
+        let shown = try rig.curl("/v1/requests/\(id.replacingOccurrences(of: "-", with: ""))")
+        #expect(shown.contains("\"blobs\":[]") && shown.contains("\"digest\""), "\(shown.prefix(600))")
+        let page = try rig.curl("/r/\(id.replacingOccurrences(of: "-", with: ""))")
+        #expect(page.contains("200 OK"), "\(page.prefix(300))")
+        let show = try rig.s.run(["show", id, "--no-pager"], env: rig.approverEnv("alice"))
+        #expect(show.status == 0 && show.stdout.contains("is not in this state directory"), "\(show)")
+    }
 }

@@ -26,9 +26,18 @@ public final class Broker {
     /// Pending requests one requester may have at once (`gate-server --max-pending`): a
     /// requester that parks hundreds cannot bury the others' (issue 18, finding 6).
     let maxPendingPerRequester: Int
+    /// Context outputs: bytes one requester's kept requests may hold, and how long outputs are
+    /// kept after their last request ended (ContextRetention.swift).
+    public struct ContextLimits: Sendable {
+        public var quotaBytes: Int64 = 64 << 20
+        public var retentionSeconds: Int64 = 86_400
+        public init() {}
+    }
+    let contextLimits: ContextLimits
 
-    public init(home: String, maxPendingPerRequester: Int = 20) throws {
+    public init(home: String, maxPendingPerRequester: Int = 20, contextLimits: ContextLimits = .init()) throws {
         self.maxPendingPerRequester = maxPendingPerRequester
+        self.contextLimits = contextLimits
         let env = GateEnvironment(home: home, policyPath: Paths.join(home, "policy"))
         policyPath = env.policyPath
         // A server without a usable policy would refuse everything: say so at start instead.

@@ -85,6 +85,13 @@ extension Broker {
             throw refuse(429, .tooManyPending, "\(requester.name) already has \(pending) pending requests, the most this server allows (--max-pending); wait for decisions or withdraw some",
                          request: id.compact, actor: requester.name)
         }
+        // Outputs of requests that ended long enough ago go first; then this one must fit.
+        try store.expireContext(endedBefore: now - contextLimits.retentionSeconds * 1_000_000)
+        let used = try store.contextBytes(requester: requester.name), adding = blobs.reduce(Int64(0)) { $0 + Int64($1.data.count) }
+        guard used + adding <= contextLimits.quotaBytes else {
+            throw refuse(413, .overQuota, "\(requester.name) holds \(used >> 10) KiB of context outputs on this server; this request's \(adding >> 10) KiB would pass its quota of \(contextLimits.quotaBytes >> 10) KiB (--context-quota)",
+                         request: id.compact, actor: requester.name)
+        }
         try store.write {
             try store.storeBlobs(blobs)
             try store.insert(record)

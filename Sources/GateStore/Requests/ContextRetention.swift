@@ -1,0 +1,39 @@
+import GateCore
+internal import GateSQLite
+import GateSystem
+
+/// How long a gate server keeps context outputs, and how much of them one requester may hold
+/// (issue 18, finding 7: 8 requests of 13 MiB each were kept forever). An output is kept while a
+/// request that shows it is pending, and for a while after its last such request was decided,
+/// withdrawn or expired; then it goes (its digest stays in the ledger, and the requester's host
+/// keeps its own copy). Outputs are stored once per digest, so a requester is charged for every
+/// output its kept requests show.
+extension Store {
+    /// The digests (lowercase hex) shown by requests that keep their outputs: pending ones, and
+    /// ones that ended at or after `since`.
+    private static let keptDigests = """
+        SELECT json_extract(p.value, '$.digest') FROM requests r, json_each(r.context, '$.providers') p
+        WHERE r.status = 'pending' OR r.updated_us >= ?
+        """
+
+    /// Deletes the outputs no kept request shows; returns how many went.
+    @discardableResult
+    public func expireContext(endedBefore micros: Int64) throws -> Int64 {
+        try write {
+            try db.prepare("DELETE FROM context_blobs WHERE lower(hex(digest)) NOT IN (\(Self.keptDigests))").run([.int(micros)])
+            return try db.scalarInt("SELECT changes()") ?? 0
+        }
+    }
+
+    /// Bytes stored for the outputs the requester `name`'s requests show.
+    public func contextBytes(requester name: String) throws -> Int64 {
+        try wrap {
+            let s = try db.prepare("""
+                SELECT coalesce(sum(length(b.data)), 0) FROM context_blobs b WHERE lower(hex(b.digest)) IN (
+                  SELECT json_extract(p.value, '$.digest') FROM requests r, json_each(r.context, '$.providers') p
+                  WHERE json_extract(r.context, '$.requester.name') = ?)
+                """).bind([.text(name)])
+            return try s.step() ? s.int(0) : 0
+        }
+    }
+}
