@@ -65,8 +65,8 @@ public struct PlainHTTP: Sendable {
 
     /// One request. `interruptFD`, when given, is polled alongside the socket: a byte there is a
     /// signal number (Waiter's self-pipe), and the call gives up with `.interrupted`.
-    public func send(_ method: String, _ path: String, body: [UInt8]? = nil, timeoutMilliseconds: Int,
-                     interruptFD: Int32? = nil) throws(Failure) -> Response {
+    public func send(_ method: String, _ path: String, body: [UInt8]? = nil, headers: [(name: String, value: String)] = [],
+                     timeoutMilliseconds: Int, interruptFD: Int32? = nil) throws(Failure) -> Response {
         let deadline = System.monotonicNanos() + UInt64(timeoutMilliseconds) * 1_000_000
         let fd = try connect(deadline: deadline, interruptFD: interruptFD)
         defer { close(fd) }
@@ -86,6 +86,8 @@ public struct PlainHTTP: Sendable {
         defer { tls = nil }  // close_notify before the socket closes
         var head = "\(method) \(prefix)\(path) HTTP/1.1\r\nHost: \(host.contains(":") ? "[\(host)]" : host):\(port)\r\nUser-Agent: gate\r\nAccept: application/json\r\nConnection: close\r\n"
         if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
+        // Header values are gate's own ASCII (a statement's text): no line breaks to smuggle.
+        for h in headers where !h.value.utf8.contains(where: { $0 < 0x20 || $0 > 0x7e }) { head += "\(h.name): \(h.value)\r\n" }
         head += "\r\n"
         var out = Array(head.utf8)
         if let body { out += body }

@@ -20,12 +20,13 @@ public struct RemoteClient: Sendable {
     public init(http: PlainHTTP) { self.http = http }
 
     /// One call. Non-2xx answers become failures with the server's message.
-    func call(_ method: String, _ path: String, body: JSON? = nil, timeoutSeconds: Double = 15, interruptFD: Int32? = nil) throws -> JSON {
+    func call(_ method: String, _ path: String, body: JSON? = nil, headers: [(name: String, value: String)] = [],
+              timeoutSeconds: Double = 15, interruptFD: Int32? = nil) throws -> JSON {
         var bytes: [UInt8]?
         if let body { var b: [UInt8] = []; body.serialize(into: &b); bytes = b }
         let response: PlainHTTP.Response
         do {
-            response = try http.send(method, path, body: bytes, timeoutMilliseconds: Int(timeoutSeconds * 1000), interruptFD: interruptFD)
+            response = try http.send(method, path, body: bytes, headers: headers, timeoutMilliseconds: Int(timeoutSeconds * 1000), interruptFD: interruptFD)
         } catch {
             throw Self.failure(error, url: url)
         }
@@ -67,7 +68,10 @@ public struct RemoteClient: Sendable {
     /// Sends a signed request. The statement binds the request id, the intent digest and the
     /// exact body bytes.
     public func create(_ r: RequestRecord, blobs: [(digest: [UInt8], data: [UInt8])], as identity: SigningIdentity) throws -> JSON {
-        try call("POST", "/v1/requests", body: try Self.createBody(r, blobs: blobs, as: identity), timeoutSeconds: 60)
+        // The statement also goes ahead of the body, so the server can check who sends it
+        // before it reads more than strangers may send (SPEC.md §9.2).
+        let body = try Self.createBody(r, blobs: blobs, as: identity)
+        return try call("POST", "/v1/requests", body: body, headers: [("Gate-Statement", body["statement"]?.stringValue ?? "")], timeoutSeconds: 60)
     }
 
     public func cancel(_ r: RequestRecord, as identity: SigningIdentity) throws {

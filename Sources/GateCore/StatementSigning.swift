@@ -41,11 +41,19 @@ public enum StatementSigning {
     /// action, the body digest and freshness. Returns the requester the policy names.
     public static func check(_ s: SignedStatement, policy: Policy, action: StatementPayload.Action, body: [UInt8]?,
                              now: UInt64) throws(Problem) -> Policy.Requester {
+        let requester = try checkBeforeBody(s, policy: policy, action: action, now: now)
+        let expected = body.map { BLAKE2b.hash($0) } ?? [UInt8](repeating: 0, count: 32)
+        guard constantTimeEquals(s.payload.bodyDigest, expected) else { throw .bodyMismatch }
+        return requester
+    }
+
+    /// Everything but the body digest: what a server checks from the `Gate-Statement` header
+    /// before it reads a body larger than strangers may send (SPEC.md §9.2).
+    public static func checkBeforeBody(_ s: SignedStatement, policy: Policy, action: StatementPayload.Action,
+                                       now: UInt64) throws(Problem) -> Policy.Requester {
         guard let (requester, key) = policy.requester(forKey: s.payload.keyID) else { throw .unknownKey(s.payload.keyID) }
         guard key.key.isValidSignature(s.signature, for: s.payloadBytes) else { throw .badSignature(s.payload.keyID) }
         guard s.payload.action == action else { throw .wrongAction(expected: action) }
-        let expected = body.map { BLAKE2b.hash($0) } ?? [UInt8](repeating: 0, count: 32)
-        guard constantTimeEquals(s.payload.bodyDigest, expected) else { throw .bodyMismatch }
         let skew = ApprovalCheck.allowedSkew
         guard s.payload.issuedAt + skew >= now, s.payload.issuedAt <= now + skew else { throw .stale(issuedAt: s.payload.issuedAt, now: now) }
         return requester

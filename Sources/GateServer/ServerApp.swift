@@ -44,6 +44,7 @@ public enum ServerApp {
     /// Largest request body (a request with its context outputs), and the largest of anything else.
     public static let maxCreateBody = 24 << 20
     public static let maxSmallBody = 64 << 10
+    static let statementHeader = "gate-statement"
 
     /// `onRunning` gets the port actually bound (the configured one, or the one the system
     /// chose for port 0).
@@ -75,8 +76,14 @@ public enum ServerApp {
             return try await json(.ok, state.list(all: all == "1", after: cursor))
         }
         router.post("/v1/requests") { request, _ in
-            let body = try await collect(request, upTo: maxCreateBody)
-            return try await json(.created, state.create(body))
+            // Who sends it is checked from the Gate-Statement header before the body is read;
+            // without one, a body may be no larger than any other endpoint's.
+            var announced: SignedStatement?
+            if let header = request.headers.first(where: { $0.name.canonicalName == Self.statementHeader })?.value {
+                announced = try await state.preauthorize(header)
+            }
+            let body = try await collect(request, upTo: announced == nil ? maxSmallBody : maxCreateBody)
+            return try await json(.created, state.create(body, announced: announced))
         }
         router.get("/v1/requests/:id") { _, context in
             try await json(.ok, state.get(try context.parameters.require("id")))

@@ -34,8 +34,10 @@ actor ServerState {
     func list(all: Bool, after cursor: Store.ListCursor?) throws -> JSON { try broker.list(all: all, after: cursor) }
     func get(_ id: String) throws -> JSON { try broker.get(id).1 }
 
-    func create(_ body: [UInt8]) throws -> JSON {
-        let (record, answer) = try broker.create(body)
+    func preauthorize(_ header: String) throws -> SignedStatement { try broker.preauthorize(header) }
+
+    func create(_ body: [UInt8], announced: SignedStatement?) throws -> JSON {
+        let (record, answer) = try broker.create(body, announced: announced)
         ServerLog.line("requested \(record.id) by \(record.context["requester"]?["name"]?.stringValue ?? "?") (\(record.intent.user)@\(record.intent.host)): \(ShellQuote.join(record.intent.argv))")
         webhooks.announce(record, publicURL: publicURL)
         return answer

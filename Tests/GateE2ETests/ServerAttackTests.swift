@@ -94,4 +94,65 @@ import Testing
         let show = try rig.s.run(["show", id, "--no-pager"], env: rig.approverEnv("alice"))
         #expect(show.status == 0 && show.stdout.contains("is not in this state directory"), "\(show)")
     }
+
+    /// A stranger cannot make the server read a large body: without a Gate-Statement header a
+    /// new request's body may be 64 KiB, and a header that is not a fresh statement by a
+    /// registered requester is refused before any of the body is read (16 such 24 MiB uploads
+    /// took 490 MiB). A registered requester's large request still goes through (the quota
+    /// test sends 600 KB of context).
+    @Test func largeBodiesAreReadOnlyForARegisteredRequester() throws {
+        let rig = try RemoteRig()
+        let pid = try #require(rig.server?.pid)
+        // A statement by a key the server does not register, as gate itself sends it.
+        let capture = """
+            import http.server, sys
+            class H(http.server.BaseHTTPRequestHandler):
+                def do_POST(self):
+                    print(self.headers.get("Gate-Statement", ""), flush=True)
+                    self.send_response(500); self.send_header("Content-Length", "0"); self.end_headers()
+                    raise SystemExit
+                def log_message(self, *a): pass
+            s = http.server.HTTPServer(("127.0.0.1", 0), H)
+            print(s.server_address[1], flush=True)
+            s.handle_request()
+            """
+        let catcher = try Spawned.start(["python3", "-c", capture])
+        var port = ""
+        for _ in 0..<200 where port.isEmpty {
+            port = ((try? String(contentsOfFile: catcher.out, encoding: .utf8)) ?? "").split(separator: "\n").first.map(String.init) ?? ""
+            usleep(20_000)
+        }
+        _ = try rig.s.run(["keygen", "--name", "stranger", "--out", rig.s.path("stranger.key"), "--no-passphrase"])
+        _ = try rig.s.run(["--", "/bin/echo", "x"], env: ["GATE_SERVER": "http://127.0.0.1:\(port)", "GATE_REQUESTER_KEY": rig.s.path("stranger.key")])
+        let stranger = catcher.finish().stdout.split(separator: "\n").dropFirst().first.map(String.init) ?? ""
+        #expect(stranger.hasPrefix("gatereq1."), "\(stranger)")
+        let flood = """
+            import socket, sys, threading, time
+            port, statement = int(sys.argv[1]), sys.argv[2]
+            answers = []
+            def upload(header):
+                s = socket.create_connection(("127.0.0.1", port))
+                s.sendall(b"POST /v1/requests HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/json\\r\\nContent-Length: 25165000\\r\\n" + header + b"\\r\\n")
+                s.settimeout(10)
+                start = time.time()
+                try:
+                    for _ in range(16):
+                        s.sendall(b"x" * 65536)
+                except OSError:
+                    pass
+                try: answers.append((s.recv(64).split(b"\\r\\n")[0].decode(), round(time.time() - start, 2)))
+                except OSError as e: answers.append((repr(e), 0))
+            hs = [b""] * 8 + [b"Gate-Statement: " + statement.encode() + b"\\r\\n"] * 8
+            ts = [threading.Thread(target=upload, args=(h,)) for h in hs]
+            for t in ts: t.start()
+            for t in ts: t.join()
+            print(sorted(set(a for a, _ in answers)), max(t for _, t in answers))
+            """
+        let out = try Spawned.run(["python3", "-c", flood, String(rig.port), stranger], timeout: 60)
+        #expect(out.stdout.hasPrefix("['HTTP/1.1 403 Forbidden', 'HTTP/1.1 413 Payload Too Large']"), "\(out)")
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let hwm = Int(status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }?.split(separator: " ").dropFirst().first ?? "") ?? 0
+        #expect(hwm > 0 && hwm < 150_000, "peak RSS \(hwm) kB")
+        #expect(try rig.serverLedgerKinds().isEmpty)
+    }
 }

@@ -7,10 +7,31 @@ import GateStore
 /// The server's writes: a signed request, an approver's token, a requester's cancellation, a
 /// host's checkpoint copy. Each is checked completely before anything is stored.
 extension Broker {
-    /// POST /v1/requests: `{"statement": "gatereq1…", "body": base64url(request JSON)}`.
-    public func create(_ raw: [UInt8]) throws -> (RequestRecord, JSON) {
+    /// Before the body of POST /v1/requests is read: the `Gate-Statement` header must be a
+    /// fresh create statement by a registered requester, or the body may be at most
+    /// `ServerApp.maxSmallBody` (a stranger cannot make the server read, parse and decode 24 MiB).
+    /// Throws the refusal; returns the statement, to be matched with the body's.
+    public func preauthorize(_ header: String) throws -> SignedStatement {
+        let statement: SignedStatement
+        do { statement = try SignedStatement(text: header) } catch {
+            throw Refusal(400, .malformedStatement, "the Gate-Statement header is not a statement: \(error)")
+        }
+        let policy = try policy()
+        do { _ = try StatementSigning.checkBeforeBody(statement, policy: policy, action: .create, now: System.nowSeconds()) } catch {
+            throw refuse(403, .badStatement, "request refused before its body was read: \(error)", request: statement.payload.requestID.prefix(64).description,
+                         actor: Self.signer(error, statement, policy))
+        }
+        return statement
+    }
+
+    /// POST /v1/requests: `{"statement": "gatereq1…", "body": base64url(request JSON)}`;
+    /// `announced` is the Gate-Statement header's statement, when there was one.
+    public func create(_ raw: [UInt8], announced: SignedStatement? = nil) throws -> (RequestRecord, JSON) {
         let j = try Self.object(raw)
         let statement = try Self.statement(j)
+        if let announced, announced != statement {
+            throw Refusal(400, .badStatement, "the Gate-Statement header and the body's statement differ")
+        }
         guard let bodyText = j["body"]?.stringValue, let body = try? Base64URL.decode(bodyText) else {
             throw Refusal(400, .badBody, "the body has no base64url 'body'")
         }
