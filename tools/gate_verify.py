@@ -376,8 +376,37 @@ def verify_ledger_lines(lines, on_entry=None):
     return count, head, header, (objects[0]["seq"] if objects else None)
 
 
+def check_copy_extension(e, copies):
+    """A gate server's checkpoint copies (SPEC §9.3): a ledger id is held for the requester whose
+    copy came first, and a larger copy carries the host's entries since the one held, which must
+    chain from its head to the new one. `copies` maps ledger id -> (size, head, requester)."""
+    if e["kind"] != "checkpoint-copy":
+        return
+    seq, p = e["seq"], loads(e["payload_text"])
+    ledger, size, head = p.get("ledger"), p.get("size"), p.get("head")
+    sent = loads(b64url_decode(p.get("body", "")))
+    if ledger not in copies:
+        copies[ledger] = (size, head, e["actor"])
+        return
+    held_size, held_head, holder = copies[ledger]
+    if e["actor"] != holder:
+        raise Rejected("entry %d: a copy of ledger %s from %s, which the server holds for %s" % (seq, ledger, e["actor"], holder))
+    if not isinstance(size, int) or size <= held_size:
+        raise Rejected("entry %d: a stored copy of ledger %s that does not grow it" % (seq, ledger))
+    prev, count = bytes.fromhex(held_head), held_size
+    for x in sent.get("entries", []):
+        h = entry_hash(x["seq"], x["time_us"], x["kind"], x["request_id"], x["actor"], x["payload_text"], bytes.fromhex(x["prev_hash"]))
+        if x["seq"] != count + 1 or h.hex() != x["hash"] or x["prev_hash"] != prev.hex():
+            raise Rejected("entry %d: the entries sent with copy %d of ledger %s do not extend the copy held at %d" % (seq, size, ledger, held_size))
+        prev, count = h, x["seq"]
+    if count != size or prev.hex() != head:
+        raise Rejected("entry %d: copy %d of ledger %s is not reached from the copy held at %d by the entries sent" % (seq, size, ledger, held_size))
+    copies[ledger] = (size, head, holder)
+
+
 def verify_entries(entries, on_entry=None):
     head, count = bytes(32), 0
+    copies = {}
     for i, e in enumerate(entries):
         seq = e["seq"]
         if i == 0 and seq != 1:
@@ -392,6 +421,7 @@ def verify_entries(entries, on_entry=None):
             raise Rejected("entry %d does not link to the entry before it" % seq)
         check_outside_the_hash(e)
         check_recorded_statement(e)
+        check_copy_extension(e, copies)
         head, count = h, seq
         if on_entry:
             on_entry(e, h)

@@ -116,14 +116,25 @@ struct AuditVerifyCommand: ParsableCommand {
                 throw GateFailure.usage("--from-server needs a server", hint: "set GATE_SERVER or pass --server URL")
             }
             let copy = try CheckpointCopy.fetch(store: store, client: client)
-            // The server holds the ledger to the first key it saw; a ledger now signed by
-            // another key was re-keyed (and possibly rewritten) since.
+            // The server holds the ledger to the first key it saw, for the requester that sent
+            // it; a ledger now signed by another key was re-keyed since, or its id was claimed
+            // on the server by someone else first: say who holds it.
             if let pinned, pinned != copy.key {
-                throw GateFailure(.dataError, "the gate server holds this ledger to key \(copy.key.id), not the --key given (\(pinned.id))")
+                throw GateFailure(.dataError, "the gate server holds this ledger to key \(copy.key.id) (copies from requester \(ShellQuote.inert(copy.from))), not the --key given (\(pinned.id))")
+            }
+            if let mine = RequesterKey.keyIDWithoutPrompt(), let holder = copy.fromKey, mine != holder {
+                throw GateFailure(.dataError, "the gate server holds ledger \(copy.checkpoint.body.ledgerID) for requester \(ShellQuote.inert(copy.from)) (key \(holder)), not for this host's requester key (\(mine)): \(ShellQuote.inert(copy.from)) claimed this ledger id on the server first, and the server refuses this host's copies (ledger-claimed)",
+                                  hint: "ask the server's operator to look into requester \(ShellQuote.inert(copy.from)); its copies cannot vouch for this ledger")
+            }
+            if let recorded = try store.recordedLedgerKey(), recorded != copy.key {
+                throw GateFailure(.dataError, "the gate server holds ledger \(copy.checkpoint.body.ledgerID) to key \(copy.key.id), from requester \(ShellQuote.inert(copy.from)); this ledger's key is \(recorded.id)",
+                                  hint: "if \(ShellQuote.inert(copy.from)) is not this host's requester, it claimed this ledger id on the server first (the server refuses this host's copies: ledger-claimed); otherwise this ledger was re-keyed since its first copy")
             }
             pinned = copy.key
-            external.append(copy.checkpoint)
-            serverLine = "server copy: covers entries 1–\(copy.checkpoint.body.size), received \(formatUTC(UInt64(max(0, copy.receivedMicros / 1_000_000)))) from \(ShellQuote.inert(copy.from)); matches\n"
+            // Every copy the server holds, not only the newest: each must match this chain.
+            let copies = try CheckpointCopy.fetchAll(store: store, client: client)
+            external += copies.isEmpty ? [copy.checkpoint] : copies
+            serverLine = "server copy: covers entries 1–\(copy.checkpoint.body.size), received \(formatUTC(UInt64(max(0, copy.receivedMicros / 1_000_000)))) from \(ShellQuote.inert(copy.from)); matches, as do all \(max(1, copies.count)) copies it holds\n"
         }
         let report = try store.audit(pinnedKey: pinned, external: external, allSignatures: allSignatures)
         if let damage = report.damage {

@@ -96,9 +96,13 @@ public struct RemoteClient: Sendable {
         .object([("statement", .string(try sign(.cancel, request: r.id.compact, intent: r.digest.bytes, body: nil, as: identity).text))])
     }
 
-    public static func checkpointBody(_ checkpoint: SignedCheckpoint, ledgerKey: PublicKey, as identity: SigningIdentity) throws -> JSON {
+    /// `entries`: the ledger's entries after the copy the server holds, up to the checkpoint's
+    /// size (SPEC.md §9.3): the proof that this copy extends that one.
+    public static func checkpointBody(_ checkpoint: SignedCheckpoint, ledgerKey: PublicKey, entries: [LedgerEntry] = [],
+                                      as identity: SigningIdentity) throws -> JSON {
         var bytes: [UInt8] = []
-        JSON.object([("checkpoint", .string(checkpoint.text)), ("ledger_key", .string(ledgerKey.text))]).serialize(into: &bytes)
+        JSON.object([("checkpoint", .string(checkpoint.text)), ("ledger_key", .string(ledgerKey.text)),
+                     ("entries", .array(entries.map(LedgerTransfer.encode)))]).serialize(into: &bytes)
         let statement = try sign(.checkpoint, request: checkpoint.body.ledgerID, intent: [UInt8](repeating: 0, count: 32), body: bytes, as: identity)
         return .object([("statement", .string(statement.text)), ("body", .string(Base64URL.encode(bytes)))])
     }
@@ -121,10 +125,11 @@ public struct RemoteClient: Sendable {
         return (status, tokens.compactMap(\.stringValue))
     }
 
-    public func sendCheckpoint(_ checkpoint: SignedCheckpoint, ledgerKey: PublicKey, as identity: SigningIdentity,
+    public func sendCheckpoint(_ checkpoint: SignedCheckpoint, ledgerKey: PublicKey, entries: [LedgerEntry] = [], as identity: SigningIdentity,
                                timeoutSeconds: Double = 5) throws -> JSON {
-        try call("POST", "/v1/checkpoints", body: try Self.checkpointBody(checkpoint, ledgerKey: ledgerKey, as: identity),
-                 timeoutSeconds: timeoutSeconds)
+        let body = try Self.checkpointBody(checkpoint, ledgerKey: ledgerKey, entries: entries, as: identity)
+        return try call("POST", "/v1/checkpoints", body: body, headers: [("Gate-Statement", body["statement"]?.stringValue ?? "")],
+                        timeoutSeconds: timeoutSeconds)
     }
 
     static func sign(_ action: StatementPayload.Action, request: String, intent: [UInt8], body: [UInt8]?, as identity: SigningIdentity,
@@ -159,6 +164,13 @@ public struct RemoteClient: Sendable {
 
     public func newestCheckpoint(ledger: String) throws -> JSON? {
         do { return try call("GET", "/v1/checkpoints/\(ledger)") } catch let f as GateFailure where f.exitCode == ExitCode.usage { return nil }
+    }
+
+    /// Every copy the server holds for `ledger`, oldest first.
+    public func allCheckpoints(ledger: String) throws -> [JSON] {
+        do { return try call("GET", "/v1/checkpoints/\(ledger)?all=1")["copies"]?.arrayValue ?? [] } catch let f as GateFailure where f.exitCode == ExitCode.usage {
+            return []
+        }
     }
 
     func decode(_ j: JSON) throws -> RequestTransfer.Decoded {

@@ -56,6 +56,7 @@ public enum RefusalCode: String, CaseIterable, Sendable, CustomStringConvertible
     case badCheckpoint = "bad-checkpoint"
     case ledgerShrank = "ledger-shrank"
     case ledgerRewritten = "ledger-rewritten"
+    case ledgerClaimed = "ledger-claimed"
     case tooLarge = "too-large"
     case tooManyPending = "too-many-pending"
     case overQuota = "over-quota"

@@ -18,14 +18,44 @@ public enum CheckpointCopy {
         }
     }
 
-    /// Sends the newest checkpoint; returns the server's answer (nil when there is none yet).
+    /// At most this many entries go with one copy; a longer way from the copy held goes in
+    /// steps, through the checkpoints between (one is signed at least every 100 entries).
+    static let entriesPerCopy: Int64 = 1_000
+
+    /// Sends the newest checkpoint, with the entries since the copy the server holds (the proof
+    /// that it extends that copy, SPEC.md §9.3); returns the server's last answer (nil when there
+    /// is no checkpoint yet).
     public static func send(store: Store, client: RemoteClient, as identity: SigningIdentity, timeoutSeconds: Double = 5) throws -> JSON? {
-        guard let checkpoint = try store.newestCheckpoint(), let ledgerKey = try store.recordedLedgerKey() else { return nil }
-        return try client.sendCheckpoint(checkpoint, ledgerKey: ledgerKey, as: identity, timeoutSeconds: timeoutSeconds)
+        guard let newest = try store.newestCheckpoint(), let ledgerKey = try store.recordedLedgerKey() else { return nil }
+        let held = try client.newestCheckpoint(ledger: newest.body.ledgerID)
+        var heldSize = held?["size"]?.intValue ?? 0
+        // Nothing held: the first copy is taken as it is (there is nothing to extend).
+        if held == nil || heldSize >= newest.body.size {
+            return try client.sendCheckpoint(newest, ledgerKey: ledgerKey, as: identity, timeoutSeconds: timeoutSeconds)
+        }
+        var answer: JSON?
+        while heldSize < newest.body.size {
+            let step = newest.body.size - heldSize <= entriesPerCopy ? newest
+                : try store.checkpoint(above: heldSize, atMost: heldSize + entriesPerCopy) ?? newest
+            let entries = try store.entries(after: heldSize, through: step.body.size)
+            answer = try client.sendCheckpoint(step, ledgerKey: ledgerKey, entries: entries, as: identity, timeoutSeconds: timeoutSeconds)
+            heldSize = step.body.size
+        }
+        return answer
+    }
+
+    /// Every copy the server holds for this ledger (each checked against the chain by verify).
+    public static func fetchAll(store: Store, client: RemoteClient) throws -> [SignedCheckpoint] {
+        try client.allCheckpoints(ledger: try store.ledgerID()).map { j in
+            do { return try SignedCheckpoint(parsing: j["checkpoint"]?.stringValue ?? "") } catch {
+                throw GateFailure(.dataError, "the gate server at \(client.url) sent a malformed checkpoint copy: \(error)")
+            }
+        }
     }
 
     /// The server's newest copy for this ledger, with the key it holds the ledger to.
-    public static func fetch(store: Store, client: RemoteClient) throws -> (checkpoint: SignedCheckpoint, key: PublicKey, from: String, receivedMicros: Int64) {
+    public static func fetch(store: Store, client: RemoteClient) throws -> (checkpoint: SignedCheckpoint, key: PublicKey, from: String, receivedMicros: Int64,
+                                                                            fromKey: KeyID?) {
         let ledger = try store.ledgerID()
         guard let j = try client.newestCheckpoint(ledger: ledger) else {
             throw GateFailure(.unavailable, "the gate server at \(client.url) holds no checkpoint of ledger \(ledger)",
@@ -33,7 +63,8 @@ public enum CheckpointCopy {
         }
         do {
             return (try SignedCheckpoint(parsing: j["checkpoint"]?.stringValue ?? ""), try PublicKey(text: j["ledger_key"]?.stringValue ?? ""),
-                    j["from"]?.stringValue ?? "?", j["received_us"]?.intValue ?? 0)
+                    j["from"]?.stringValue ?? "?", j["received_us"]?.intValue ?? 0,
+                    j["requester_key"]?.stringValue.flatMap { try? PublicKey(text: $0) }?.id)
         } catch {
             throw GateFailure(.dataError, "the gate server at \(client.url) sent a malformed checkpoint copy: \(error)")
         }
@@ -41,6 +72,13 @@ public enum CheckpointCopy {
 }
 
 extension RequesterKey {
+    /// The requester key's id, read from the key file's clear part (no passphrase), if there is one.
+    public static func keyIDWithoutPrompt() -> KeyID? {
+        let p = path()
+        guard Files.exists(p), let file = try? KeyFiles.readSecretKeyFile(p) else { return nil }
+        return file.keyID
+    }
+
     /// The requester key if it exists and is not passphrase-protected; nil otherwise.
     static func loadWithoutPrompt() -> SigningIdentity? {
         let p = path()

@@ -107,11 +107,19 @@ public enum ServerApp {
             return try await json(.ok, state.wait(try context.parameters.require("id"), seen: seen, timeout: timeout))
         }
         router.post("/v1/checkpoints") { request, _ in
-            let body = try await collect(request, upTo: maxSmallBody)
-            return try await json(.created, state.receiveCheckpoint(body))
+            // A copy carries the entries since the one held: large bodies only after the
+            // Gate-Statement header proved a registered requester sends it.
+            var announced: SignedStatement?
+            if let header = request.headers.first(where: { $0.name.canonicalName == Self.statementHeader })?.value {
+                announced = try await state.preauthorizeCheckpoint(header)
+            }
+            let body = try await collect(request, upTo: announced == nil ? maxSmallBody : maxCreateBody)
+            return try await json(.created, state.receiveCheckpoint(body, announced: announced))
         }
-        router.get("/v1/checkpoints/:ledger") { _, context in
-            try await json(.ok, state.checkpoints(ledger: try context.parameters.require("ledger")))
+        router.get("/v1/checkpoints/:ledger") { request, context in
+            let all = request.uri.queryParameters.get("all")
+            guard all == nil || all == "1" || all == "0" else { throw Broker.Refusal(status: 400, code: .badQuery, message: "all must be 1 or 0") }
+            return try await json(.ok, state.checkpoints(ledger: try context.parameters.require("ledger"), all: all == "1"))
         }
         router.get("/") { request, _ in
             let text = request.uri.queryParameters.get("cursor")

@@ -60,8 +60,9 @@ actor ServerState {
         return answer
     }
 
-    func receiveCheckpoint(_ body: [UInt8]) throws -> JSON { try broker.receiveCheckpoint(body) }
-    func checkpoints(ledger: String) throws -> JSON { try broker.checkpoints(ledger: ledger) }
+    func receiveCheckpoint(_ body: [UInt8], announced: SignedStatement?) throws -> JSON { try broker.receiveCheckpoint(body, announced: announced) }
+    func preauthorizeCheckpoint(_ header: String) throws -> SignedStatement { try broker.preauthorize(header, action: .checkpoint) }
+    func checkpoints(ledger: String, all: Bool) throws -> JSON { all ? try broker.allCopies(ledger: ledger) : try broker.checkpoints(ledger: ledger) }
 
     /// Long-poll: answers at once if the request has moved past what the requester has seen
     /// (more tokens, or no longer pending), else when a decision arrives or `timeout` passes.

@@ -155,4 +155,96 @@ import Testing
         #expect(hwm > 0 && hwm < 150_000, "peak RSS \(hwm) kB")
         #expect(try rig.serverLedgerKinds().isEmpty)
     }
+
+    /// Finding 1: the runner's user rewrites the host's ledger (entry 2's actor), re-chains it,
+    /// re-signs with the host's own ledger key and sends a larger copy. The server holds a copy of
+    /// the real history: the new one carries entries that do not lead from it, and is refused;
+    /// `verify --from-server` checks the ledger against every copy the server holds.
+    @Test func aRewrittenReSignedLedgerCannotReplaceTheServersCopy() throws {
+        let rig = try RemoteRig()
+        let requester = try rig.request(["/bin/echo", "EXFILTRATE-DB"])
+        let id = try rig.waitForPending(requester)
+        #expect(try rig.approve(id, as: "alice").status == 0)
+        #expect(requester.finish().status == 0)
+        try rig.s.writePolicy("allow -- /bin/true\n", to: "local-policy")
+        let local = ["GATE_POLICY": rig.s.path("local-policy")]
+        #expect(try rig.s.run(["--", "/bin/true"], env: local.merging(rig.requesterEnv) { $1 }).status == 0)
+        let before = try rig.s.run(["audit", "verify", "--from-server"], env: rig.requesterEnv)
+        #expect(before.status == 0 && before.stdout.contains("as do all"), "\(before)")
+        // The second implementation checks the server's copies extend each other (SPEC §9.3)…
+        try rig.s.write("server.jsonl", try rig.s.run(["log", "--json"], env: ["GATE_HOME": rig.stateDir]).stdout)
+        #expect(try rig.serverLedgerKinds().filter { $0 == "checkpoint-copy" }.count >= 2)
+        let checked = try Spawned.run(["python3", EvidenceTests.verifier, "ledger", rig.s.path("server.jsonl")])
+        #expect(checked.status == 0, "\(checked)")
+        // …and refuses a copy whose entries do not lead from the one held.
+        let forged = """
+            import sys, base64, json
+            sys.path.insert(0, sys.argv[1]); import gate_verify as g
+            def copy(seq, size, head, entries, actor="ci1"):
+                body = base64.urlsafe_b64encode(json.dumps({"entries": entries}).encode()).decode().rstrip("=")
+                return {"seq": seq, "kind": "checkpoint-copy", "actor": actor,
+                        "payload_text": json.dumps({"ledger": "00112233AABBCCDD", "size": size, "head": head, "body": body})}
+            def entry(seq, actor, prev):
+                e = {"seq": seq, "time_us": seq, "kind": "started", "request_id": "R", "actor": actor, "payload_text": "{}", "prev_hash": prev}
+                e["hash"] = g.entry_hash(seq, seq, "started", "R", actor, "{}", bytes.fromhex(prev)).hex()
+                return e
+            e1 = entry(1, "a", "00" * 32); e2 = entry(2, "a", e1["hash"])
+            alt1 = entry(1, "mallory", "00" * 32); alt2 = entry(2, "mallory", alt1["hash"])
+            for second, want in [(copy(2, 2, e2["hash"], [e2]), True), (copy(2, 2, alt2["hash"], [alt2]), False),
+                                 (copy(2, 2, e2["hash"], []), False), (copy(2, 2, e2["hash"], [e2], actor="squat"), False)]:
+                copies = {}
+                g.check_copy_extension(copy(1, 1, e1["hash"], []), copies)
+                try:
+                    g.check_copy_extension(second, copies); ok = True
+                except g.Rejected:
+                    ok = False
+                print("ok" if ok == want else "WRONG")
+            """
+        let verdicts = try Spawned.run(["python3", "-c", forged, URL(fileURLWithPath: EvidenceTests.verifier).deletingLastPathComponent().path])
+        #expect(verdicts.stdout == "ok\nok\nok\nok\n", "\(verdicts)")
+        // The rewrite: re-hashed from entry 2 on, the covering checkpoints and head file gone.
+        let db = rig.s.home + "/state.db"
+        try rig.s.write("rechain.py", CheckpointTests.rechain)
+        #expect(try Spawned.run(["python3", rig.s.path("rechain.py"), db]).status == 0)
+        #expect(try Spawned.run(["sqlite3", db, "DROP TRIGGER checkpoints_no_delete; DELETE FROM checkpoints"]).status == 0)
+        try? FileManager.default.removeItem(atPath: rig.s.home + "/ledger.head")
+        #expect(try rig.s.run(["--", "/bin/true"], env: local).status == 0)
+        let resent = try rig.s.run(["audit", "checkpoint"], env: rig.requesterEnv)
+        #expect(resent.status != 0 && resent.stderr.contains("does not extend the copy this server holds"), "\(resent)")
+        let verify = try rig.s.run(["audit", "verify", "--from-server"], env: rig.requesterEnv)
+        #expect(verify.status == 65, "\(verify)")
+    }
+
+    /// Finding 2: a registered requester sends the first copy for another host's ledger id,
+    /// under a key it made up. The owner's copies are refused naming the squatter, and the
+    /// owner's `verify --from-server` names who holds the ledger instead of "re-keyed".
+    @Test func aSquattedLedgerIdNamesTheSquatter() throws {
+        let rig = try RemoteRig(extraServerPolicy: "")
+        // The owner's ledger id, before any copy of it reached the server.
+        try rig.s.writePolicy("allow -- /bin/true\n", to: "local-policy")
+        #expect(try rig.s.run(["--", "/bin/true"], env: ["GATE_POLICY": rig.s.path("local-policy")]).status == 0)
+        let ledger = try rig.s.run(["audit", "verify"]).stdout.split(separator: "\n").first { $0.hasPrefix("ledger id ") }?
+            .split(separator: " ")[2].trimmingCharacters(in: CharacterSet(charactersIn: ",")) ?? ""
+        // The squatter: a second host (another state directory) registered as "squat", whose
+        // database claims the owner's ledger id, with its own ledger key.
+        let squatKey = try rig.s.run(["keygen", "--name", "squat", "--out", rig.s.path("squat.key"), "--no-passphrase"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let policy = try String(contentsOfFile: rig.stateDir + "/policy", encoding: .utf8)
+        try rig.s.write("server/policy", policy + "requester squat key=\(squatKey)\n", mode: 0o600)
+        let squatHome = rig.s.path("squat-home")
+        let squatEnv = ["GATE_HOME": squatHome, "GATE_POLICY": rig.s.path("local-policy"), "GATE_SERVER": rig.url,
+                        "GATE_REQUESTER_KEY": rig.s.path("squat.key")]
+        #expect(try rig.s.run(["--", "/bin/true"], env: squatEnv).status == 0)
+        #expect(try Spawned.run(["sqlite3", squatHome + "/state.db",
+                                 "DROP TRIGGER meta_no_update; UPDATE meta SET value = '\(ledger)' WHERE name = 'ledger_id'"]).status == 0)
+        try? FileManager.default.removeItem(atPath: squatHome + "/ledger.head")
+        #expect(try Spawned.run(["sqlite3", squatHome + "/state.db", "DROP TRIGGER checkpoints_no_delete; DELETE FROM checkpoints"]).status == 0)
+        let squatted = try rig.s.run(["audit", "checkpoint"], env: squatEnv)
+        #expect(squatted.status == 0, "\(squatted)")
+        // The owner.
+        let refused = try rig.s.run(["audit", "checkpoint"], env: rig.requesterEnv)
+        #expect(refused.status != 0 && refused.stderr.contains("held on this server for requester squat"), "\(refused)")
+        let verify = try rig.s.run(["audit", "verify", "--from-server"], env: rig.requesterEnv)
+        #expect(verify.status == 65 && verify.stderr.contains("for requester squat") && verify.stderr.contains("claimed this ledger id") && !verify.stderr.contains("re-keyed"), "\(verify)")
+    }
 }

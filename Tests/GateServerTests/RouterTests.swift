@@ -19,6 +19,7 @@ struct RouterRig {
     let alice = SigningIdentity.generate(name: "alice")
     let bob = SigningIdentity.generate(name: "bob")
     let mallory = SigningIdentity.generate(name: "mallory")
+    let ci2 = SigningIdentity.generate(name: "ci2")
 
     init() throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("gate-router-\(UUID().uuidString.prefix(8))").path
@@ -28,6 +29,7 @@ struct RouterRig {
             approver alice user=alice key=\(alice.publicKey.text)
             approver bob user=root key=\(bob.publicKey.text)
             requester ci1 key=\(ci1.publicKey.text)
+            requester ci2 key=\(ci2.publicKey.text)
             require 1 -- /bin/echo ...
             require 1 ttl=1s -- /bin/sleep ...
             allow -- /bin/true
@@ -207,15 +209,28 @@ extension TestResponse {
         }
     }
 
+    /// Two ledgers' worth of entries: the host's, and the same length rewritten.
+    static func chain(_ count: Int, actor: String) -> [LedgerEntry] {
+        var out: [LedgerEntry] = []
+        for i in 1...count {
+            out.append(LedgerEntry.next(after: out.last.map { ($0.seq, $0.hash) }, timeMicros: Int64(i), kind: "started",
+                                        requestID: "R\(i)", actor: actor, payload: "{}"))
+        }
+        return out
+    }
+
     @Test func checkpointCopiesAreHeldToTheirFirstKeyAndNeverShrink() async throws {
         let rig = try RouterRig()
         defer { try? FileManager.default.removeItem(atPath: rig.dir) }
         let app = try ServerApp.build(.init(port: 0, stateDirectory: rig.dir))
         let ledgerKey = SigningIdentity.generate(name: "ledger"), otherKey = SigningIdentity.generate(name: "other")
-        @Sendable func checkpoint(_ size: Int64, head: UInt8 = 1, key: SigningIdentity? = nil, time: Int64 = 1_700_000_000_000_000) throws -> JSON {
-            let body = CheckpointBody(ledgerID: "00112233AABBCCDD", size: size, head: Array(repeating: head, count: 32), timeMicros: time)
+        let real = Self.chain(12, actor: "ci"), rewritten = Self.chain(12, actor: "mallory")
+        @Sendable func checkpoint(_ size: Int64, head: [UInt8]? = nil, key: SigningIdentity? = nil, time: Int64 = 1_700_000_000_000_000,
+                                  entries: ArraySlice<LedgerEntry> = [], as sender: SigningIdentity? = nil) throws -> JSON {
+            let body = CheckpointBody(ledgerID: "00112233AABBCCDD", size: size, head: head ?? real[Int(size) - 1].hash, timeMicros: time)
             let signer = key ?? ledgerKey
-            return try RemoteClient.checkpointBody(try CheckpointSigning.sign(body, with: signer), ledgerKey: signer.publicKey, as: rig.ci1)
+            return try RemoteClient.checkpointBody(try CheckpointSigning.sign(body, with: signer), ledgerKey: signer.publicKey,
+                                                   entries: Array(entries), as: sender ?? rig.ci1)
         }
         try await app.test(.router) { client in
             func post(_ j: JSON) async throws -> (Int, String) {
@@ -223,14 +238,29 @@ extension TestResponse {
             }
             try await client.execute(uri: "/v1/checkpoints/00112233AABBCCDD", method: .get) { #expect($0.status == .notFound) }
             #expect(try await post(try checkpoint(5)) == (201, "ok"))
-            #expect(try await post(try checkpoint(9)) == (201, "ok"))
+            // Another registered requester cannot take the ledger id over; the refusal names who holds it.
+            let claimed = try await client.execute(uri: "/v1/checkpoints", method: .post, body: RouterRig.buffer(try checkpoint(9, entries: real[5..<9], as: rig.ci2))) {
+                (Int($0.status.code), $0.json["code"]?.stringValue ?? "", $0.json["error"]?.stringValue ?? "")
+            }
+            #expect(claimed.0 == 409 && claimed.1 == "ledger-claimed" && claimed.2.contains("held on this server for requester ci1"), "\(claimed)")
+            // A larger copy proves it extends the one held, with the entries since.
+            #expect(try await post(try checkpoint(9)) == (409, "ledger-rewritten"))
+            #expect(try await post(try checkpoint(9, entries: real[5..<8])) == (409, "ledger-rewritten"))
+            #expect(try await post(try checkpoint(9, entries: real[5..<9])) == (201, "ok"))
             #expect(try await post(try checkpoint(7)) == (409, "ledger-shrank"))
             // A smaller copy signed before the one held arrived late (concurrent runs): not a shrink.
             #expect(try await post(try checkpoint(8, time: 1_699_999_999_000_000)) == (201, "ok"))
-            #expect(try await post(try checkpoint(9, head: 2)) == (409, "ledger-rewritten"))
-            #expect(try await post(try checkpoint(12, key: otherKey)) == (409, "bad-checkpoint"))
+            #expect(try await post(try checkpoint(9, head: Array(repeating: 2, count: 32))) == (409, "ledger-rewritten"))
+            #expect(try await post(try checkpoint(12, key: otherKey, entries: real[9..<12])) == (409, "bad-checkpoint"))
+            // History rewritten and re-signed with the ledger key itself: its entries do not
+            // lead from the head held (finding 1).
+            #expect(try await post(try checkpoint(12, head: rewritten[11].hash, entries: rewritten[9..<12])) == (409, "ledger-rewritten"))
+            #expect(try await post(try checkpoint(12, entries: real[9..<12])) == (201, "ok"))
             try await client.execute(uri: "/v1/checkpoints/00112233AABBCCDD", method: .get) { response in
-                #expect(response.json["size"] == .int(9) && response.json["from"] == .string("ci1"), "\(response.text)")
+                #expect(response.json["size"] == .int(12) && response.json["from"] == .string("ci1"), "\(response.text)")
+            }
+            try await client.execute(uri: "/v1/checkpoints/00112233AABBCCDD?all=1", method: .get) { response in
+                #expect(response.json["copies"]?.arrayValue?.compactMap { $0["size"]?.intValue } == [5, 9, 12], "\(response.text)")
             }
             try await client.execute(uri: "/v1/checkpoints/nope", method: .get) { #expect($0.status == .badRequest) }
         }

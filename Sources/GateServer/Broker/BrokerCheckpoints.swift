@@ -10,9 +10,12 @@ import GateStore
 extension Broker {
     /// POST /v1/checkpoints: `{"statement": …(checkpoint, request id = ledger id), "body":
     /// base64url({"checkpoint": six-line text, "ledger_key": "gatepk1:…"})}`.
-    public func receiveCheckpoint(_ raw: [UInt8]) throws -> JSON {
+    public func receiveCheckpoint(_ raw: [UInt8], announced: SignedStatement? = nil) throws -> JSON {
         let j = try Self.object(raw)
         let statement = try Self.statement(j)
+        if let announced, announced != statement {
+            throw Refusal(400, .badStatement, "the Gate-Statement header and the body's statement differ")
+        }
         guard let bodyText = j["body"]?.stringValue, let body = try? Base64URL.decode(bodyText) else {
             throw Refusal(400, .badBody, "the body has no base64url 'body'")
         }
@@ -33,6 +36,12 @@ extension Broker {
         let ledger = checkpoint.body.ledgerID
         guard statement.payload.requestID == ledger else { throw refuse(400, .badCheckpoint, "the statement names another ledger", actor: requester.name) }
         let newest = try newestCopy(ledger: ledger)
+        // A ledger id is held for the requester whose copy came first (finding 2: another
+        // requester's made-up first copy must not make the owner look re-keyed).
+        if let holder = newest?["from"]?.stringValue, holder != requester.name {
+            throw refuse(409, .ledgerClaimed, "ledger \(ledger) is held on this server for requester \(holder) (its copies came first); this copy is from \(requester.name): one of them does not keep that ledger",
+                         request: ledger, actor: requester.name)
+        }
         let heldKey = newest?["ledger_key"]?.stringValue.flatMap { try? PublicKey(text: $0) } ?? key
         do { try CheckpointSigning.check(checkpoint, ledgerID: ledger, key: heldKey) } catch {
             throw refuse(409, .badCheckpoint, "checkpoint for ledger \(ledger) refused: \(error)", request: ledger, actor: requester.name)
@@ -55,6 +64,20 @@ extension Broker {
             }
             return .object([("ledger", .string(ledger)), ("size", .int(held)), ("stored", .bool(false))])
         }
+        // A larger copy must prove it extends the one held: the entries since, chained from
+        // the held head to this checkpoint's (finding 1: a rewritten, re-signed ledger was
+        // accepted because only size and key were compared).
+        if let held = newest?["size"]?.intValue, let heldHead = newest?["head"]?.stringValue.flatMap({ try? Hex.decode($0) }) {
+            let entries = (b["entries"]?.arrayValue ?? []).map(LedgerTransfer.decode)
+            guard !entries.contains(where: { $0 == nil }) else {
+                throw refuse(400, .badCheckpoint, "checkpoint for ledger \(ledger): an entry is malformed", request: ledger, actor: requester.name)
+            }
+            if let problem = CheckpointExtension.problem(heldSize: held, heldHead: heldHead, entries: entries.compactMap { $0 },
+                                                         size: checkpoint.body.size, head: checkpoint.body.head) {
+                throw refuse(409, .ledgerRewritten, "ledger \(ledger) checkpoint at \(checkpoint.body.size) does not extend the copy this server holds at \(held): \(problem)",
+                             request: ledger, actor: requester.name)
+            }
+        }
         _ = try store.write {
             try store.appendLedger(.checkpointCopy, request: ledger, actor: requester.name, payload: .object([
                 ("ledger", .string(ledger)), ("size", .int(checkpoint.body.size)), ("head", .string(Hex.encode(checkpoint.body.head))),
@@ -66,6 +89,22 @@ extension Broker {
             ]))
         }
         return .object([("ledger", .string(ledger)), ("size", .int(checkpoint.body.size)), ("stored", .bool(true))])
+    }
+
+    /// GET /v1/checkpoints/LEDGER?all=1: every copy held, oldest first (without the bodies
+    /// that carried them), for `gate audit verify --from-server` to check the ledger against.
+    public func allCopies(ledger: String) throws -> JSON {
+        guard CheckpointBody.isLedgerID(ledger) else { throw Refusal(400, .badID, "'\(ledger.prefix(40))' is not a ledger id") }
+        var copies: [JSON] = []
+        try store.forEachLedgerEntry(request: ledger) { e in
+            if e.kind == LedgerKind.checkpointCopy.rawValue, case .object(let fields)? = try? JSON.parse(e.payload) {
+                copies.append(.object(fields.filter { $0.0 != "body" && $0.0 != "statement" }
+                                      + [("received_us", .int(e.timeMicros)), ("from", .string(e.actor)), ("server_seq", .int(e.seq))]))
+            }
+            return true
+        }
+        guard !copies.isEmpty else { throw Refusal(404, .unknownLedger, "this server holds no checkpoint for ledger \(ledger)") }
+        return .object([("copies", .array(copies))])
     }
 
     /// GET /v1/checkpoints/LEDGER: the newest copy held, with who sent it and when.
@@ -80,6 +119,7 @@ extension Broker {
     func newestCopy(ledger: String) throws -> JSON? {
         guard let e = try store.newestLedgerEntry(kind: LedgerKind.checkpointCopy.rawValue, request: ledger),
               case .object(let fields)? = try? JSON.parse(e.payload) else { return nil }
-        return .object(fields + [("received_us", .int(e.timeMicros)), ("from", .string(e.actor)), ("server_seq", .int(e.seq))])
+        // Without the body that carried it (with its entries it can be megabytes).
+        return .object(fields.filter { $0.0 != "body" } + [("received_us", .int(e.timeMicros)), ("from", .string(e.actor)), ("server_seq", .int(e.seq))])
     }
 }

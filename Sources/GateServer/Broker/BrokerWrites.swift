@@ -11,13 +11,13 @@ extension Broker {
     /// fresh create statement by a registered requester, or the body may be at most
     /// `ServerApp.maxSmallBody` (a stranger cannot make the server read, parse and decode 24 MiB).
     /// Throws the refusal; returns the statement, to be matched with the body's.
-    public func preauthorize(_ header: String) throws -> SignedStatement {
+    public func preauthorize(_ header: String, action: StatementPayload.Action = .create) throws -> SignedStatement {
         let statement: SignedStatement
         do { statement = try SignedStatement(text: header) } catch {
             throw Refusal(400, .malformedStatement, "the Gate-Statement header is not a statement: \(error)")
         }
         let policy = try policy()
-        do { _ = try StatementSigning.checkBeforeBody(statement, policy: policy, action: .create, now: System.nowSeconds()) } catch {
+        do { _ = try StatementSigning.checkBeforeBody(statement, policy: policy, action: action, now: System.nowSeconds()) } catch {
             throw refuse(403, .badStatement, "request refused before its body was read: \(error)", request: statement.payload.requestID.prefix(64).description,
                          actor: Self.signer(error, statement, policy))
         }

@@ -88,6 +88,26 @@ public enum Evidence {
 }
 
 extension Store {
+    /// The largest checkpoint with `size` in (`low`, `high`].
+    public func checkpoint(above low: Int64, atMost high: Int64) throws -> SignedCheckpoint? {
+        try wrap {
+            let s = try db.prepare("SELECT text FROM checkpoints WHERE size > ? AND size <= ? ORDER BY size DESC LIMIT 1").bind([.int(low), .int(high)])
+            guard try s.step() else { return nil }
+            return try? SignedCheckpoint(parsing: s.text(0))
+        }
+    }
+
+    /// Entries `low+1 ... high`, in order.
+    public func entries(after low: Int64, through high: Int64) throws -> [LedgerEntry] {
+        var out: [LedgerEntry] = []
+        try forEachLedgerEntry(afterSeq: low) { e in
+            guard e.seq <= high else { return false }
+            out.append(e)
+            return true
+        }
+        return out
+    }
+
     /// The first checkpoint whose size is at least `seq`.
     func checkpoint(coveringAtLeast seq: Int64) throws -> SignedCheckpoint? {
         try wrap {

@@ -62,3 +62,23 @@ public enum LedgerText {
 extension String {
     package func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
 }
+
+/// Entries as a checkpoint copy carries them (SPEC.md §9.3): the fields the hash covers, the
+/// payload as its exact stored text, hashes in hex.
+public enum LedgerTransfer {
+    public static func encode(_ e: LedgerEntry) -> JSON {
+        .object([
+            ("seq", .int(e.seq)), ("time_us", .int(e.timeMicros)), ("kind", .string(e.kind)),
+            ("request_id", .string(e.requestID)), ("actor", .string(e.actor)), ("payload_text", .string(e.payload)),
+            ("prev_hash", .string(Hex.encode(e.prevHash))), ("hash", .string(Hex.encode(e.hash))),
+        ])
+    }
+
+    public static func decode(_ j: JSON) -> LedgerEntry? {
+        guard let seq = j["seq"]?.intValue, let time = j["time_us"]?.intValue, let kind = j["kind"]?.stringValue,
+              let request = j["request_id"]?.stringValue, let actor = j["actor"]?.stringValue, let payload = j["payload_text"]?.stringValue,
+              let prev = j["prev_hash"]?.stringValue.flatMap({ try? Hex.decode($0) }), prev.count == 32,
+              let hash = j["hash"]?.stringValue.flatMap({ try? Hex.decode($0) }), hash.count == 32 else { return nil }
+        return LedgerEntry(seq: seq, timeMicros: time, kind: kind, requestID: request, actor: actor, payload: payload, prevHash: prev, hash: hash)
+    }
+}
