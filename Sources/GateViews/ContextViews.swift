@@ -23,6 +23,14 @@ extension Views {
                 out += "  \(name.padding(22)) \(redacted ? "(redacted) " : "")\(ShellQuote.quote(value))\n"
             }
         }
+        // What the run is bound to, from its own bytes: checked against the bound digest (the
+        // blob store refuses bytes that do not hash to it), so this is what will be used.
+        for f in r.intent.boundFiles {
+            guard r.context["bound_contents"]?.arrayValue?.contains(where: { $0["digest"]?.stringValue == Hex.encode(f.digest) }) == true,
+                  let bytes = try blob(f.digest) else { continue }
+            let head = "bound file \(ShellQuote.quote(f.path)): its contents, checked against the bound digest (the run uses exactly these bytes)"
+            out += "\n" + (color ? "\u{1b}[1m\(head)\u{1b}[0m" : head) + "\n" + render(bytes, color: color)
+        }
         for p in r.context["providers"]?.arrayValue ?? [] {
             let name = ShellQuote.inert(p["name"]?.stringValue ?? "?")
             let argv = (p["argv"]?.arrayValue ?? []).compactMap(\.stringValue)
@@ -34,6 +42,9 @@ extension Views {
             if p["truncated"] == .bool(true) { head += ", TRUNCATED at \(p["limit"]?.intValue ?? 0) bytes" }
             head += "]"
             out += "\n" + (color ? "\u{1b}[1m\(head)\u{1b}[0m" : head) + "\n"
+            // A provider's output is what the requester's host says it printed: nothing binds it
+            // to what will run. Say so, every time.
+            out += "  (as the requester's host reported it: gate cannot check this output against what will run\(r.intent.boundFiles.isEmpty ? "" : "; the bound files are checked"))\n"
             if let summary = p["summary"]?.stringValue { out += "  \(ShellQuote.inert(summary))\n" }
             // A bare name was resolved through the requester's PATH: say which file ran, and
             // whether it is the command's own executable (whose digest is bound).

@@ -247,4 +247,21 @@ import Testing
         let verify = try rig.s.run(["audit", "verify", "--from-server"], env: rig.requesterEnv)
         #expect(verify.status == 65 && verify.stderr.contains("for requester squat") && verify.stderr.contains("claimed this ledger id") && !verify.stderr.contains("re-keyed"), "\(verify)")
     }
+
+    /// Finding 5: a requester binds plan.txt (DROP TABLE users;) and has a context provider say
+    /// something harmless. Approvers now see the bound file's own bytes, checked against the
+    /// digest the run is bound to, and every provider output marked as the requester's word.
+    @Test func approversSeeTheBoundFileNotOnlyWhatTheRequesterSaysOfIt() throws {
+        let rig = try RemoteRig(rules: "context report -- /bin/echo \"SELECT count(*) FROM users; -- read-only report\"\nrequire 1 of sre context=report bind={1} -- /bin/cp ...\n")
+        try rig.s.write("plan.txt", "DROP TABLE users;\n")
+        let requester = try rig.request(["/bin/cp", rig.s.path("plan.txt"), rig.s.path("out.txt")])
+        let id = try rig.waitForPending(requester)
+        defer { requester.signal(SIGINT); _ = requester.finish() }
+        let show = try rig.s.run(["show", id, "--no-pager"], env: rig.approverEnv("alice"))
+        #expect(show.status == 0, "\(show)")
+        #expect(show.stdout.contains("checked against the bound digest") && show.stdout.contains("DROP TABLE users;"), "\(show.stdout)")
+        #expect(show.stdout.contains("gate cannot check this output against what will run"), "\(show.stdout)")
+        let page = try rig.curl("/r/\(id.replacingOccurrences(of: "-", with: ""))")
+        #expect(page.contains("DROP TABLE users;") && page.contains("checked against the bound digest"), "\(page)")
+    }
 }

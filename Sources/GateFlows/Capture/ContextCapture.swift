@@ -57,6 +57,9 @@ public enum ContextCapture {
 
     /// What is stored with a request for the approver: `{"ticket", "environment": [...],
     /// "providers": [...]}`, and the providers' outputs keyed by their BLAKE2b-256 digest.
+    /// Bound files up to this size are sent with the request and shown from their own bytes.
+    static let boundContentLimit = 1 << 20
+
     static func describe(_ subject: Subject, ticket: String, home: String) throws -> Described {
         let intent = subject.intent, options = subject.options, policy = subject.policy, child = subject.child
         let redactor = try RedactionKey.load(home: home)
@@ -110,8 +113,19 @@ public enum ContextCapture {
             }
             providers.append(.object(fields))
         }
+        // A bound file small enough travels with the request as its own bytes, so approvers see
+        // what the run is bound to, checked against the bound digest, rather than only what a
+        // provider says about it (issue 18, finding 5). Bytes that no longer hash to the bound
+        // digest (changed since capture) are not sent; the run would refuse them anyway.
+        var boundContents: [JSON] = []
+        for f in intent.boundFiles where !subject.interpreters.contains(f.path) {
+            guard let bytes = try? Files.read(f.path, limit: Self.boundContentLimit), BLAKE2b.hash(bytes) == f.digest else { continue }
+            if !blobs.contains(where: { $0.digest == f.digest }) { blobs.append((f.digest, bytes)) }
+            boundContents.append(.object([("path", .string(f.path)), ("digest", .string(Hex.encode(f.digest)))]))
+        }
         // Which bound files are interpreters, for the approver's eyes.
         let context: JSON = .object([("ticket", .string(ticket)), ("environment", .array(environment)), ("providers", .array(providers)),
+                                     ("bound_contents", .array(boundContents)),
                                      ("executable_aliases", .array(subject.trustedAliases.map(JSON.string))),
                                      ("interpreters", .array(subject.interpreters.map(JSON.string)))])
         return Described(context: context, blobs: blobs)

@@ -139,8 +139,9 @@ public final class Broker {
         }
         var blobs: [(digest: [UInt8], data: [UInt8])] = []
         if withBlobs {
-            for p in r.context["providers"]?.arrayValue ?? [] {
-                if let d = p["digest"]?.stringValue.flatMap({ try? Hex.decode($0) }), let data = try store.blob(d) { blobs.append((d, data)) }
+            for p in (r.context["providers"]?.arrayValue ?? []) + (r.context["bound_contents"]?.arrayValue ?? []) {
+                if let d = p["digest"]?.stringValue.flatMap({ try? Hex.decode($0) }), !blobs.contains(where: { $0.digest == d }),
+                   let data = try store.blob(d) { blobs.append((d, data)) }
             }
         }
         return (r, RequestTransfer.encode(r, tokens: try store.tokenTexts(for: r.id), blobs: blobs))

@@ -14,13 +14,15 @@ extension Store {
     private static let keptDigests = """
         SELECT json_extract(p.value, '$.digest') FROM requests r, json_each(r.context, '$.providers') p
         WHERE r.status = 'pending' OR r.updated_us >= ?
+        UNION SELECT json_extract(b.value, '$.digest') FROM requests r, json_each(r.context, '$.bound_contents') b
+        WHERE r.status = 'pending' OR r.updated_us >= ?
         """
 
     /// Deletes the outputs no kept request shows; returns how many went.
     @discardableResult
     public func expireContext(endedBefore micros: Int64) throws -> Int64 {
         try write {
-            try db.prepare("DELETE FROM context_blobs WHERE lower(hex(digest)) NOT IN (\(Self.keptDigests))").run([.int(micros)])
+            try db.prepare("DELETE FROM context_blobs WHERE lower(hex(digest)) NOT IN (\(Self.keptDigests))").run([.int(micros), .int(micros)])
             return try db.scalarInt("SELECT changes()") ?? 0
         }
     }
@@ -31,8 +33,10 @@ extension Store {
             let s = try db.prepare("""
                 SELECT coalesce(sum(length(b.data)), 0) FROM context_blobs b WHERE lower(hex(b.digest)) IN (
                   SELECT json_extract(p.value, '$.digest') FROM requests r, json_each(r.context, '$.providers') p
+                  WHERE json_extract(r.context, '$.requester.name') = ?
+                  UNION SELECT json_extract(b.value, '$.digest') FROM requests r, json_each(r.context, '$.bound_contents') b
                   WHERE json_extract(r.context, '$.requester.name') = ?)
-                """).bind([.text(name)])
+                """).bind([.text(name), .text(name)])
             return try s.step() ? s.int(0) : 0
         }
     }
