@@ -170,7 +170,13 @@ MUTATIONS = [
     ("a dead run's pid alone decides (a reused pid keeps it running)", "Sources/GateSystem/ProcessIdentity.swift",
      [("        if kill(pid, 0) != 0 && errno == ESRCH { return true }\n", "        return kill(pid, 0) != 0 && errno == ESRCH\n")]),
     ("gate-server keeps idle connections open", "Sources/GateServer/ServerApp.swift",
-     [("            server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),\n", "")]),
+     [("""            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(limits)],
+                                                idleTimeout: .seconds(configuration.idleTimeoutSeconds))),""",
+       """            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(limits)])),"""),
+      ("Sources/GateServer/ConnectionGuard.swift", """            peak = limits.peak.load(ordering: .relaxed)
+        }
+        arm(context, seconds: limits.headSeconds)""", """            peak = limits.peak.load(ordering: .relaxed)
+        }""")]),
     ("a cut request list does not say so", "Sources/GateStore/Requests/Requests.swift",
      [('            let s = try db.prepare("SELECT count(*) FROM requests" + (statuses.isEmpty ? "" : " WHERE status IN (\\(marks))"))',
        '            let s = try db.prepare("SELECT min(count(*), 200) FROM requests" + (statuses.isEmpty ? "" : " WHERE status IN (\\(marks))"))')]),
@@ -232,8 +238,8 @@ MUTATIONS = [
      [("    func refuse(_ status: Int, _ code: RefusalCode, _ message: String, request: String = \"\", actor: String?) -> Refusal {\n        if let actor {",
        "    func refuse(_ status: Int, _ code: RefusalCode, _ message: String, request: String = \"\", actor: String?) -> Refusal {\n        if let actor = actor ?? \"server\" as String? {")]),
     ("a stranger's large body is read", "Sources/GateServer/ServerApp.swift",
-     [("            let body = try await collect(request, upTo: announced == nil ? maxSmallBody : maxCreateBody)\n            return try await json(.created, state.create(body, announced: announced))",
-       "            let body = try await collect(request, upTo: maxCreateBody)\n            return try await json(.created, state.create(body, announced: announced))")]),
+     [("        return (try await collect(request, upTo: announced == nil ? maxSmallBody : maxCreateBody), announced)",
+       "        return (try await collect(request, upTo: maxCreateBody), announced)")]),
     ("no cap on pending requests", "Sources/GateServer/Broker/BrokerWrites.swift",
      [("        guard pending < maxPendingPerRequester else {", "        guard pending < maxPendingPerRequester || true else {")]),
     ("the pending list oldest first", "Sources/GateServer/Broker/Broker.swift",

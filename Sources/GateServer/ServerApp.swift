@@ -76,13 +76,7 @@ public enum ServerApp {
             return try await json(.ok, state.list(all: all == "1", after: cursor))
         }
         router.post("/v1/requests") { request, _ in
-            // Who sends it is checked from the Gate-Statement header before the body is read;
-            // without one, a body may be no larger than any other endpoint's.
-            var announced: SignedStatement?
-            if let header = request.headers.first(where: { $0.name.canonicalName == Self.statementHeader })?.value {
-                announced = try await state.preauthorize(header)
-            }
-            let body = try await collect(request, upTo: announced == nil ? maxSmallBody : maxCreateBody)
+            let (body, announced) = try await collectSigned(request) { try await state.preauthorize($0) }
             return try await json(.created, state.create(body, announced: announced))
         }
         router.get("/v1/requests/:id") { _, context in
@@ -107,13 +101,8 @@ public enum ServerApp {
             return try await json(.ok, state.wait(try context.parameters.require("id"), seen: seen, timeout: timeout))
         }
         router.post("/v1/checkpoints") { request, _ in
-            // A copy carries the entries since the one held: large bodies only after the
-            // Gate-Statement header proved a registered requester sends it.
-            var announced: SignedStatement?
-            if let header = request.headers.first(where: { $0.name.canonicalName == Self.statementHeader })?.value {
-                announced = try await state.preauthorizeCheckpoint(header)
-            }
-            let body = try await collect(request, upTo: announced == nil ? maxSmallBody : maxCreateBody)
+            // (A copy carries the host's entries since the one held: it can be large.)
+            let (body, announced) = try await collectSigned(request) { try await state.preauthorizeCheckpoint($0) }
             return try await json(.created, state.receiveCheckpoint(body, announced: announced))
         }
         router.get("/v1/checkpoints/:ledger") { request, context in
@@ -142,6 +131,19 @@ public enum ServerApp {
     /// before a byte of it is read, and one without a length (chunked: its chunk sizes are
     /// the client's word, up to FFFFFFFFFFFFFFFF) is refused with 411. gate's client always
     /// sends Content-Length. Either way the client is answered at once.
+    /// A body that may be larger than `maxSmallBody` only when the request's Gate-Statement
+    /// header proves, before any of the body is read, that a registered requester sends it
+    /// (`preauthorize` checks it and throws the refusal). Returns the header's statement too, to
+    /// be matched with the body's.
+    static func collectSigned(_ request: Request, preauthorize: (String) async throws -> SignedStatement) async throws
+        -> (body: [UInt8], announced: SignedStatement?) {
+        var announced: SignedStatement?
+        if let header = request.headers.first(where: { $0.name.canonicalName == statementHeader })?.value {
+            announced = try await preauthorize(header)
+        }
+        return (try await collect(request, upTo: announced == nil ? maxSmallBody : maxCreateBody), announced)
+    }
+
     static func collect(_ request: Request, upTo limit: Int) async throws -> [UInt8] {
         guard let lengthText = request.headers[.contentLength] else {
             throw Broker.Refusal(status: 411, code: .badRequest, message: "a request body needs a Content-Length (chunked bodies are not accepted)")
