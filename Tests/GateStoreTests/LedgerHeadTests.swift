@@ -121,6 +121,20 @@ import Testing
         #expect(replaced.body.size == 9)
     }
 
+    /// Whoever can write the state directory could remove the head anyway; what they must not do
+    /// is hang every run with a FIFO in its place (the read never blocks, a link is not followed).
+    @Test func aFIFOOrALinkAsTheHeadHangsNothing() throws {
+        let dir = Self.directory()
+        try Self.populate(dir, runs: 1)
+        unlink(dir + "/ledger.head")
+        #expect(mkfifo(dir + "/ledger.head", 0o600) == 0)
+        #expect(try Self.appendRefusal(dir) == nil)
+        try Self.populate(dir, runs: 1, from: 5)
+        unlink(dir + "/ledger.head")
+        #expect(symlink("/dev/zero", dir + "/ledger.head") == 0)
+        #expect(try Self.appendRefusal(dir) == nil)
+    }
+
     /// The WAL is folded into state.db at a bounded size: a copy of state.db alone is never more
     /// than Store.walPages pages behind.
     @Test func theWALIsFoldedAtABoundedSize() throws {

@@ -41,7 +41,8 @@ extension Store {
     /// entry: a chain that no longer reaches the head lost entries, and nothing is appended to it.
     func checkReachesHead(last: (seq: Int64, hash: [UInt8])?) throws {
         let file = Self.headPath(home: home)
-        let fd = Glibc.open(file, O_RDONLY | O_CLOEXEC)
+        // Not through a symbolic link, and never blocking (a FIFO put in its place must not hang a run).
+        let fd = Glibc.open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
         guard fd >= 0 else { return }
         let read = Self.headFields(fd)
         close(fd)
@@ -76,7 +77,7 @@ extension Store {
     /// After the commit that signed `checkpoint`: the head moves forward, never back.
     func advanceHead(to checkpoint: SignedCheckpoint) {
         let file = Self.headPath(home: home)
-        let fd = Glibc.open(file, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        let fd = Glibc.open(file, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o644)
         guard fd >= 0 else { return reportHeadProblem("cannot write \(file): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         guard flock(fd, LOCK_EX) == 0 else { return }
