@@ -40,7 +40,7 @@ def main(state, n):
     t0 = 1_790_000_000_000_000
     prev, rows, checkpoints = bytes(32), [], []
     for seq in range(1, n + 1):
-        run = seq // 4
+        run = (seq - 1) // 4  # one run: requested, approved, started, finished under one id
         rid = "%08d" % run
         t = t0 + seq * 1_000_000
         kind = ["requested", "approved", "started", "finished"][(seq - 1) % 4]

@@ -62,11 +62,10 @@ struct AuditVerifyCommand: ParsableCommand {
     @OptionGroup var remote: ServerOption
 
     /// Runs with a start and no end: the chain is whole, but what they did is not on record.
-    static func unendedLines(_ runs: [UnendedRun]) -> String {
-        guard !runs.isEmpty else { return "" }
-        let shown = 20
-        var out = "runs started with no end on record: \(runs.count)\n"
-        for r in runs.prefix(shown) {
+    static func unendedLines(_ runs: [UnendedRun], count: Int) -> String {
+        guard count > 0 else { return "" }
+        var out = "runs started with no end on record: \(count)\(count > runs.count ? " (the oldest \(runs.count) below)" : "")\n"
+        for r in runs {
             let id = RequestID(r.request)?.description ?? ShellQuote.inert(r.request)
             let what: String
             switch r.state {
@@ -76,7 +75,7 @@ struct AuditVerifyCommand: ParsableCommand {
             }
             out += "  \(id) entry \(r.seq), started \(formatUTC(UInt64(max(0, r.timeMicros) / 1_000_000))): \(what)\n"
         }
-        if runs.count > shown { out += "  … and \(runs.count - shown) more\n" }
+        if count > runs.count { out += "  … and \(count - runs.count) more\n" }
         return out
     }
 
@@ -155,7 +154,7 @@ struct AuditVerifyCommand: ParsableCommand {
         if report.uncovered > 0 {
             out += "not yet covered by a checkpoint: entries \(report.entries - report.uncovered + 1)–\(report.entries)\n"
         }
-        out += Self.unendedLines(report.unended)
+        out += Self.unendedLines(report.unended, count: report.unendedCount)
         System.write(1, out + headLine + serverLine)
     }
 }

@@ -63,6 +63,18 @@ import Testing
         }
     }
 
+    /// Many lone starts are counted, and only the oldest are looked into (each costs a look-up).
+    @Test func manyUnendedRunsAreCountedAndTheOldestShown() throws {
+        let (store, dir) = try Self.store()
+        defer { _ = try? Spawn.remove(dir) }
+        for k in 0..<(Store.unendedShown + 7) {
+            try store.record(.started, request: "RUN\(k)", actor: "alice", payload: .object([]))
+        }
+        let report = try store.audit()
+        #expect(report.unendedCount == Store.unendedShown + 7 && report.unended.count == Store.unendedShown)
+        #expect(report.unended.first?.request == "RUN0" && report.unended.last?.request == "RUN\(Store.unendedShown - 1)")
+    }
+
     /// Starts with no end, wherever the split falls between a start and its end: run k starts
     /// and ends, except every third, which only starts (its runner, this process, is alive).
     @Test func unendedRunsAreTheSameForEverySplit() throws {
@@ -82,7 +94,7 @@ import Testing
         let total = try store.ledgerCount()
         for mid in Int64(0)...total {
             let report = try store.audit(pinnedKey: nil, external: [], allSignatures: false) { _ in mid == 0 ? nil : mid }
-            #expect(report.unended.map(\.request) == expected + ["GONE", "OLD"], "split after \(mid)")
+            #expect(report.unended.map(\.request) == expected + ["GONE", "OLD"] && report.unendedCount == expected.count + 2, "split after \(mid)")
             #expect(report.unended.map(\.state) == Array(repeating: .running, count: expected.count) + [.outcomeUnknown, .unknown], "split after \(mid)")
         }
     }

@@ -22,7 +22,9 @@ extension Store {
         public var newest: SignedCheckpoint?
         /// Entries after the newest checkpoint: no signature covers them yet.
         public var uncovered: Int64 { entries - (newest?.body.size ?? 0) }
-        /// Runs whose start is on record and whose end is not (LoneStarts.swift), oldest first.
+        /// Runs whose start is on record and whose end is not (LoneStarts.swift): how many, and
+        /// the oldest of them, each judged by its runner.
+        public var unendedCount = 0
         public var unended: [UnendedRun] = []
     }
 
@@ -81,7 +83,7 @@ extension Store {
             }
             var report = AuditReport(entries: 0, head: LedgerEntry.genesisHash, damage: nil, ledgerID: ledgerID, key: key,
                                      checkpoints: 0, signaturesVerified: 0, newest: nil)
-            report.unended = try unendedRuns(parts.map(\.starts))
+            (report.unendedCount, report.unended) = try unendedRuns(parts.map(\.starts))
             for p in parts {
                 report.checkpoints += p.audit.checkpoints
                 report.signaturesVerified += p.audit.signaturesVerified

@@ -45,21 +45,26 @@ struct StartTracker {
 }
 
 extension Store {
-    /// The parts' trackers in seq order, merged, then each open start judged by its runner.
-    func unendedRuns(_ parts: [StartTracker]) throws -> [UnendedRun] {
+    /// How many runs are shown in detail; the count covers them all.
+    static let unendedShown = 20
+
+    /// The parts' trackers in seq order, merged: how many starts have no end, and the oldest
+    /// `unendedShown` of them judged by their runner (a ledger with many lone starts must not
+    /// cost a look-up each).
+    func unendedRuns(_ parts: [StartTracker]) throws -> (count: Int, oldest: [UnendedRun]) {
         var open: [String: Int64] = [:]
         for p in parts {
             for r in p.endsOfEarlier { open.removeValue(forKey: r) }
             open.merge(p.open) { _, new in new }
         }
         var runs: [UnendedRun] = []
-        for (request, seq) in open.sorted(by: { $0.value < $1.value }) {
+        for (request, seq) in open.sorted(by: { $0.value < $1.value }).prefix(Self.unendedShown) {
             var found: LedgerEntry?
             try forEachLedgerEntry(afterSeq: seq - 1) { found = $0; return false }
             guard let entry = found else { continue }
             runs.append(UnendedRun(request: request, seq: seq, timeMicros: entry.timeMicros, state: try state(of: entry)))
         }
-        return runs
+        return (open.count, runs)
     }
 
     private func state(of entry: LedgerEntry) throws -> UnendedRun.State {
