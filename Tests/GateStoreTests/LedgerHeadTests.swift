@@ -83,18 +83,8 @@ import Testing
     @Test func aChainThatNoLongerHashesToTheHeadIsRefused() throws {
         let dir = Self.directory()
         try Self.populate(dir, runs: 2)
-        // Another ledger's head, same id and size: as if the chain had been replaced.
-        let other = Self.directory()
-        try Self.populate(other, runs: 2)
-        let store = try Store(path: dir + "/state.db")
-        guard case .checkpoint(let mine) = store.head(), case .checkpoint(let theirs) = try Store(path: other + "/state.db").head() else {
-            Issue.record("no heads"); return
-        }
-        let forged = theirs.text.split(separator: "\n", omittingEmptySubsequences: false)
-            .map { $0.hasPrefix("ledger ") ? "ledger \(mine.body.ledgerID)" : String($0) }.joined(separator: "\n")
-        let fd = open(dir + "/ledger.head", O_WRONLY | O_TRUNC)
-        _ = Array(forged.utf8).withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
-        close(fd)
+        // The entry the (genuine) head covers, replaced: as if the chain had been rewritten.
+        try Store(path: dir + "/state.db").db.execute("DROP TRIGGER ledger_no_update; UPDATE ledger SET hash = zeroblob(32) WHERE seq = 4")
         let refusal = try #require(try Self.appendRefusal(dir))
         #expect(refusal.message.contains("do not hash to the head"), "\(refusal.message)")
     }
@@ -119,6 +109,22 @@ import Testing
         try Self.populate(dir, runs: 1, from: 9)
         guard case .checkpoint(let replaced) = store.head() else { Issue.record("the torn head stayed"); return }
         #expect(replaced.body.size == 9)
+    }
+
+    /// A head nobody with the ledger key signed (size 2^63, say) must not stop all recording:
+    /// it is ignored, said once, and replaced by the next checkpoint.
+    @Test func aMadeUpHeadIsIgnoredAndReplaced() throws {
+        let dir = Self.directory()
+        try Self.populate(dir, runs: 2)
+        let store = try Store(path: dir + "/state.db")
+        let forged = "gate checkpoint v1\nledger \(try store.ledgerID())\nsize 9223372036854775807\nhead \(String(repeating: "0", count: 64))\n"
+        let fd = open(dir + "/ledger.head", O_WRONLY | O_TRUNC)
+        _ = Array(forged.utf8).withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
+        close(fd)
+        #expect(try Self.appendRefusal(dir) == nil)
+        try Self.populate(dir, runs: 1, from: 7)
+        guard case .checkpoint(let replaced) = store.head() else { Issue.record("the made-up head stayed"); return }
+        #expect(replaced.body.size > 4 && replaced.body.size < 100)
     }
 
     /// Whoever can write the state directory could remove the head anyway; what they must not do

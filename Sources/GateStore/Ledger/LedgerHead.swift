@@ -44,9 +44,9 @@ extension Store {
         // Not through a symbolic link, and never blocking (a FIFO put in its place must not hang a run).
         let fd = Glibc.open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
         guard fd >= 0 else { return }
-        let read = Self.headFields(fd)
+        let bytes = Self.readHead(fd)
         close(fd)
-        guard let head = read else { return }
+        guard let head = Self.headFields(bytes) else { return }
         let size = head.size, count = last?.seq ?? 0
         // The usual case, decided from memory: the head is the entry before this one. Entries
         // hash their time and place in the chain, so another chain (a recreated database) does
@@ -58,6 +58,11 @@ extension Store {
                 hash = try s.step() ? s.blob(0) : nil
             }
             if hash == head.head { return }
+        }
+        // Before refusing anything on its word: is it a checkpoint this ledger's key signed? A
+        // file anyone with write access made up (size 2^63, say) must not stop all recording.
+        guard try isGenuineHead(bytes) else {
+            return reportHeadProblem("\(file) is not a checkpoint signed by this ledger's key; it is ignored and replaced by the next checkpoint")
         }
         let ledgerID = try ledgerID()
         guard head.ledgerID == ledgerID else {
@@ -81,7 +86,10 @@ extension Store {
         guard fd >= 0 else { return reportHeadProblem("cannot write \(file): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         guard flock(fd, LOCK_EX) == 0 else { return }
-        if let held = Self.headFields(fd), held.ledgerID == checkpoint.body.ledgerID, held.size >= checkpoint.body.size {
+        let heldBytes = Self.readHead(fd)
+        // Kept only if it is further on and genuine (the signature is checked only then).
+        if let held = Self.headFields(heldBytes), held.ledgerID == checkpoint.body.ledgerID, held.size >= checkpoint.body.size,
+           (try? isGenuineHead(heldBytes)) == true {
             return
         }
         let bytes = Array(checkpoint.text.utf8)
@@ -91,12 +99,31 @@ extension Store {
         }
     }
 
-    /// The three lines the hot path needs (`ledger`, `size`, `head`, SPEC.md §6.2), read from
-    /// the start of `fd` without parsing the signature: the check compares the hash with the
-    /// database's, which needs no key. nil for anything that is not a checkpoint's text.
-    static func headFields(_ fd: Int32) -> (ledgerID: String, size: Int64, head: [UInt8])? {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { buffer in
-            let n = pread(fd, buffer.baseAddress!, buffer.count, 0)
+    /// The head file's first KiB (a checkpoint's text is about 250 bytes), read without blocking.
+    static func readHead(_ fd: Int32) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: 1024)
+        let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, 0) }
+        return n > 0 ? Array(buffer[..<n]) : []
+    }
+
+    /// Whether `bytes` are a checkpoint signed by this ledger's key (the recorded one, or the key
+    /// file's public half before one is recorded: a recreated database keeps the key file), for
+    /// its own ledger id, which may be another database's.
+    func isGenuineHead(_ bytes: [UInt8]) throws -> Bool {
+        guard let text = String(validating: bytes, as: UTF8.self), let cp = try? SignedCheckpoint(parsing: text) else { return false }
+        var keys: [PublicKey] = []
+        if let recorded = try recordedLedgerKey() { keys.append(recorded) }
+        if let file = try? KeyFiles.readSecretKeyFile(LedgerKey.path(home: home)),
+           let key = try? PublicKey(text: file.publicKey.text), !keys.contains(key) { keys.append(key) }
+        return keys.contains { (try? CheckpointSigning.check(cp, ledgerID: cp.body.ledgerID, key: $0)) != nil }
+    }
+
+    /// The three lines the hot path needs (`ledger`, `size`, `head`, SPEC.md §6.2), without
+    /// parsing the signature: the check compares the hash with the database's, which needs no
+    /// key (a mismatch is then checked in full). nil for anything that is not a checkpoint's text.
+    static func headFields(_ bytes: [UInt8]) -> (ledgerID: String, size: Int64, head: [UInt8])? {
+        bytes.withUnsafeBufferPointer { buffer in
+            let n = buffer.count
             guard n > 0 else { return nil }
             var ledgerID: String?, size: Int64?, head: [UInt8]?
             for line in buffer[..<n].split(separator: UInt8(ascii: "\n")).prefix(4) {
