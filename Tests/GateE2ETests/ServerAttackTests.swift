@@ -154,6 +154,28 @@ import Testing
         let hwm = Int(status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }?.split(separator: " ").dropFirst().first ?? "") ?? 0
         #expect(hwm > 0 && hwm < 150_000, "peak RSS \(hwm) kB")
         #expect(try rig.serverLedgerKinds().isEmpty)
+        // A registered requester's fresh statement, seen once (on the wire, in a log): used
+        // again, it unlocks nothing; the server answers before reading the body.
+        let catcher2 = try Spawned.start(["python3", "-c", capture])
+        var port2 = ""
+        for _ in 0..<200 where port2.isEmpty {
+            port2 = ((try? String(contentsOfFile: catcher2.out, encoding: .utf8)) ?? "").split(separator: "\n").first.map(String.init) ?? ""
+            usleep(20_000)
+        }
+        _ = try rig.s.run(["--", "/bin/echo", "y"], env: ["GATE_SERVER": "http://127.0.0.1:\(port2)", "GATE_REQUESTER_KEY": rig.s.path("requester.key")])
+        let seen = catcher2.finish().stdout.split(separator: "\n").dropFirst().first.map(String.init) ?? ""
+        let replay = """
+            import socket, sys
+            port, statement = int(sys.argv[1]), sys.argv[2]
+            for wait in (2, 10):
+                s = socket.create_connection(("127.0.0.1", port)); s.settimeout(wait)
+                s.sendall(b"POST /v1/requests HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 20000000\\r\\nGate-Statement: " + statement.encode() + b"\\r\\n\\r\\n")
+                try: print(s.recv(400).decode(errors="replace").split("\\r\\n")[0])
+                except OSError as e: print("no answer before the body", e)
+            """
+        let replayed = try Spawned.run(["python3", "-c", replay, String(rig.port), seen], timeout: 60)
+        #expect(replayed.stdout.hasSuffix("HTTP/1.1 403 Forbidden\n"), "\(replayed)")
+        #expect(try rig.serverLedgerKinds().isEmpty)
     }
 
     /// Finding 1: the runner's user rewrites the host's ledger (entry 2's actor), re-chains it,

@@ -78,8 +78,12 @@ extension TestResponse {
                 #expect(response.status == .created, "\(response.text)")
                 #expect(response.json["id"] == .string(r.id.compact) && response.json["requires"] == .string("1 approval"))
             }
-            // The same statement again: the id exists.
-            try await client.execute(uri: "/v1/requests", method: .post, body: body) { #expect($0.status == .conflict && $0.json["code"] == .string("exists")) }
+            // The same statement again is a replay; a new one for the same id finds it exists.
+            try await client.execute(uri: "/v1/requests", method: .post, body: body) {
+                #expect($0.status == .forbidden && ($0.json["error"]?.stringValue ?? "").contains("already used"), "\($0.text)")
+            }
+            let again = RouterRig.buffer(try RemoteClient.createBody(r, blobs: [], as: rig.ci1))
+            try await client.execute(uri: "/v1/requests", method: .post, body: again) { #expect($0.status == .conflict && $0.json["code"] == .string("exists")) }
             try await client.execute(uri: "/v1/requests", method: .get) { #expect($0.json["requests"]?.arrayValue?.count == 1) }
             try await client.execute(uri: "/v1/requests/\(r.id.compact.prefix(4))", method: .get) { response in
                 let decoded = try RequestTransfer.decode(response.json)
@@ -149,15 +153,16 @@ extension TestResponse {
             try await client.execute(uri: "/v1/requests/!!/wait", method: .get) { #expect($0.status == .badRequest) }
             try await client.execute(uri: "/v1/elsewhere", method: .get) { #expect($0.status == .notFound && $0.json["code"] == .string("not-found")) }
         }
-        // Each refusal the server could attribute is in its ledger; the stranger's (a key the
-        // policy does not register) only in the operator's log.
+        // Each refusal the server could attribute (a statement that verified in full) is in its
+        // ledger; the stranger's, the mismatched body's and the stale one's (anyone could replay
+        // those) only in the operator's log.
         let store = try Store.open(GateEnvironment(home: rig.dir, policyPath: rig.dir + "/policy"))
         var codes: [String] = []
         try store.forEachLedgerEntry { e in
             if e.kind == "refused", let p = try? JSON.parse(e.payload), let c = p["code"]?.stringValue { codes.append(c) }
             return true
         }
-        #expect(codes == ["bad-statement", "bad-statement", "policy-deny", "policy-mismatch", "bad-context"], "\(codes)")
+        #expect(codes == ["policy-deny", "policy-mismatch", "bad-context"], "\(codes)")
     }
 
     @Test func decisionsAreCheckedLikeTheRequesterChecksThem() async throws {

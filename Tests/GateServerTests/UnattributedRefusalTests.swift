@@ -37,12 +37,19 @@ import Testing
                 #expect($0.json["ledger_entries"]?.intValue == before, "the ledger grew: \($0.text)")
                 #expect($0.json["unattributed_refusals"]?.intValue == 900)
             }
-            // What a registered key signed is evidence, and stays: alice approving with a token
-            // for another intent.
+            // A token an approver signed proves nothing about who posts it (tokens are listed):
+            // alice's token for another intent is refused, and recorded against no one.
             try await client.execute(uri: decisions, method: .post, body: RouterRig.buffer(try rig.token(r, by: rig.alice, digest: Array(repeating: 9, count: 32)))) {
                 #expect($0.status == .forbidden)
             }
-            try await client.execute(uri: "/v1/health", method: .get) { #expect($0.json["ledger_entries"]?.intValue ?? 0 > before) }
+            // What a fresh statement that verified in full asked for is evidence, and stays: ci1
+            // asking for a command the policy denies. Sent again, it is a replay, and is not.
+            let denied = RouterRig.buffer(try RemoteClient.createBody(rig.record(["/bin/rm", "-rf", "/"]), blobs: [], as: rig.ci1))
+            try await client.execute(uri: "/v1/requests", method: .post, body: denied) { #expect($0.json["code"] == .string("policy-deny")) }
+            try await client.execute(uri: "/v1/requests", method: .post, body: denied) {
+                #expect($0.status == .forbidden && ($0.json["error"]?.stringValue ?? "").contains("already used"))
+            }
+            try await client.execute(uri: "/v1/health", method: .get) { #expect($0.json["ledger_entries"]?.intValue == before + 1) }
         }
         let store = try Store.open(GateEnvironment(home: rig.dir, policyPath: rig.dir + "/policy"))
         var refused: [String] = []
@@ -50,6 +57,6 @@ import Testing
             if e.kind == "refused" { refused.append(e.actor) }
             return true
         }
-        #expect(refused == ["alice"], "\(refused)")
+        #expect(refused == ["ci1"], "\(refused)")
     }
 }

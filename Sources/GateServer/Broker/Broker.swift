@@ -73,19 +73,20 @@ public final class Broker {
         return Refusal(status, code, message)
     }
 
-    /// Who signed a refused statement, if a registered requester's key did (its signature verified).
-    static func signer(_ problem: StatementSigning.Problem, _ statement: SignedStatement, _ policy: Policy) -> String? {
-        switch problem {
-        case .unknownKey, .badSignature: return nil
-        default: return policy.requester(forKey: statement.payload.keyID)?.0.name
-        }
-    }
+    /// Statements already used, by key id and nonce, until they are too old to pass anyway: a
+    /// statement (even one an auditor can read in the ledger) is not a credential a stranger can
+    /// present again. Kept in memory: a restart forgets them, and 300 s of freshness bound a
+    /// replay then. Pruned when it grows.
+    var seenStatements: [String: UInt64] = [:]
 
-    /// The approver whose key signed `token`, if one did.
-    static func signer(_ token: SignedToken, _ policy: Policy) -> String? {
-        guard let (approver, key) = policy.approver(forKey: token.payload.keyID),
-              key.key.isValidSignature(token.signature, for: token.payloadBytes) else { return nil }
-        return approver.name
+    /// Refuses a statement seen before (unattributed: anyone may replay one), else remembers it.
+    func useOnce(_ statement: SignedStatement) throws(Refusal) {
+        let now = System.nowSeconds(), key = statement.payload.keyID.description + Hex.encode(statement.payload.nonce)
+        if seenStatements.count > 50_000 { seenStatements = seenStatements.filter { $0.value > now } }
+        guard seenStatements[key].map({ $0 <= now }) ?? true else {
+            throw refuse(403, .badStatement, "this statement was already used: a replay", actor: nil)
+        }
+        seenStatements[key] = statement.payload.issuedAt + 2 * ApprovalCheck.allowedSkew
     }
 
     static func object(_ body: [UInt8]) throws(Refusal) -> JSON {

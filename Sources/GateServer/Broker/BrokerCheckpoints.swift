@@ -22,8 +22,9 @@ extension Broker {
         let requester: Policy.Requester
         let policy = try policy()
         do { requester = try StatementSigning.check(statement, policy: policy, action: .checkpoint, body: body, now: System.nowSeconds()) } catch {
-            throw refuse(403, .badStatement, "checkpoint refused: \(error)", actor: Self.signer(error, statement, policy))
+            throw refuse(403, .badStatement, "checkpoint refused: \(error)", actor: nil)
         }
+        if announced == nil { try useOnce(statement) }
         let b = try Self.object(body)
         let checkpoint: SignedCheckpoint
         let key: PublicKey
@@ -120,6 +121,6 @@ extension Broker {
         guard let e = try store.newestLedgerEntry(kind: LedgerKind.checkpointCopy.rawValue, request: ledger),
               case .object(let fields)? = try? JSON.parse(e.payload) else { return nil }
         // Without the body that carried it (with its entries it can be megabytes).
-        return .object(fields.filter { $0.0 != "body" } + [("received_us", .int(e.timeMicros)), ("from", .string(e.actor)), ("server_seq", .int(e.seq))])
+        return .object(fields.filter { $0.0 != "body" && $0.0 != "statement" } + [("received_us", .int(e.timeMicros)), ("from", .string(e.actor)), ("server_seq", .int(e.seq))])
     }
 }

@@ -19,8 +19,10 @@ extension Broker {
         let policy = try policy()
         do { _ = try StatementSigning.checkBeforeBody(statement, policy: policy, action: action, now: System.nowSeconds()) } catch {
             throw refuse(403, .badStatement, "request refused before its body was read: \(error)", request: statement.payload.requestID.prefix(64).description,
-                         actor: Self.signer(error, statement, policy))
+                         actor: nil)
         }
+        // Once only: a fresh statement seen elsewhere must not unlock a large read for a stranger.
+        try useOnce(statement)
         return statement
     }
 
@@ -39,8 +41,9 @@ extension Broker {
         let requester: Policy.Requester
         do { requester = try StatementSigning.check(statement, policy: policy, action: .create, body: body, now: System.nowSeconds()) } catch {
             throw refuse(403, .badStatement, "request refused: \(error)", request: statement.payload.requestID.prefix(64).description,
-                         actor: Self.signer(error, statement, policy))
+                         actor: nil)
         }
+        if announced == nil { try useOnce(statement) }
         let id = try Self.requestID(statement.payload.requestID)
         let b = try Self.object(body)
         let intent: Intent
@@ -136,15 +139,15 @@ extension Broker {
         let token: SignedToken
         do { token = try SignedToken(text: text) } catch { throw refuse(400, .malformedToken, "malformed token: \(error)", request: id.compact, actor: nil) }
         let policy = try policy()
-        // Recorded in the ledger only when an approver's key signed the token.
-        let signer = Self.signer(token, policy)
+        // A token is no proof of who posts it (tokens are listed with their requests, and an
+        // approver's token can be posted anywhere): these refusals are not recorded against anyone.
         let r = try record(id)
         guard r.status == .pending else {
-            throw refuse(409, .notPending, "request \(id) is \(r.status.rawValue), not pending", request: id.compact, actor: signer)
+            throw refuse(409, .notPending, "request \(id) is \(r.status.rawValue), not pending", request: id.compact, actor: nil)
         }
         if let e = r.expiresMicros, System.nowMicros() >= e {
             _ = try snapshot(id)
-            throw refuse(410, .expired, "request \(id) has expired", request: id.compact, actor: signer)
+            throw refuse(410, .expired, "request \(id) has expired", request: id.compact, actor: nil)
         }
         var check = ApprovalCheck(policy: policy, requirements: r.requirements, requesterUser: r.intent.user, intentDigest: r.digest,
                                   now: System.nowSeconds())
@@ -152,7 +155,7 @@ extension Broker {
         check.approvalTTL = r.approvalTTL
         let verified: VerifiedDecision
         switch check.verify(token) {
-        case .failure(let why): throw refuse(403, why.code, why.description, request: id.compact, actor: signer)
+        case .failure(let why): throw refuse(403, why.code, why.description, request: id.compact, actor: nil)
         case .success(let v): verified = v
         }
         if token.payload.decision == .approve {
@@ -187,8 +190,9 @@ extension Broker {
         let policy = try policy()
         let requester: Policy.Requester
         do { requester = try StatementSigning.check(statement, policy: policy, action: .cancel, body: nil, now: System.nowSeconds()) } catch {
-            throw refuse(403, .badStatement, "cancel refused: \(error)", request: id.compact, actor: Self.signer(error, statement, policy))
+            throw refuse(403, .badStatement, "cancel refused: \(error)", request: id.compact, actor: nil)
         }
+        try useOnce(statement)
         let r = try record(id)
         guard statement.payload.requestID == id.compact, statement.payload.intentDigest == r.digest.bytes,
               r.context["requester"]?["key_id"]?.stringValue == statement.payload.keyID.description else {
