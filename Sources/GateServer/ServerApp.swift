@@ -33,6 +33,8 @@ public enum ServerApp {
         public var maxPendingPerRequester = 20
         /// Context outputs: a quota per requester and how long they are kept after their request.
         public var context = Broker.ContextLimits()
+        /// Checkpoint copies: ledger ids per requester and the bytes its copies may hold.
+        public var copies = Broker.CopyLimits()
 
         public init(host: String = "127.0.0.1", port: Int = 8780, stateDirectory: String) {
             self.host = host
@@ -52,7 +54,7 @@ public enum ServerApp {
                              onRunning: @escaping @Sendable (Int) -> Void = { _ in }) throws -> some ApplicationProtocol {
         let state = try ServerState(home: configuration.stateDirectory, webhooks: configuration.webhooks,
                                     publicURL: configuration.publicURL ?? "http://\(configuration.host):\(configuration.port)",
-                                    maxPending: configuration.maxPendingPerRequester, context: configuration.context)
+                                    maxPending: configuration.maxPendingPerRequester, context: configuration.context, copies: configuration.copies)
         let router = Router()
         router.add(middleware: JSONErrors())
         router.get("/v1") { _, _ in

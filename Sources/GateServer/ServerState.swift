@@ -12,8 +12,9 @@ actor ServerState {
     private var waiters: [String: [UInt64: CheckedContinuation<Void, Never>]] = [:]
     private var nextWaiter: UInt64 = 0
 
-    init(home: String, webhooks: [Webhook], publicURL: String, maxPending: Int = 20, context: Broker.ContextLimits = .init()) throws {
-        broker = try Broker(home: home, maxPendingPerRequester: maxPending, contextLimits: context)
+    init(home: String, webhooks: [Webhook], publicURL: String, maxPending: Int = 20, context: Broker.ContextLimits = .init(),
+         copies: Broker.CopyLimits = .init()) throws {
+        broker = try Broker(home: home, maxPendingPerRequester: maxPending, contextLimits: context, copyLimits: copies)
         self.webhooks = WebhookSender(webhooks)
         self.publicURL = publicURL
     }

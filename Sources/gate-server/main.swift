@@ -34,6 +34,10 @@ struct GateServerCommand: AsyncParsableCommand {
     var contextQuota: Int64 = 64 << 20
     @Option(help: ArgumentHelp("Keep context outputs this many seconds after their last request was decided, withdrawn or expired.", valueName: "seconds"))
     var contextRetention: Int64 = 86_400
+    @Option(help: ArgumentHelp("Ledgers (hosts) one requester may keep checkpoint copies of.", valueName: "n"))
+    var maxLedgers = 64
+    @Option(help: ArgumentHelp("Bytes one requester's checkpoint copies (with the entries they carry) may hold.", valueName: "bytes"))
+    var copyQuota: Int64 = 256 << 20
     @Option(help: ArgumentHelp("Longest long poll a client may ask for (GET …/wait?timeout=S is cut to this).", valueName: "seconds"))
     var maxWait: Double = 60
 
@@ -70,6 +74,9 @@ struct GateServerCommand: AsyncParsableCommand {
             throw ValidationError("--context-quota must not be negative and --context-retention must be 0 to 315360000 seconds")
         }
         config.context.quotaBytes = contextQuota
+        guard maxLedgers >= 1, copyQuota >= 0 else { throw ValidationError("--max-ledgers must be at least 1 and --copy-quota not negative") }
+        config.copies.ledgersPerRequester = maxLedgers
+        config.copies.quotaBytes = copyQuota
         config.context.retentionSeconds = contextRetention
         guard maxWait.isFinite, (0...3600).contains(maxWait) else { throw ValidationError("--max-wait must be 0 to 3600 seconds") }
         config.maxWaitSeconds = maxWait

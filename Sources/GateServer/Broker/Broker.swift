@@ -34,10 +34,19 @@ public final class Broker {
         public init() {}
     }
     let contextLimits: ContextLimits
+    /// Checkpoint copies: ledger ids per requester, and the bytes its copies may hold.
+    public struct CopyLimits: Sendable {
+        public var ledgersPerRequester = 64
+        public var quotaBytes: Int64 = 256 << 20
+        public init() {}
+    }
+    let copyLimits: CopyLimits
+    var copyBytesByRequester: [String: Int64] = [:]
 
-    public init(home: String, maxPendingPerRequester: Int = 20, contextLimits: ContextLimits = .init()) throws {
+    public init(home: String, maxPendingPerRequester: Int = 20, contextLimits: ContextLimits = .init(), copyLimits: CopyLimits = .init()) throws {
         self.maxPendingPerRequester = maxPendingPerRequester
         self.contextLimits = contextLimits
+        self.copyLimits = copyLimits
         let env = GateEnvironment(home: home, policyPath: Paths.join(home, "policy"))
         policyPath = env.policyPath
         // A server without a usable policy would refuse everything: say so at start instead.

@@ -8,6 +8,25 @@ import GateStore
 /// a ledger id is the one it holds that ledger to, and a checkpoint smaller than one already
 /// held is refused: that host's ledger lost entries.
 extension Broker {
+    static let maxEntriesPerCopy = 1_000
+
+    /// Ledger ids a requester holds copies of.
+    func ledgerCount(requester name: String) throws -> Int {
+        var ids: Set<String> = []
+        try store.forEachLedgerEntry(kind: LedgerKind.checkpointCopy.rawValue, actor: name) { ids.insert($0.requestID); return true }
+        return ids.count
+    }
+
+    /// Bytes of the bodies a requester's stored copies carried: read from the ledger once, then
+    /// kept up to date in memory.
+    func copyBytes(requester name: String) throws -> Int64 {
+        if let known = copyBytesByRequester[name] { return known }
+        var total: Int64 = 0
+        try store.forEachLedgerEntry(kind: LedgerKind.checkpointCopy.rawValue, actor: name) { total += Int64($0.payload.utf8.count); return true }
+        copyBytesByRequester[name] = total
+        return total
+    }
+
     /// POST /v1/checkpoints: `{"statement": …(checkpoint, request id = ledger id), "body":
     /// base64url({"checkpoint": six-line text, "ledger_key": "gatepk1:…"})}`.
     public func receiveCheckpoint(_ raw: [UInt8], announced: SignedStatement? = nil) throws -> JSON {
@@ -26,6 +45,14 @@ extension Broker {
         }
         if announced == nil { try useOnce(statement) }
         let b = try Self.object(body)
+        // Only what a copy is made of: everything in the body is kept in the chained ledger.
+        guard case .object(let fields) = b, fields.allSatisfy({ ["checkpoint", "ledger_key", "entries"].contains($0.0) }) else {
+            throw refuse(400, .badBody, "a checkpoint copy holds only 'checkpoint', 'ledger_key' and 'entries'", actor: requester.name)
+        }
+        let sentEntries = b["entries"]?.arrayValue ?? []
+        guard sentEntries.count <= Self.maxEntriesPerCopy else {
+            throw refuse(413, .tooLarge, "a checkpoint copy carries at most \(Self.maxEntriesPerCopy) entries; send the checkpoints between first", actor: requester.name)
+        }
         let checkpoint: SignedCheckpoint
         let key: PublicKey
         do {
@@ -42,6 +69,22 @@ extension Broker {
         if let holder = newest?["from"]?.stringValue, holder != requester.name {
             throw refuse(409, .ledgerClaimed, "ledger \(ledger) is held on this server for requester \(holder) (its copies came first); this copy is from \(requester.name): one of them does not keep that ledger",
                          request: ledger, actor: requester.name)
+        }
+        if newest == nil {
+            // A first copy extends nothing, so it carries nothing; and one requester holds a
+            // bounded number of ledgers (its hosts), not one per made-up id.
+            guard sentEntries.isEmpty else {
+                throw refuse(400, .badCheckpoint, "the first copy of ledger \(ledger) carries no entries (there is no copy to extend)", request: ledger, actor: requester.name)
+            }
+            let held = try ledgerCount(requester: requester.name)
+            guard held < copyLimits.ledgersPerRequester else {
+                throw refuse(429, .overQuota, "\(requester.name) already has copies of \(held) ledgers on this server, the most it allows (--max-ledgers)", request: ledger, actor: requester.name)
+            }
+        }
+        // What the entry will hold: the body as base64url, the checkpoint, the statement, the key.
+        let projected = Int64(body.count) * 4 / 3 + 1_024
+        guard try copyBytes(requester: requester.name) + projected <= copyLimits.quotaBytes else {
+            throw refuse(413, .overQuota, "\(requester.name)'s checkpoint copies would pass their quota of \(copyLimits.quotaBytes >> 20) MiB on this server (--copy-quota)", request: ledger, actor: requester.name)
         }
         let heldKey = newest?["ledger_key"]?.stringValue.flatMap { try? PublicKey(text: $0) } ?? key
         do { try CheckpointSigning.check(checkpoint, ledgerID: ledger, key: heldKey) } catch {
@@ -79,7 +122,7 @@ extension Broker {
                              request: ledger, actor: requester.name)
             }
         }
-        _ = try store.write {
+        let stored = try store.write {
             try store.appendLedger(.checkpointCopy, request: ledger, actor: requester.name, payload: .object([
                 ("ledger", .string(ledger)), ("size", .int(checkpoint.body.size)), ("head", .string(Hex.encode(checkpoint.body.head))),
                 ("ledger_key", .string(heldKey.text)), ("checkpoint", .string(checkpoint.text)),
@@ -89,6 +132,7 @@ extension Broker {
                 ("body", .string(bodyText)),
             ]))
         }
+        copyBytesByRequester[requester.name, default: 0] += Int64(stored.payload.utf8.count)
         return .object([("ledger", .string(ledger)), ("size", .int(checkpoint.body.size)), ("stored", .bool(true))])
     }
 

@@ -53,6 +53,11 @@ extension Store {
         }
     }
 
+    /// Every entry of one kind by one actor, in seq order (a scan: for what is rare).
+    public func forEachLedgerEntry(kind: String, actor: String, _ body: (LedgerEntry) throws -> Bool) throws {
+        try streamLedger("kind = ? AND actor = ?", [.text(kind), .text(actor)], body)
+    }
+
     /// The newest entry of one kind for one request id (through the request index).
     public func newestLedgerEntry(kind: String, request: String) throws -> LedgerEntry? {
         var found: LedgerEntry?
