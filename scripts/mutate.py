@@ -259,6 +259,15 @@ MUTATIONS = [
      [("            if !blobs.contains(where: { $0.digest == f.digest }) { blobs.append((f.digest, bytes)) }\n", "")]),
     ("the verifier ignores copy extension", "tools/gate_verify.py",
      [("        check_copy_extension(e, copies)\n", "")]),
+    # The attack round on issues 13 and 18.
+    ("a statement may be used again", "Sources/GateServer/Broker/Broker.swift",
+     [("        guard seenStatements[key].map({ $0 <= now }) ?? true else {", "        guard true else {")]),
+    ("a made-up head file is enforced", "Sources/GateStore/Ledger/LedgerHead.swift",
+     [("        guard try isGenuineHead(bytes) else {", "        guard try isGenuineHead(bytes) || true else {")]),
+    ("a copy's body may hold any field", "Sources/GateServer/Broker/BrokerCheckpoints.swift",
+     [('fields.allSatisfy({ ["checkpoint", "ledger_key", "entries"].contains($0.0) })', "fields.allSatisfy({ _ in true })")]),
+    ("a first copy may carry entries", "Sources/GateServer/Broker/BrokerCheckpoints.swift",
+     [("            guard sentEntries.isEmpty else {", "            guard true else {")]),
 ]
 
 
