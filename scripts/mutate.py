@@ -202,8 +202,8 @@ MUTATIONS = [
     ("verify ignores the head file", "Sources/GateCLI/LedgerCommands.swift",
      [("            external.append(head)\n", "")]),
     ("the head moves backwards", "Sources/GateStore/Ledger/LedgerHead.swift",
-     [("held.ledgerID == checkpoint.body.ledgerID, held.size >= checkpoint.body.size {",
-       "held.ledgerID == checkpoint.body.ledgerID, held.size >= checkpoint.body.size, false {")]),
+     [("held.ledgerID == checkpoint.body.ledgerID, held.size >= checkpoint.body.size,",
+       "held.ledgerID == checkpoint.body.ledgerID, held.size >= checkpoint.body.size, false,")]),
     ("the WAL folded only at SQLite's default 1000 pages", "Sources/GateStore/Store.swift",
      [("public static let walPages = 256", "public static let walPages = 1000")]),
     # Issue 13, items 7, 10, 11 and the fault suite.
