@@ -114,7 +114,8 @@ struct AuditVerifyCommand: ParsableCommand {
             guard let client = try RemoteClient.configured(remote.server) else {
                 throw GateFailure.usage("--from-server needs a server", hint: "set GATE_SERVER or pass --server URL")
             }
-            let copy = try CheckpointCopy.fetch(store: store, client: client)
+            let copies = try CheckpointCopy.fetch(store: store, client: client)
+            let copy = copies[copies.count - 1]
             // The server holds the ledger to the first key it saw, for the requester that sent
             // it; a ledger now signed by another key was re-keyed since, or its id was claimed
             // on the server by someone else first: say who holds it.
@@ -131,9 +132,8 @@ struct AuditVerifyCommand: ParsableCommand {
             }
             pinned = copy.key
             // Every copy the server holds, not only the newest: each must match this chain.
-            let copies = try CheckpointCopy.fetchAll(store: store, client: client)
-            external += copies.isEmpty ? [copy.checkpoint] : copies
-            serverLine = "server copy: covers entries 1–\(copy.checkpoint.body.size), received \(formatUTC(UInt64(max(0, copy.receivedMicros / 1_000_000)))) from \(ShellQuote.inert(copy.from)); matches, as do all \(max(1, copies.count)) copies it holds\n"
+            external += copies.map(\.checkpoint)
+            serverLine = "server copy: covers entries 1–\(copy.checkpoint.body.size), received \(formatUTC(UInt64(max(0, copy.receivedMicros / 1_000_000)))) from \(ShellQuote.inert(copy.from)); matches, as do all \(copies.count) copies it holds\n"
         }
         let report = try store.audit(pinnedKey: pinned, external: external, allSignatures: allSignatures)
         if let damage = report.damage {

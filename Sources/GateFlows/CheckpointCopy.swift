@@ -44,29 +44,34 @@ public enum CheckpointCopy {
         return answer
     }
 
-    /// Every copy the server holds for this ledger (each checked against the chain by verify).
-    public static func fetchAll(store: Store, client: RemoteClient) throws -> [SignedCheckpoint] {
-        try client.allCheckpoints(ledger: try store.ledgerID()).map { j in
-            do { return try SignedCheckpoint(parsing: j["checkpoint"]?.stringValue ?? "") } catch {
-                throw GateFailure(.dataError, "the gate server at \(client.url) sent a malformed checkpoint copy: \(error)")
-            }
-        }
+    /// A copy the server holds: the checkpoint, the key it holds the ledger to, who sent it
+    /// (name and requester key id) and when.
+    public struct HeldCopy {
+        public var checkpoint: SignedCheckpoint
+        public var key: PublicKey
+        public var from: String
+        public var fromKey: KeyID?
+        public var receivedMicros: Int64
     }
 
-    /// The server's newest copy for this ledger, with the key it holds the ledger to.
-    public static func fetch(store: Store, client: RemoteClient) throws -> (checkpoint: SignedCheckpoint, key: PublicKey, from: String, receivedMicros: Int64,
-                                                                            fromKey: KeyID?) {
+    /// Every copy the server holds for this ledger, oldest first (the newest is the last), in one
+    /// request; none is an error.
+    public static func fetch(store: Store, client: RemoteClient) throws -> [HeldCopy] {
         let ledger = try store.ledgerID()
-        guard let j = try client.newestCheckpoint(ledger: ledger) else {
+        let copies = try client.allCheckpoints(ledger: ledger)
+        guard !copies.isEmpty else {
             throw GateFailure(.unavailable, "the gate server at \(client.url) holds no checkpoint of ledger \(ledger)",
                               hint: "copies are sent after runs in remote mode, or with 'gate audit checkpoint --server URL'")
         }
-        do {
-            return (try SignedCheckpoint(parsing: j["checkpoint"]?.stringValue ?? ""), try PublicKey(text: j["ledger_key"]?.stringValue ?? ""),
-                    j["from"]?.stringValue ?? "?", j["received_us"]?.intValue ?? 0,
-                    j["requester_key"]?.stringValue.flatMap { try? PublicKey(text: $0) }?.id)
-        } catch {
-            throw GateFailure(.dataError, "the gate server at \(client.url) sent a malformed checkpoint copy: \(error)")
+        return try copies.map { j in
+            do {
+                return HeldCopy(checkpoint: try SignedCheckpoint(parsing: j["checkpoint"]?.stringValue ?? ""),
+                                key: try PublicKey(text: j["ledger_key"]?.stringValue ?? ""), from: j["from"]?.stringValue ?? "?",
+                                fromKey: j["requester_key"]?.stringValue.flatMap { try? PublicKey(text: $0) }?.id,
+                                receivedMicros: j["received_us"]?.intValue ?? 0)
+            } catch {
+                throw GateFailure(.dataError, "the gate server at \(client.url) sent a malformed checkpoint copy: \(error)")
+            }
         }
     }
 }

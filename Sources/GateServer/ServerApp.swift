@@ -66,16 +66,7 @@ public enum ServerApp {
         }
         router.get("/v1/health") { _, _ in try await json(.ok, state.health()) }
         router.get("/v1/requests") { request, _ in
-            let cursorText = request.uri.queryParameters.get("cursor"), all = request.uri.queryParameters.get("all")
-            guard all == nil || all == "1" || all == "0" else { throw Broker.Refusal(status: 400, code: .badQuery, message: "all must be 1 or 0") }
-            var cursor: Store.ListCursor?
-            if let cursorText {
-                guard let c = Store.ListCursor(String(cursorText)) else {
-                    throw Broker.Refusal(status: 400, code: .badQuery, message: "cursor must be a next_cursor this server gave (CREATED_US-ID)")
-                }
-                cursor = c
-            }
-            return try await json(.ok, state.list(all: all == "1", after: cursor))
+            try await json(.ok, state.list(all: try allFlag(request), after: try cursor(request)))
         }
         router.post("/v1/requests") { request, _ in
             let (body, announced) = try await collectSigned(request) { try await state.preauthorize($0) }
@@ -108,16 +99,9 @@ public enum ServerApp {
             return try await json(.created, state.receiveCheckpoint(body, announced: announced))
         }
         router.get("/v1/checkpoints/:ledger") { request, context in
-            let all = request.uri.queryParameters.get("all")
-            guard all == nil || all == "1" || all == "0" else { throw Broker.Refusal(status: 400, code: .badQuery, message: "all must be 1 or 0") }
-            return try await json(.ok, state.checkpoints(ledger: try context.parameters.require("ledger"), all: all == "1"))
+            try await json(.ok, state.checkpoints(ledger: try context.parameters.require("ledger"), all: try allFlag(request)))
         }
-        router.get("/") { request, _ in
-            let text = request.uri.queryParameters.get("cursor")
-            let cursor = text.flatMap { Store.ListCursor(String($0)) }
-            guard text == nil || cursor != nil else { throw Broker.Refusal(status: 400, code: .badQuery, message: "cursor must be a next_cursor this server gave") }
-            return try await html(state.indexPage(after: cursor))
-        }
+        router.get("/") { request, _ in try await html(state.indexPage(after: try cursor(request))) }
         router.get("/r/:id") { _, context in try await html(state.requestPage(try context.parameters.require("id"))) }
         let limits = ConnectionGuard.Limits(maxConnections: configuration.maxConnections, headSeconds: configuration.idleTimeoutSeconds,
                                             bodySeconds: configuration.bodyTimeoutSeconds)
@@ -129,10 +113,22 @@ public enum ServerApp {
             onServerRunning: { channel in onRunning(channel.localAddress?.port ?? configuration.port) })
     }
 
-    /// A body is read only when its Content-Length says it fits: one larger is refused (413)
-    /// before a byte of it is read, and one without a length (chunked: its chunk sizes are
-    /// the client's word, up to FFFFFFFFFFFFFFFF) is refused with 411. gate's client always
-    /// sends Content-Length. Either way the client is answered at once.
+    /// `all=1` or `all=0` (absent: 0); anything else is refused.
+    static func allFlag(_ request: Request) throws(Broker.Refusal) -> Bool {
+        let all = request.uri.queryParameters.get("all")
+        guard all == nil || all == "1" || all == "0" else { throw Broker.Refusal(status: 400, code: .badQuery, message: "all must be 1 or 0") }
+        return all == "1"
+    }
+
+    /// `cursor=`, a list's `next_cursor` (absent: the first page).
+    static func cursor(_ request: Request) throws(Broker.Refusal) -> Store.ListCursor? {
+        guard let text = request.uri.queryParameters.get("cursor") else { return nil }
+        guard let cursor = Store.ListCursor(String(text)) else {
+            throw Broker.Refusal(status: 400, code: .badQuery, message: "cursor must be a next_cursor this server gave (CREATED_US-ID)")
+        }
+        return cursor
+    }
+
     /// A body that may be larger than `maxSmallBody` only when the request's Gate-Statement
     /// header proves, before any of the body is read, that a registered requester sends it
     /// (`preauthorize` checks it and throws the refusal). Returns the header's statement too, to
@@ -146,6 +142,10 @@ public enum ServerApp {
         return (try await collect(request, upTo: announced == nil ? maxSmallBody : maxCreateBody), announced)
     }
 
+    /// A body is read only when its Content-Length says it fits: one larger is refused (413)
+    /// before a byte of it is read, and one without a length (chunked: its chunk sizes are
+    /// the client's word, up to FFFFFFFFFFFFFFFF) is refused with 411. gate's client always
+    /// sends Content-Length. Either way the client is answered at once.
     static func collect(_ request: Request, upTo limit: Int) async throws -> [UInt8] {
         guard let lengthText = request.headers[.contentLength] else {
             throw Broker.Refusal(status: 411, code: .badRequest, message: "a request body needs a Content-Length (chunked bodies are not accepted)")

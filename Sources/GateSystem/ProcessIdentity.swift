@@ -4,6 +4,9 @@ import Glibc
 /// in and its start time in clock ticks since that boot, `BOOT_ID:STARTTIME`. A recorded
 /// requester whose identity no longer matches is gone, even if its pid now names another process.
 public enum ProcessIdentity {
+    /// This process's identity, read once (a run records it with its request and its start).
+    public static let current: String? = of(getpid())
+
     /// The identity of `pid` now, or nil if there is no such process (or /proc is unreadable).
     /// Bytes, not Strings: every run records its own (callgrind: splitting the stat line as a
     /// String cost ~0.5 M instructions a run).

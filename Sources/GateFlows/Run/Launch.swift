@@ -39,7 +39,7 @@ struct Launch {
         r.requirements = requirements
         r.policyDigest = policy.digest
         r.requesterPID = getpid()
-        r.requesterStart = ProcessIdentity.of(getpid()) ?? ""
+        r.requesterStart = ProcessIdentity.current ?? ""
         return r
     }
 }

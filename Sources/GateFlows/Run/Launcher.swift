@@ -109,7 +109,7 @@ enum Launcher {
             // The process that runs the command: a start with no end whose runner is gone
             // ended with its outcome unknown (gate audit verify lists them).
             ("runner_pid", .int(Int64(getpid()))),
-            ("runner_process", .string(ProcessIdentity.of(getpid()) ?? "")),
+            ("runner_process", .string(ProcessIdentity.current ?? "")),
             ("approvals", .array(approvals.map { a in
                 .object([("approver", .string(a.approver)), ("key_id", .string(a.token.payload.keyID.description)),
                          ("token_id", .string(Hex.encode(TokenSigning.useID(of: a.token)))),

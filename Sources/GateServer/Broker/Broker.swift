@@ -41,7 +41,15 @@ public final class Broker {
         public init() {}
     }
     let copyLimits: CopyLimits
-    var copyBytesByRequester: [String: Int64] = [:]
+    struct CopyUsage {
+        var ledgers: Set<String> = []
+        var bytes: Int64 = 0
+        mutating func add(_ copy: LedgerEntry) {
+            ledgers.insert(copy.requestID)
+            bytes += Int64(copy.payload.utf8.count)
+        }
+    }
+    var copyUsageByRequester: [String: CopyUsage] = [:]
 
     public init(home: String, maxPendingPerRequester: Int = 20, contextLimits: ContextLimits = .init(), copyLimits: CopyLimits = .init()) throws {
         self.maxPendingPerRequester = maxPendingPerRequester

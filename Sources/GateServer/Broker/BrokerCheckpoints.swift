@@ -10,21 +10,22 @@ import GateStore
 extension Broker {
     static let maxEntriesPerCopy = 1_000
 
-    /// Ledger ids a requester holds copies of.
-    func ledgerCount(requester name: String) throws -> Int {
-        var ids: Set<String> = []
-        try store.forEachLedgerEntry(kind: LedgerKind.checkpointCopy.rawValue, actor: name) { ids.insert($0.requestID); return true }
-        return ids.count
+    /// What a requester's stored copies hold: the ledger ids and the bytes of their entries. Read
+    /// from the ledger once (one scan), then kept up to date in memory.
+    func copyUsage(requester name: String) throws -> CopyUsage {
+        if let known = copyUsageByRequester[name] { return known }
+        var usage = CopyUsage()
+        try store.forEachLedgerEntry(kind: LedgerKind.checkpointCopy.rawValue, actor: name) { usage.add($0); return true }
+        copyUsageByRequester[name] = usage
+        return usage
     }
 
-    /// Bytes of the bodies a requester's stored copies carried: read from the ledger once, then
-    /// kept up to date in memory.
-    func copyBytes(requester name: String) throws -> Int64 {
-        if let known = copyBytesByRequester[name] { return known }
-        var total: Int64 = 0
-        try store.forEachLedgerEntry(kind: LedgerKind.checkpointCopy.rawValue, actor: name) { total += Int64($0.payload.utf8.count); return true }
-        copyBytesByRequester[name] = total
-        return total
+    /// A copy as the API shows it: its entry's payload without the body that carried it (with its
+    /// entries it can be megabytes) or the statement (a stranger could replay it), and who sent it when.
+    static func copyJSON(_ e: LedgerEntry) -> JSON? {
+        guard case .object(let fields)? = try? JSON.parse(e.payload) else { return nil }
+        return .object(fields.filter { $0.0 != "body" && $0.0 != "statement" }
+                       + [("received_us", .int(e.timeMicros)), ("from", .string(e.actor)), ("server_seq", .int(e.seq))])
     }
 
     /// POST /v1/checkpoints: `{"statement": …(checkpoint, request id = ledger id), "body":
@@ -76,14 +77,14 @@ extension Broker {
             guard sentEntries.isEmpty else {
                 throw refuse(400, .badCheckpoint, "the first copy of ledger \(ledger) carries no entries (there is no copy to extend)", request: ledger, actor: requester.name)
             }
-            let held = try ledgerCount(requester: requester.name)
+            let held = try copyUsage(requester: requester.name).ledgers.count
             guard held < copyLimits.ledgersPerRequester else {
                 throw refuse(429, .overQuota, "\(requester.name) already has copies of \(held) ledgers on this server, the most it allows (--max-ledgers)", request: ledger, actor: requester.name)
             }
         }
         // What the entry will hold: the body as base64url, the checkpoint, the statement, the key.
         let projected = Int64(body.count) * 4 / 3 + 1_024
-        guard try copyBytes(requester: requester.name) + projected <= copyLimits.quotaBytes else {
+        guard try copyUsage(requester: requester.name).bytes + projected <= copyLimits.quotaBytes else {
             throw refuse(413, .overQuota, "\(requester.name)'s checkpoint copies would pass their quota of \(copyLimits.quotaBytes >> 20) MiB on this server (--copy-quota)", request: ledger, actor: requester.name)
         }
         let heldKey = newest?["ledger_key"]?.stringValue.flatMap { try? PublicKey(text: $0) } ?? key
@@ -132,7 +133,7 @@ extension Broker {
                 ("body", .string(bodyText)),
             ]))
         }
-        copyBytesByRequester[requester.name, default: 0] += Int64(stored.payload.utf8.count)
+        copyUsageByRequester[requester.name]?.add(stored)
         return .object([("ledger", .string(ledger)), ("size", .int(checkpoint.body.size)), ("stored", .bool(true))])
     }
 
@@ -142,10 +143,7 @@ extension Broker {
         guard CheckpointBody.isLedgerID(ledger) else { throw Refusal(400, .badID, "'\(ledger.prefix(40))' is not a ledger id") }
         var copies: [JSON] = []
         try store.forEachLedgerEntry(request: ledger) { e in
-            if e.kind == LedgerKind.checkpointCopy.rawValue, case .object(let fields)? = try? JSON.parse(e.payload) {
-                copies.append(.object(fields.filter { $0.0 != "body" && $0.0 != "statement" }
-                                      + [("received_us", .int(e.timeMicros)), ("from", .string(e.actor)), ("server_seq", .int(e.seq))]))
-            }
+            if e.kind == LedgerKind.checkpointCopy.rawValue, let copy = Self.copyJSON(e) { copies.append(copy) }
             return true
         }
         guard !copies.isEmpty else { throw Refusal(404, .unknownLedger, "this server holds no checkpoint for ledger \(ledger)") }
@@ -162,9 +160,7 @@ extension Broker {
     }
 
     func newestCopy(ledger: String) throws -> JSON? {
-        guard let e = try store.newestLedgerEntry(kind: LedgerKind.checkpointCopy.rawValue, request: ledger),
-              case .object(let fields)? = try? JSON.parse(e.payload) else { return nil }
-        // Without the body that carried it (with its entries it can be megabytes).
-        return .object(fields.filter { $0.0 != "body" && $0.0 != "statement" } + [("received_us", .int(e.timeMicros)), ("from", .string(e.actor)), ("server_seq", .int(e.seq))])
+        guard let e = try store.newestLedgerEntry(kind: LedgerKind.checkpointCopy.rawValue, request: ledger) else { return nil }
+        return Self.copyJSON(e)
     }
 }

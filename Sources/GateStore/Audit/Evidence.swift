@@ -100,11 +100,8 @@ extension Store {
     /// Entries `low+1 ... high`, in order.
     public func entries(after low: Int64, through high: Int64) throws -> [LedgerEntry] {
         var out: [LedgerEntry] = []
-        try forEachLedgerEntry(afterSeq: low) { e in
-            guard e.seq <= high else { return false }
-            out.append(e)
-            return true
-        }
+        guard low < high else { return out }
+        try wrap { try Self.stream(db, seq: (low + 1)...high) { out.append($0); return true } }
         return out
     }
 

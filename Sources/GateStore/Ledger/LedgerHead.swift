@@ -26,27 +26,36 @@ extension Store {
         case checkpoint(SignedCheckpoint)
     }
 
+    /// The head file's bytes, read without following a link or blocking (a FIFO put in its place
+    /// must hang neither a run nor verify); the errno when it cannot be opened.
+    func headBytes() -> Result<[UInt8], Errno> {
+        let fd = Glibc.open(Self.headPath(home: home), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        guard fd >= 0 else { return .failure(Errno(errno)) }
+        defer { close(fd) }
+        return .success(Self.readHead(fd))
+    }
+
+    struct Errno: Error { let code: Int32; init(_ code: Int32) { self.code = code } }
+
     /// The head file as it is now.
     public func head() -> Head {
         let path = Self.headPath(home: home)
-        let text: String
-        do { text = try Files.readText(path, limit: 4096) } catch let e as FileError {
-            return e.code == ENOENT ? .absent : .unusable("cannot read \(path): \(e.message)")
-        } catch { return .unusable("cannot read \(path)") }
-        guard let cp = try? SignedCheckpoint(parsing: text) else { return .unusable("\(path) is not a signed checkpoint") }
-        return .checkpoint(cp)
+        switch headBytes() {
+        case .failure(let e):
+            return e.code == ENOENT ? .absent : .unusable("cannot read \(path): \(String(cString: strerror(e.code)))")
+        case .success(let bytes):
+            guard let text = String(validating: bytes, as: UTF8.self), let cp = try? SignedCheckpoint(parsing: text) else {
+                return .unusable("\(path) is not a signed checkpoint")
+            }
+            return .checkpoint(cp)
+        }
     }
 
     /// Called by the first append of this process, inside its transaction, with the chain's last
     /// entry: a chain that no longer reaches the head lost entries, and nothing is appended to it.
     func checkReachesHead(last: (seq: Int64, hash: [UInt8])?) throws {
         let file = Self.headPath(home: home)
-        // Not through a symbolic link, and never blocking (a FIFO put in its place must not hang a run).
-        let fd = Glibc.open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
-        guard fd >= 0 else { return }
-        let bytes = Self.readHead(fd)
-        close(fd)
-        guard let head = Self.headFields(bytes) else { return }
+        guard case .success(let bytes) = headBytes(), let head = Self.headFields(bytes) else { return }
         let size = head.size, count = last?.seq ?? 0
         // The usual case, decided from memory: the head is the entry before this one. Entries
         // hash their time and place in the chain, so another chain (a recreated database) does
