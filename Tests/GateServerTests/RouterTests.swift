@@ -57,6 +57,17 @@ struct RouterRig {
     }
 
     static func buffer(_ j: JSON) -> ByteBuffer { ByteBuffer(string: j.serialized()) }
+
+    /// An in-process server on this rig's state with `r` filed by ci1, for `body` to act on.
+    func withFiled(_ r: RequestRecord, _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let app = try ServerApp.build(.init(port: 0, stateDirectory: dir))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/v1/requests", method: .post, body: Self.buffer(try RemoteClient.createBody(r, blobs: [], as: ci1))) {
+                #expect($0.status == .created)
+            }
+            try await body(client)
+        }
+    }
 }
 
 extension TestResponse {
@@ -168,12 +179,8 @@ extension TestResponse {
     @Test func decisionsAreCheckedLikeTheRequesterChecksThem() async throws {
         let rig = try RouterRig()
         defer { try? FileManager.default.removeItem(atPath: rig.dir) }
-        let app = try ServerApp.build(.init(port: 0, stateDirectory: rig.dir))
         let r = rig.record()
-        try await app.test(.router) { client in
-            try await client.execute(uri: "/v1/requests", method: .post, body: RouterRig.buffer(try RemoteClient.createBody(r, blobs: [], as: rig.ci1))) {
-                #expect($0.status == .created)
-            }
+        try await rig.withFiled(r) { client in
             func decide(_ body: JSON) async throws -> (Int, String) {
                 try await client.execute(uri: "/v1/requests/\(r.id.compact)/decisions", method: .post, body: RouterRig.buffer(body)) {
                     (Int($0.status.code), $0.json["code"]?.stringValue ?? $0.text)
@@ -197,12 +204,8 @@ extension TestResponse {
     @Test func aRequestPastItsTTLExpiresOnTheServerAndCannotBeApproved() async throws {
         let rig = try RouterRig()
         defer { try? FileManager.default.removeItem(atPath: rig.dir) }
-        let app = try ServerApp.build(.init(port: 0, stateDirectory: rig.dir))
         let r = rig.record(["/bin/sleep", "1"])
-        try await app.test(.router) { client in
-            try await client.execute(uri: "/v1/requests", method: .post, body: RouterRig.buffer(try RemoteClient.createBody(r, blobs: [], as: rig.ci1))) {
-                #expect($0.status == .created)
-            }
+        try await rig.withFiled(r) { client in
             // (Listing before the ttl passes is covered above; under a loaded test run a second can
             // pass between two calls, so this test only looks after it.)
             try await Task.sleep(nanoseconds: 1_200_000_000)

@@ -17,12 +17,8 @@ import Testing
     @Test func writesNoKeyVouchesForLeaveTheLedgerAsItWas() async throws {
         let rig = try RouterRig()
         defer { try? FileManager.default.removeItem(atPath: rig.dir) }
-        let app = try ServerApp.build(.init(port: 0, stateDirectory: rig.dir))
         let r = rig.record()
-        try await app.test(.router) { client in
-            try await client.execute(uri: "/v1/requests", method: .post, body: RouterRig.buffer(try RemoteClient.createBody(r, blobs: [], as: rig.ci1))) {
-                #expect($0.status == .created)
-            }
+        try await rig.withFiled(r) { client in
             let before = try await client.execute(uri: "/v1/health", method: .get) { $0.json["ledger_entries"]?.intValue ?? -1 }
             let decisions = "/v1/requests/\(r.id.compact)/decisions"
             for i in 0..<300 {
