@@ -74,6 +74,12 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         if limits.open.subtract(1, ordering: .relaxed).newValue == 0,
            limits.peak.exchange(0, ordering: .relaxed) >= Self.trimAfterPeak {
             _ = Self.mallocTrim?(0)
+            // Again a moment later: the other event loops free their connections' buffers as
+            // they close, after this one counted the last of them out.
+            let limits = self.limits
+            context.eventLoop.scheduleTask(in: .seconds(1)) {
+                if limits.open.load(ordering: .relaxed) == 0 { _ = Self.mallocTrim?(0) }
+            }
         }
     }
 
