@@ -46,11 +46,13 @@ import Testing
         #expect(try t.screen().contains("got: typed at the terminal"))
         // The shell counts the SIGINTs it receives; the terminal delivers one, and gate must not
         // forward a second.
-        try t.type("\(Sandbox.binary) -- sh -c 'n=0; trap \"n=\\$((n+1))\" INT; printf \"re%sdy\\\\n\" a; sleep 3; echo count=$n'; echo EXIT=$?")
+        // (The count is printed through printf so that the typed line cannot satisfy the wait,
+        // and the wait is for it, not for EXIT=, which the first command already left on screen.)
+        try t.type("\(Sandbox.binary) -- sh -c 'n=0; trap \"n=\\$((n+1))\" INT; printf \"re%sdy\\\\n\" a; sleep 3; printf \"cou%st=%s\\\\n\" n $n'; echo EXIT=$?")
         _ = try t.waitFor("ready")
         usleep(200_000)
         try t.key("C-c")
-        let screen = try t.waitFor("\nEXIT=")
+        let screen = try t.waitFor("count=")
         #expect(screen.contains("count=1"), "\(screen)")
     }
 
