@@ -5,6 +5,10 @@ import PackageDescription
 // below enforces the cuts, and Tests/LayoutTests checks that no file imports past them.
 //
 //   CSodium, CSQLite, CZlib  system libraries, each imported by exactly one wrapper.
+//   CGateSpawn      gate's own C: fork, change credentials, exec (posix_spawn cannot change
+//                   credentials, and after fork in a threaded process only system calls are safe).
+//                   Imported only by GateSystem.
+//   CGateSocket     gate's own C: descriptors over unix sockets, peer credentials. Only GateClient.
 //   GateCrypto      typed libsodium: BLAKE2b, Ed25519, secretbox, Argon2id, random bytes.
 //   GateSQLite      typed SQLite: Database, Statement. Imported only by GateStore.
 //   GateCompression zlib deflate for stored context (provider outputs).
@@ -22,6 +26,9 @@ import PackageDescription
 //   GateViews       what people and programs are shown: requests, policies, context (text and JSON).
 //   GateFlows       the use cases: run (decide → obtain approval → launch), decide (approve, deny,
 //                   review), the local and remote waits, intent and context capture, policy loading.
+//   GateDaemon      `gate daemon`: the local service that owns the state and starts approved commands
+//                   as the policy's user; one poll loop, a forked worker per client. It knows the
+//                   socket and the process, not the flows: GateCLI hands it what a worker runs.
 //   GateCLI         argument-parser commands over the flows; `gate`'s hot path is parsed by hand.
 //   gate            the thin executable.
 //   GateServer      the remote broker (its decisions, writes and checkpoint copies in Broker/) and its
@@ -51,18 +58,23 @@ let package = Package(
                        providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        // fork → credentials → exec for commands run as another user (posix_spawn cannot).
+        .target(name: "CGateSpawn"),
+        // SCM_RIGHTS and SO_PEERCRED for the daemon's socket (the CMSG macros do not import).
+        .target(name: "CGateSocket"),
         .target(name: "GateCrypto", dependencies: ["CSodium"]),
         .target(name: "GateCompression", dependencies: ["CZlib"]),
         .target(name: "GateSQLite", dependencies: ["CSQLite"]),
         .target(name: "GateWire"),
         .target(name: "GateCore", dependencies: ["GateWire", "GateCrypto"]),
-        .target(name: "GateSystem", dependencies: ["GateCore", "GateWire", "GateCrypto"]),
+        .target(name: "GateSystem", dependencies: ["GateCore", "GateWire", "GateCrypto", "CGateSpawn"]),
         .target(name: "GateStore", dependencies: ["GateSystem", "GateCore", "GateWire", "GateCrypto", "GateSQLite", "GateCompression"]),
-        .target(name: "GateClient", dependencies: ["GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto"]),
+        .target(name: "GateClient", dependencies: ["GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto", "CGateSocket"]),
         .target(name: "GateViews", dependencies: ["GateStore", "GateSystem", "GateCore", "GateWire"]),
         .target(name: "GateFlows", dependencies: ["GateViews", "GateClient", "GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto"]),
+        .target(name: "GateDaemon", dependencies: ["GateClient", "GateSystem", "GateWire"]),
         .target(name: "GateCLI", dependencies: [
-            "GateFlows", "GateViews", "GateClient", "GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto",
+            "GateDaemon", "GateFlows", "GateViews", "GateClient", "GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "gate", dependencies: ["GateCLI"]),

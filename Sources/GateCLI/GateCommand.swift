@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import GateSystem
+import GateClient
 
 /// The root command. `gate -- CMD` is `gate run -- CMD`.
 public struct GateCommand: ParsableCommand {
@@ -40,7 +41,8 @@ public struct GateCommand: ParsableCommand {
             """,
         version: GateVersion.string,
         subcommands: [RunCommand.self, KeygenCommand.self, ListCommand.self, ShowCommand.self, ApproveCommand.self,
-                      DenyCommand.self, ReviewCommand.self, LogCommand.self, AuditCommand.self, PolicyCommand.self, ServeCommand.self],
+                      DenyCommand.self, ReviewCommand.self, LogCommand.self, AuditCommand.self, PolicyCommand.self, ServeCommand.self,
+                      DaemonCommand.self],
         defaultSubcommand: RunCommand.self
     )
 
@@ -62,6 +64,8 @@ public enum GateMain {
         } catch let f as GateFailure {
             Diagnostics.error(f.message, hint: f.hint)
             exit(f.exitCode.rawValue)
+        } catch let reported as DaemonClient.Reported {
+            exit(reported.status)
         } catch {
             let code = GateCommand.exitCode(for: error)
             if code == .success {

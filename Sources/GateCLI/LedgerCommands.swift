@@ -15,6 +15,7 @@ struct LogCommand: ParsableCommand {
     @Option(help: "Only the last N entries.") var last: Int?
 
     func run() throws {
+        if let daemon = DaemonClient.configured() { try DaemonRouting.forward(daemon) }
         let store = try Store.open(try GateEnvironment.current())
         var filter: String?
         if let request {

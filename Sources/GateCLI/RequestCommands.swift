@@ -26,6 +26,7 @@ struct ListCommand: ParsableCommand {
     }
 
     func run() throws {
+        if remote.server == nil, let daemon = DaemonClient.configured() { try DaemonRouting.forward(daemon) }
         if let client = try RemoteClient.configured(remote.server) {
             let (items, total) = try client.list(all: all)
             Self.noteCut(shown: items.count, total: total)
@@ -57,6 +58,7 @@ struct ShowCommand: ParsableCommand {
     @OptionGroup var remote: ServerOption
 
     func run() throws {
+        if remote.server == nil, let daemon = DaemonClient.configured() { try DaemonRouting.forward(daemon) }
         let env = try GateEnvironment.current()
         let request: RequestRecord, tokens: [String], blob: ([UInt8]) throws -> [UInt8]?
         if let client = try RemoteClient.configured(remote.server) {

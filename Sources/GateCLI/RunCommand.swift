@@ -3,6 +3,8 @@ import GateCore
 import Glibc
 import GateSystem
 import GateFlows
+import GateClient
+import GateWire
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -52,6 +54,26 @@ struct RunInvocation {
             throw GateFailure.usage("no command given", hint: "gate -- COMMAND [ARG...]")
         }
         try ArgvCheck.requireExactUTF8(count: command.count)
+        var given = tokens
+        if given.isEmpty, let env = System.envNonEmpty("GATE_TOKEN") { given = [env] }
+        let resolved = try given.map(TokenSource.read)
+        if let daemon = DaemonClient.configured() {
+            guard server == nil else { throw GateFailure.usage("--server and the gate daemon (GATE_SOCKET) do not go together") }
+            exit(try daemon.call(daemonRequest(tokens: resolved), withDirectory: true))
+        }
+        try executeHere(tokens: resolved)
+    }
+
+    /// What the daemon is asked: everything the flow needs but the requester, which the daemon
+    /// reads from the socket, and the token files, which are read here, by the requester.
+    private func daemonRequest(tokens: [String]) -> JSON {
+        .object([("op", .string("run")), ("argv", .array(command.map(JSON.string))), ("reason", .string(reason)),
+                 ("ticket", .string(ticket)), ("timeout", timeout.map(JSON.string) ?? .null), ("tokens", .array(tokens.map(JSON.string))),
+                 ("break_glass", .bool(breakGlass)), ("env", .array(DaemonClient.environment()))])
+    }
+
+    /// Runs the flow in this process: the requester's own gate, or a daemon's worker.
+    func executeHere(tokens: [String]) throws -> Never {
         var options = RunFlow.Options(argv: command)
         options.reason = reason
         options.ticket = ticket
@@ -65,9 +87,7 @@ struct RunInvocation {
         } else if !(System.isTerminal(0) && System.isTerminal(2)) {
             options.timeoutSeconds = 30 * 60
         }
-        var given = tokens
-        if given.isEmpty, let env = System.envNonEmpty("GATE_TOKEN") { given = [env] }
-        options.tokens = try given.map(TokenSource.read)
+        options.tokens = tokens
         exit(try RunFlow(options: options).run())
     }
 }

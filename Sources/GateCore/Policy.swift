@@ -80,6 +80,9 @@ public struct Policy: Sendable {
         /// `keep-env=NAME` (a trailing `*` is a prefix): variables that reach the command, beyond
         /// the default keep list (EnvironmentReset). Named exactly, even a dangerous one passes.
         public var keepEnvironment: [String] = []
+        /// `as=USER`: the command runs as this user and its groups, started by the gate daemon
+        /// (never by the requester's own gate, which holds no other user's privilege).
+        public var runAs: String? = nil
     }
 
     public struct Rule: Sendable, Equatable {

@@ -96,7 +96,7 @@ extension PolicyParser {
                 case "break-glass": o.breakGlass = true
                 default:
                     if w.hasPrefix("env:") { throw fail("expected env:NAME=VALUE") }
-                    throw fail("unknown rule option '\(w)' (expected user=, agent=, env:NAME=, cwd=, digest=, reason, ticket, context=, bind=, bind-env=, keep-env=, ttl=, approval-ttl= or break-glass)")
+                    throw fail("unknown rule option '\(w)' (expected user=, agent=, env:NAME=, cwd=, digest=, reason, ticket, context=, bind=, bind-env=, keep-env=, ttl=, approval-ttl=, as= or break-glass)")
                 }
                 continue
             }
@@ -146,13 +146,28 @@ extension PolicyParser {
                 o.requestTTL = try duration()
             case "approval-ttl":
                 o.approvalTTL = try duration()
+            case "as":
+                // A user name as useradd allows it (or a uid): never a pattern, never empty.
+                guard o.runAs == nil else { throw fail("as= is given twice") }
+                guard isAccountName(value) else { throw fail("as= needs one user name (letters, digits, '_', '-', '.'; not starting with '-')") }
+                o.runAs = value
             default:
                 guard key.hasPrefix("env:"), key.utf8.count > 4 else {
                     if key.hasPrefix("env:") || key == "env" { throw fail("expected env:NAME=VALUE") }
-                    throw fail("unknown rule option '\(w)' (expected user=, agent=, env:NAME=, cwd=, digest=, reason, ticket, context=, bind=, bind-env=, keep-env=, ttl=, approval-ttl= or break-glass)")
+                    throw fail("unknown rule option '\(w)' (expected user=, agent=, env:NAME=, cwd=, digest=, reason, ticket, context=, bind=, bind-env=, keep-env=, ttl=, approval-ttl=, as= or break-glass)")
                 }
                 c.environment.append((String(key.dropFirst(4)), value))
             }
+        }
+    }
+
+    /// A unix account name: what useradd accepts, so that `as=` cannot name a pattern or a path.
+    static func isAccountName(_ s: String) -> Bool {
+        let bytes = Array(s.utf8)
+        guard !bytes.isEmpty, bytes.count <= 32, bytes[0] != UInt8(ascii: "-") else { return false }
+        return bytes.allSatisfy { b in
+            (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39)
+                || b == UInt8(ascii: "_") || b == UInt8(ascii: "-") || b == UInt8(ascii: ".")
         }
     }
 }

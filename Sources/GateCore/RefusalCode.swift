@@ -14,6 +14,7 @@ public enum RefusalCode: String, CaseIterable, Sendable, CustomStringConvertible
     case bindFailed = "bind-failed"
     case contextFailed = "context-failed"
     case breakGlassRefused = "break-glass-refused"
+    case runAs = "run-as"
 
     // A token, checked (TokenRefusal), and the decisions it is part of.
     case malformedToken = "malformed-token"

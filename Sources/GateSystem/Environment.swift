@@ -11,6 +11,9 @@ public struct GateEnvironment: Sendable {
     }
 
     public static func current() throws -> GateEnvironment {
+        // A daemon's worker uses the daemon's state and policy, whatever the requester's
+        // environment says.
+        if let fixed = DaemonWorkerMode.environment { return fixed }
         let home: String
         if let h = System.envNonEmpty("GATE_HOME") {
             home = h
@@ -24,6 +27,10 @@ public struct GateEnvironment: Sendable {
         let policy = System.envNonEmpty("GATE_POLICY") ?? Paths.join(home, "policy")
         return GateEnvironment(home: home, policyPath: policy)
     }
+
+    /// Where a gate daemon's policy is by default, and where its clients look for it (to refuse
+    /// before a passphrase prompt what the daemon would refuse after).
+    public static var daemonPolicyPath: String { System.envNonEmpty("GATE_POLICY") ?? "/etc/gate/policy" }
 
     public var databasePath: String { Paths.join(home, "state.db") }
 }

@@ -43,14 +43,38 @@ public enum Spawner {
 
     /// Spawns `path` with `argv` and `environment`, waits for it, and returns how it ended.
     /// `previousMask` is what `blockForwardedSignals` returned. Throws only if nothing was started.
+    /// With `credentials` (the gate daemon's worker), the child starts as that user and its groups,
+    /// in a session of its own (the requester's terminal is its stdio, not its controlling
+    /// terminal, so it cannot be stopped for reading it and signals come only through gate).
     public static func run(path: String, argv: [String], environment: [String], previousMask: sigset_t,
-                           onStart: (pid_t) -> Void = { _ in }) throws -> ChildExit {
+                           as credentials: Credentials? = nil, onStart: (pid_t) -> Void = { _ in }) throws -> ChildExit {
         var action = sigaction()
         action.__sigaction_handler.sa_sigaction = forwardHandler
         action.sa_flags = SA_SIGINFO | SA_RESTART
         sigemptyset(&action.sa_mask)
         for s in forwardedSignals { sigaction(s, &action, nil) }
 
+        // The child gets the forwarded signals at their defaults and unblocked, so that what
+        // gate forwards takes effect; the rest of the mask is what gate was started with.
+        var childMask = previousMask
+        for s in forwardedSignals { sigdelset(&childMask, s) }
+        var pid: pid_t = 0
+        if let credentials {
+            var options = CredentialedSpawn.Options()
+            options.newSession = true
+            options.mask = childMask
+            do { pid = try CredentialedSpawn.spawn(path: path, argv: argv, environment: environment, as: credentials, options: options) } catch {
+                var mask = previousMask
+                pthread_sigmask(SIG_SETMASK, &mask, nil)
+                throw error
+            }
+        } else {
+            pid = try posixSpawn(path: path, argv: argv, environment: environment, previousMask: previousMask, childMask: childMask)
+        }
+        return try wait(pid, previousMask: previousMask, onStart: onStart)
+    }
+
+    private static func posixSpawn(path: String, argv: [String], environment: [String], previousMask: sigset_t, childMask: sigset_t) throws -> pid_t {
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
@@ -58,10 +82,7 @@ public enum Spawner {
         sigemptyset(&defaults)
         for s in forwardedSignals + [SIGPIPE] { sigaddset(&defaults, s) }
         posix_spawnattr_setsigdefault(&attr, &defaults)
-        // The child gets the forwarded signals at their defaults and unblocked, so that what
-        // gate forwards takes effect; the rest of the mask is what gate was started with.
-        var childMask = previousMask
-        for s in forwardedSignals { sigdelset(&childMask, s) }
+        var childMask = childMask
         posix_spawnattr_setsigmask(&attr, &childMask)
         posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
@@ -81,6 +102,11 @@ public enum Spawner {
             default: throw GateFailure(.notExecutable, "\(path): cannot execute: \(System.errnoString(rc))")
             }
         }
+        return pid
+    }
+
+    /// Forwards signals to `pid` and waits for it.
+    private static func wait(_ pid: pid_t, previousMask: sigset_t, onStart: (pid_t) -> Void) throws -> ChildExit {
         forwardTarget = pid
         onStart(pid)
         // Unblock the forwarded signals in gate itself too (whatever mask it inherited), so that

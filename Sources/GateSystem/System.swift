@@ -30,7 +30,9 @@ public enum System {
         return v
     }
 
-    public static var uid: UInt32 { getuid() }
+    /// Who gate acts for: the process's real uid, or in a gate daemon's worker the requester the
+    /// socket's peer credentials named (DaemonWorkerMode), never what a client says.
+    public static var uid: UInt32 { DaemonWorkerMode.requester?.uid ?? getuid() }
     public static var euid: UInt32 { geteuid() }
 
     public static func userName(uid: UInt32) -> String? {
@@ -46,7 +48,7 @@ public enum System {
         var pwd = passwd()
         var result: UnsafeMutablePointer<passwd>?
         var buffer = [CChar](repeating: 0, count: 4096)
-        guard getpwuid_r(getuid(), &pwd, &buffer, buffer.count, &result) == 0, result != nil, let dir = pwd.pw_dir else { return nil }
+        guard getpwuid_r(uid, &pwd, &buffer, buffer.count, &result) == 0, result != nil, let dir = pwd.pw_dir else { return nil }
         return String(cString: dir)
     }
 

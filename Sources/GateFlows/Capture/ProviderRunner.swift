@@ -42,12 +42,51 @@ enum ProviderRunner {
         }
         // Close-on-exec for gate's ends in anything else gate starts; dup2 clears it for the child.
         for fd in out + err { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        var pid: pid_t = 0
+        let began = System.monotonicNanos()
+        let rc: Int32
+        if DaemonWorkerMode.active {
+            // In the daemon a provider runs as the command will, never as the daemon.
+            rc = spawnAs(DaemonWorkerMode.runAs ?? DaemonWorkerMode.requester!, path: path, argv: argv, environment: environment,
+                         out: out[1], err: err[1], pid: &pid, result: &result)
+        } else {
+            rc = posixSpawn(path: path, argv: argv, environment: environment, out: out[1], err: err[1], pid: &pid)
+        }
+        close(out[1])
+        close(err[1])
+        defer { close(out[0]); close(err[0]) }
+        guard rc == 0 else {
+            if result.notRunnable == nil { result.notRunnable = "cannot start \(path): \(System.errnoString(rc))" }
+            return result
+        }
+        return collect(pid: pid, out: out[0], err: err[0], began: began, timeoutSeconds: timeoutSeconds, maxBytes: maxBytes, into: result)
+    }
+
+    private static func spawnAs(_ credentials: Credentials, path: String, argv: [String], environment: [String], out: Int32, err: Int32,
+                                pid: inout pid_t, result: inout Result) -> Int32 {
+        let devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer { if devNull >= 0 { close(devNull) } }
+        var options = CredentialedSpawn.Options()
+        options.stdio = (devNull, out, err)
+        options.newProcessGroup = true
+        do {
+            pid = try CredentialedSpawn.spawn(path: path, argv: argv, environment: environment, as: credentials, options: options)
+            return 0
+        } catch let f as GateFailure {
+            result.notRunnable = f.message
+            return EPERM
+        } catch {
+            return EPERM
+        }
+    }
+
+    private static func posixSpawn(path: String, argv: [String], environment: [String], out: Int32, err: Int32, pid: inout pid_t) -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, out[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, err[1], 2)
+        posix_spawn_file_actions_adddup2(&actions, out, 1)
+        posix_spawn_file_actions_adddup2(&actions, err, 2)
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
@@ -63,16 +102,13 @@ enum ProviderRunner {
         let cArgv = argv.map { strdup($0) } + [nil]
         let cEnv = environment.map { strdup($0) } + [nil]
         defer { for p in cArgv + cEnv { free(p) } }
-        var pid: pid_t = 0
-        let began = System.monotonicNanos()
-        let rc = posix_spawn(&pid, path, &actions, &attr, cArgv, cEnv)
-        close(out[1])
-        close(err[1])
-        defer { close(out[0]); close(err[0]) }
-        guard rc == 0 else {
-            result.notRunnable = "cannot start \(path): \(System.errnoString(rc))"
-            return result
-        }
+        return posix_spawn(&pid, path, &actions, &attr, cArgv, cEnv)
+    }
+
+    private static func collect(pid: pid_t, out outRead: Int32, err errRead: Int32, began: UInt64, timeoutSeconds: UInt64, maxBytes: Int,
+                                into initial: Result) -> Result {
+        var result = initial
+        let out = [outRead, 0], err = [errRead, 0]
         let deadline = began + timeoutSeconds * 1_000_000_000
         var open = [out[0], err[0]]
         var chunk = [UInt8](repeating: 0, count: 1 << 16)

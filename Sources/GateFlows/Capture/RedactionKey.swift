@@ -13,8 +13,12 @@ enum RedactionKey {
 
     static func load(home: String) throws -> Redactor {
         if let cached { return cached }
-        let candidates = [Paths.join(home, "redaction.key"),
-                          Paths.join(System.envNonEmpty("XDG_CONFIG_HOME") ?? Paths.join(System.homeDirectory() ?? "/", ".config"), "gate/redaction.key")]
+        var candidates = [Paths.join(home, "redaction.key")]
+        // A daemon's worker runs as the daemon's user: it never makes or reads a key under a
+        // directory the requester's environment names.
+        if !DaemonWorkerMode.active {
+            candidates.append(Paths.join(System.envNonEmpty("XDG_CONFIG_HOME") ?? Paths.join(System.homeDirectory() ?? "/", ".config"), "gate/redaction.key"))
+        }
         var problems: [String] = []
         for path in candidates {
             if let info = Files.info(path) {

@@ -38,6 +38,7 @@ public struct DecideFlow {
     public static func run(_ options: Options) throws -> Result {
         let environment = try GateEnvironment.current()
         let flow = DecideFlow(options: options)
+        if options.server == nil, let daemon = DaemonClient.configured() { return try flow.viaDaemon(daemon) }
         if let client = try RemoteClient.configured(options.server) { return try flow.remote(client, environment: environment) }
         return try flow.local(environment)
     }
@@ -82,16 +83,38 @@ public struct DecideFlow {
         return Result(token: token, approver: answer["approver"]?.stringValue ?? identity.name, request: request)
     }
 
+    /// Through the gate daemon: the request comes from it, the token is signed here with the
+    /// approver's key, and the daemon checks it (also that the key is this unix user's) and
+    /// records it. Refusals made here, before anything is signed, are the daemon's to record
+    /// when a token reaches it; this process writes nothing of gate's.
+    private func viaDaemon(_ daemon: DaemonClient) throws -> Result {
+        var fetched: RequestTransfer.Decoded?
+        let found = try daemon.call(.object([("op", .string("get")), ("id", .string(options.request))])) { message in
+            guard let r = message["request"] else { return }
+            do { fetched = try RequestTransfer.decode(r) } catch { throw GateFailure(.dataError, "the gate daemon sent a malformed request: \(error)") }
+        }
+        guard found == 0, let request = fetched?.record else { throw DaemonClient.Reported(status: found == 0 ? ExitCode.dataError.rawValue : found) }
+        let policy = Files.exists(GateEnvironment.daemonPolicyPath) ? try? PolicyLoader.load(GateEnvironment.daemonPolicyPath) : nil
+        let (_, identity) = try check(request, policy: policy, policyPath: GateEnvironment.daemonPolicyPath, store: nil)
+        let token = try sign(request, identity: identity)
+        var answer: JSON = .null
+        let submitted = try daemon.call(.object([("op", .string("decide")), ("token", .string(token.text)), ("review", .bool(options.review))])) {
+            answer = $0
+        }
+        guard submitted == 0 else { throw DaemonClient.Reported(status: submitted) }
+        return Result(token: token, approver: answer["approver"]?.stringValue ?? identity.name, request: request)
+    }
+
     /// A refusal, in this host's ledger; if even that fails, the refusal stands.
-    private func record(_ message: String, request: RequestRecord, actor: String, code: RefusalCode, in store: Store) {
-        _ = try? store.record(.refused, request: request.id.compact, actor: actor,
+    private func record(_ message: String, request: RequestRecord, actor: String, code: RefusalCode, in store: Store?) {
+        _ = try? store?.record(.refused, request: request.id.compact, actor: actor,
                               payload: LedgerPayload.refused(code: code, message: "\(verb): \(message)"))
     }
 
     /// Everything checked before the passphrase prompt (and before any cryptography), then the
     /// key unlocked. Each refusal is recorded in `store`.
     private func check(_ request: RequestRecord, policy: Policy?, policyPath: String,
-                       store: Store) throws -> (String, SigningIdentity) {
+                       store: Store?) throws -> (String, SigningIdentity) {
         func refuse(_ message: String, actor: String, code: RefusalCode) -> GateFailure {
             record(message, request: request, actor: actor, code: code, in: store)
             return .denied(message)

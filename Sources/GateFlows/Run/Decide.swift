@@ -24,10 +24,15 @@ enum Decide {
         let digest = IntentDigest(intent)
         let decision = policy.decide(MatchContext(intent: intent, trustedAliases: capture.aliases, environment: { System.env($0) }))
         // What reaches the command: only what the policy keeps (sudo's env_reset).
-        let child = EnvironmentReset.childEnvironment(Spawner.environmentVariables(), policy: policy, options: decision.options)
+        var child = EnvironmentReset.childEnvironment(Spawner.environmentVariables(), policy: policy, options: decision.options)
         var launch = Launch(intent: intent, digest: digest, request: s.runID.compact, rule: decision.rule, policy: policy,
                             ruleOptions: decision.options, environment: child, file: capture.file)
         launch.trustedAliases = capture.aliases
+        if case .deny = decision.action {} else {
+            launch.runAs = try RunAs.resolve(decision.options, rule: decision.rule, in: s, refused: launch.refused)
+            child = RunAs.environment(child, for: launch.runAs, requester: DaemonWorkerMode.requester)
+            launch.environment = child
+        }
 
         // Without approval, a program runs only from where the policy's match put it: argv[0]
         // spelled through a directory the requester controls (a link to /usr/bin/python3 beside

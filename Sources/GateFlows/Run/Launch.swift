@@ -19,6 +19,8 @@ struct Launch {
     /// The executable as opened and hashed at capture, and its trusted names (what the policy matched).
     var file: OpenExecutable
     var trustedAliases: [String] = []
+    /// Who the command starts as (RunAs): nil in single-user mode, where it is this process's user.
+    var runAs: Credentials? = nil
     var approvals: [VerifiedDecision] = []
     /// The matched rule pins the executable's digest (`digest=`): re-hashed before exec too.
     var pinned = false

@@ -30,7 +30,8 @@ enum Launcher {
         let outcome: Result<ChildExit, GateFailure>
         do {
             outcome = .success(try Spawner.run(path: launch.file.execPath(launch.intent.executable), argv: launch.intent.argv,
-                                               environment: launch.environment.map { $0.name + "=" + $0.value }, previousMask: oldMask))
+                                               environment: launch.environment.map { $0.name + "=" + $0.value }, previousMask: oldMask,
+                                               as: launch.runAs))
         } catch let f as GateFailure {
             outcome = .failure(f)
         }
@@ -49,7 +50,8 @@ enum Launcher {
     private static func verify(_ launch: Launch, in s: RunSession) throws {
         let intent = launch.intent
         if !launch.approvals.isEmpty {
-            let now = EnvironmentReset.childEnvironment(Spawner.environmentVariables(), policy: launch.policy, options: launch.ruleOptions)
+            let now = RunAs.environment(EnvironmentReset.childEnvironment(Spawner.environmentVariables(), policy: launch.policy, options: launch.ruleOptions),
+                                        for: launch.runAs, requester: DaemonWorkerMode.requester)
             let bound = try ContextCapture.boundEnvironment(now, options: launch.ruleOptions, home: s.environment.home)
             if let change = try IntentCapture.recheck(intent, file: launch.file, environment: bound) {
                 throw s.refuse(.denied("refusing to run: \(change)"), code: .intentChanged, about: launch.refused)
@@ -110,6 +112,10 @@ enum Launcher {
             // ended with its outcome unknown (gate audit verify lists them).
             ("runner_pid", .int(Int64(getpid()))),
             ("runner_process", .string(ProcessIdentity.current ?? "")),
+            // Who it ran as: the requester in single-user mode; through the daemon, the rule's
+            // as= user or the requester, started by the daemon (SPEC.md §6).
+            ("run_as", .string(launch.runAs?.user ?? launch.intent.user)),
+            ("via_daemon", .bool(DaemonWorkerMode.active)),
             ("approvals", .array(approvals.map { a in
                 .object([("approver", .string(a.approver)), ("key_id", .string(a.token.payload.keyID.description)),
                          ("token_id", .string(Hex.encode(TokenSigning.useID(of: a.token)))),

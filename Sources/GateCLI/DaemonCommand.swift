@@ -1,0 +1,102 @@
+import ArgumentParser
+import GateClient
+import GateCore
+import GateDaemon
+import GateFlows
+import GateSystem
+import GateWire
+import Glibc
+
+/// `gate daemon`: the enforcing mode. It runs as root (a system service: examples/gate-daemon.service),
+/// owns the state directory, the ledger and its key, and starts approved commands as the rule's
+/// `as=` user; requesters and approvers reach it through its socket (GATE_SOCKET) and need no
+/// access to anything of gate's.
+struct DaemonCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "daemon",
+        abstract: "Run the gate daemon in the foreground (enforcing mode: commands run as the policy's as= user).",
+        discussion: """
+            Clients set GATE_SOCKET to the socket; who asks is the socket's peer credentials. The \
+            state directory ($GATE_HOME, default /var/lib/gate) must belong to the daemon's user and be \
+            writable by no one else; the policy is $GATE_POLICY (default /etc/gate/policy). SIGTERM \
+            stops it: it accepts no more clients, passes SIGTERM to the commands it started, records \
+            how they ended and exits.
+            """)
+
+    @Option(help: ArgumentHelp("The socket to listen on.", valueName: "path")) var socket: String = DaemonWire.defaultSocket
+    @Option(help: ArgumentHelp("The state directory (default $GATE_HOME, else /var/lib/gate).", valueName: "dir")) var state: String?
+    @Option(help: ArgumentHelp("The policy (default $GATE_POLICY, else /etc/gate/policy).", valueName: "file")) var policy: String?
+
+    func run() throws {
+        let home = state ?? System.envNonEmpty("GATE_HOME") ?? "/var/lib/gate"
+        let environment = GateEnvironment(home: home, policyPath: policy ?? System.envNonEmpty("GATE_POLICY") ?? "/etc/gate/policy")
+        let server = DaemonServer(.init(socketPath: socket, environment: environment), handler: DaemonRequests.serve)
+        try server.serve {
+            System.write(2, "gate: daemon listening on \(socket) (state \(environment.home), policy \(environment.policyPath))\n")
+        }
+    }
+}
+
+/// What a daemon's worker does with one client's request (SPEC.md §10 lists the operations).
+/// Every operation reads its arguments from the request, never a file the client names: the
+/// worker runs as the daemon's user.
+enum DaemonRequests {
+    static func serve(_ request: JSON, reply: (JSON) -> Void) -> Int32 {
+        do {
+            switch request["op"]?.stringValue {
+            case "run": try run(request)
+            case "cli": return try cli(request)
+            case "get": try get(request, reply: reply)
+            case "decide": reply(try DaemonDecision.record(request["token"]?.stringValue ?? "", review: request["review"] == .bool(true)))
+            default: throw GateFailure.usage("the daemon does not know the operation '\(request["op"]?.stringValue ?? "")'")
+            }
+            return 0
+        } catch let f as GateFailure {
+            Diagnostics.error(f.message, hint: f.hint)
+            return f.exitCode.rawValue
+        } catch {
+            Diagnostics.error("\(error)")
+            return ExitCode.software.rawValue
+        }
+    }
+
+    private static func run(_ request: JSON) throws -> Never {
+        var inv = RunInvocation()
+        inv.command = (request["argv"]?.arrayValue ?? []).compactMap(\.stringValue)
+        inv.reason = request["reason"]?.stringValue ?? ""
+        inv.ticket = request["ticket"]?.stringValue ?? ""
+        inv.timeout = request["timeout"]?.stringValue
+        inv.breakGlass = request["break_glass"] == .bool(true)
+        try inv.executeHere(tokens: (request["tokens"]?.arrayValue ?? []).compactMap(\.stringValue))
+    }
+
+    /// `gate list`, `show` and `log` as the client typed them: only these, never with a server,
+    /// never through a pager (which would run as the daemon).
+    private static func cli(_ request: JSON) throws -> Int32 {
+        var args = (request["args"]?.arrayValue ?? []).compactMap(\.stringValue)
+        guard let first = args.first, ["list", "show", "log"].contains(first) else {
+            throw GateFailure.usage("through the daemon, only list, show and log are asked this way")
+        }
+        if args.contains(where: { $0 == "--server" || $0.hasPrefix("--server=") }) {
+            throw GateFailure.usage("--server does not go through the daemon")
+        }
+        if first == "show" { args.append("--no-pager") }
+        var command = try GateCommand.parseAsRoot(args)
+        try command.run()
+        return 0
+    }
+
+    private static func get(_ request: JSON, reply: (JSON) -> Void) throws {
+        let found = try DaemonDecision.find(request["id"]?.stringValue ?? "")
+        reply(.object([("request", found)]))
+    }
+}
+
+/// The client's side of `list`, `show` and `log` with GATE_SOCKET: the daemon's worker prints
+/// straight to this process's standard output and error.
+enum DaemonRouting {
+    static func forward(_ daemon: DaemonClient) throws -> Never {
+        let args = Array(CommandLine.arguments.dropFirst())
+        exit(try daemon.call(.object([("op", .string("cli")), ("args", .array(args.map(JSON.string)))])))
+    }
+}

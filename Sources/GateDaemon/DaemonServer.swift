@@ -1,0 +1,226 @@
+import Glibc
+import GateClient
+import GateSystem
+import GateWire
+
+nonisolated(unsafe) private var wakeWrite: Int32 = -1
+private let wakeHandler: @convention(c) (Int32) -> Void = { sig in
+    var byte = UInt8(truncatingIfNeeded: sig)
+    _ = write(wakeWrite, &byte, 1)
+}
+
+/// `gate daemon`: the local service that owns the state directory, the ledger and its key, and
+/// starts approved commands as the identity the policy names (run0's shape: no setuid binary;
+/// the command starts from the daemon, nothing inherited from the requester but what the
+/// policy keeps).
+///
+/// One thread, one poll loop. Each client's request is read here (bounded, with a deadline),
+/// then a forked worker serves it (DaemonWorker): the requester is the socket's peer
+/// credentials, the state and policy are the daemon's. While the worker runs, this loop passes
+/// the client's signal bytes on to it and, when it ends, sends the client its exit status.
+/// Forking a single-threaded process keeps the worker's start cheap (no exec, the runtime warm)
+/// and safe (no lock held by another thread).
+public final class DaemonServer {
+    public struct Configuration: Sendable {
+        public var socketPath: String
+        public var environment: GateEnvironment
+        /// Connections at once (reading a request, or served by a worker).
+        public var maxClients = 512
+        /// Workers at once for one unix user: one user cannot take the daemon for everyone.
+        public var maxPerUser = 64
+        /// A request must arrive whole within this many seconds of connecting.
+        public var requestTimeoutSeconds: UInt64 = 10
+        public init(socketPath: String, environment: GateEnvironment) {
+            self.socketPath = socketPath
+            self.environment = environment
+        }
+    }
+
+    /// Serves one request in a worker; returns the worker's exit status. Runs after
+    /// DaemonWorker has set the process up (descriptors, directory, environment, requester).
+    public typealias Handler = (_ request: JSON, _ reply: (JSON) -> Void) -> Int32
+
+    struct Client {
+        var inbox = DaemonInbox()
+        var peer: Credentials
+        var worker: pid_t = 0
+        var deadline: UInt64
+        var earlySignals: [UInt8] = []
+    }
+
+    let configuration: Configuration
+    let handler: Handler
+    private var listener: Int32 = -1
+    private var wakeRead: Int32 = -1
+    private var clients: [Int32: Client] = [:]
+    private var workers: [pid_t: Int32] = [:]
+    private var stopping = false
+
+    public init(_ configuration: Configuration, handler: @escaping Handler) {
+        self.configuration = configuration
+        self.handler = handler
+    }
+
+    /// Checks the state directory, binds the socket and serves until SIGTERM or SIGINT; then it
+    /// stops accepting, passes SIGTERM to the workers (they withdraw waits and record how their
+    /// commands ended) and returns once they have.
+    public func serve(ready: () -> Void = {}) throws {
+        try DaemonSetup.checkState(configuration.environment)
+        listener = try DaemonSetup.listen(configuration.socketPath)
+        defer { close(listener); unlink(configuration.socketPath) }
+        try installSignals()
+        ready()
+        while !(stopping && workers.isEmpty) {
+            var fds = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+            if !stopping { fds.append(pollfd(fd: listener, events: Int16(POLLIN), revents: 0)) }
+            for fd in clients.keys { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
+            let n = poll(&fds, nfds_t(fds.count), 1000)
+            if n < 0 && errno != EINTR { throw GateFailure.internalError("poll: \(System.errnoString())") }
+            for p in fds where p.revents != 0 {
+                if p.fd == wakeRead { drainWake() }
+                else if p.fd == listener { acceptClients() }
+                else { readClient(p.fd) }
+            }
+            reap()
+            dropLate()
+        }
+    }
+
+    private func installSignals() throws {
+        var p: [Int32] = [0, 0]
+        guard pipe(&p) == 0 else { throw GateFailure.internalError("pipe: \(System.errnoString())") }
+        for fd in p {
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        }
+        wakeRead = p[0]
+        wakeWrite = p[1]
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = wakeHandler
+        action.sa_flags = SA_RESTART
+        sigemptyset(&action.sa_mask)
+        for s in [SIGCHLD, SIGTERM, SIGINT, SIGHUP] { sigaction(s, &action, nil) }
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    private func drainWake() {
+        var buf = [UInt8](repeating: 0, count: 64)
+        while true {
+            let n = read(wakeRead, &buf, buf.count)
+            guard n > 0 else { return }
+            for sig in buf[0..<n] where Int32(sig) == SIGTERM || Int32(sig) == SIGINT {
+                if !stopping {
+                    stopping = true
+                    for (fd, c) in clients where c.worker == 0 { drop(fd) }
+                    for pid in workers.keys { kill(pid, SIGTERM) }
+                }
+            }
+        }
+    }
+
+    private func acceptClients() {
+        while true {
+            guard let fd = DaemonWire.accept(listener) else { return }
+            guard clients.count < configuration.maxClients, let peer = PeerCredentials.of(fd),
+                  let who = Credentials.lookup(uid: peer.uid) else {
+                close(fd)
+                continue
+            }
+            let busy = clients.values.filter { $0.peer.uid == who.uid }.count
+            guard busy < configuration.maxPerUser else {
+                _ = try? DaemonWire.send(fd, .object([("exit", .int(75)),
+                                                      ("error", .string("\(who.user) already has \(busy) requests open with the gate daemon"))]), dontWait: true)
+                close(fd)
+                continue
+            }
+            clients[fd] = Client(peer: who, deadline: System.monotonicNanos() + configuration.requestTimeoutSeconds * 1_000_000_000)
+        }
+    }
+
+    private func readClient(_ fd: Int32) {
+        guard var c = clients[fd] else { return }
+        let event = c.inbox.read(from: fd)
+        switch event {
+        case .nothing:
+            clients[fd] = c
+        case .closed:
+            // A client gone while its worker runs is a hangup, as a closed terminal is.
+            if c.worker > 0 {
+                kill(c.worker, SIGHUP)
+                clients[fd] = nil
+                workers[c.worker] = -1
+                close(fd)
+            } else {
+                drop(fd)
+            }
+        case .malformed(let why):
+            _ = try? DaemonWire.send(fd, .object([("exit", .int(64)), ("error", .string(why))]), dontWait: true)
+            drop(fd)
+        case .signals(let bytes):
+            clients[fd] = c
+            if c.worker > 0 { relay(bytes, to: c.worker) }
+        case .request(let request, let passed):
+            c.earlySignals = c.inbox.takeEarlySignals()
+            clients[fd] = c
+            start(fd, request: request, passed: passed)
+        }
+    }
+
+    private func relay(_ bytes: [UInt8], to worker: pid_t) {
+        for b in bytes {
+            let sig = Int32(b)
+            if sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT { kill(worker, sig) }
+        }
+    }
+
+    private func start(_ fd: Int32, request: JSON, passed: [Int32]) {
+        guard var c = clients[fd] else { return }
+        let pid = fork()
+        if pid == 0 {
+            let others = Array(clients.keys.filter { $0 != fd }) + [listener, wakeRead, wakeWrite]
+            DaemonWorker.serve(request, passed: passed, connection: fd, peer: c.peer, environment: configuration.environment,
+                               closing: others, handler: handler)
+        }
+        for d in passed { close(d) }
+        guard pid > 0 else {
+            _ = try? DaemonWire.send(fd, .object([("exit", .int(70)), ("error", .string("the daemon cannot fork: \(System.errnoString())"))]), dontWait: true)
+            drop(fd)
+            return
+        }
+        c.worker = pid
+        clients[fd] = c
+        workers[pid] = fd
+        relay(c.earlySignals, to: pid)
+    }
+
+    private func reap() {
+        var status: Int32 = 0
+        while true {
+            let pid = waitpid(-1, &status, WNOHANG)
+            guard pid > 0 else { return }
+            guard let fd = workers.removeValue(forKey: pid) else { continue }
+            guard fd >= 0, clients[fd] != nil else { continue }
+            let low = status & 0x7f
+            var answer: [(String, JSON)]
+            if low == 0 {
+                answer = [("exit", .int(Int64((status >> 8) & 0xff)))]
+            } else {
+                answer = [("exit", .int(70)), ("error", .string("the daemon's worker for this request died of signal \(low)"))]
+            }
+            _ = try? DaemonWire.send(fd, .object(answer), dontWait: true)
+            clients[fd] = nil
+            close(fd)
+        }
+    }
+
+    /// Clients that have not sent a whole request in time are dropped; their descriptors closed.
+    private func dropLate() {
+        let now = System.monotonicNanos()
+        for (fd, c) in clients where c.worker == 0 && now > c.deadline { drop(fd) }
+    }
+
+    private func drop(_ fd: Int32) {
+        if let c = clients.removeValue(forKey: fd) { for d in c.inbox.heldDescriptors { close(d) } }
+        close(fd)
+    }
+}

@@ -1,0 +1,55 @@
+import Glibc
+import GateClient
+import GateSystem
+import GateWire
+
+/// The forked process that serves one client. Before any gate code runs in it, it becomes that
+/// client's context: the passed descriptors as its standard input, output and error, the
+/// client's working directory, the client's environment (what reaches a command is still only
+/// what the policy keeps), the requester from the socket's peer credentials, and the daemon's
+/// state and policy. It dies with the daemon (PR_SET_PDEATHSIG): a daemon killed mid-run leaves
+/// a start with no end, which `gate audit verify` reports as ended with its outcome unknown.
+enum DaemonWorker {
+    static func serve(_ request: JSON, passed: [Int32], connection: Int32, peer: Credentials, environment: GateEnvironment,
+                      closing: [Int32], handler: DaemonServer.Handler) -> Never {
+        let daemon = getppid()
+        ProcessControl.dieWithParent(SIGKILL)
+        if getppid() != daemon { _exit(70) }
+        for fd in closing where fd >= 0 { close(fd) }
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = SIG_DFL
+        sigemptyset(&action.sa_mask)
+        for s in [SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGQUIT] { sigaction(s, &action, nil) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, nil)
+
+        func fail(_ message: String) -> Never {
+            _ = try? DaemonWire.send(connection, .object([("exit", .int(64)), ("error", .string(message))]))
+            _exit(64)
+        }
+        guard passed.count == 3 || passed.count == 4 else { fail("a request passes 3 descriptors (stdin, stdout, stderr), or 4 with its directory") }
+        for (i, fd) in passed.prefix(3).enumerated() where dup2(fd, Int32(i)) < 0 { fail("cannot use descriptor \(i): \(System.errnoString())") }
+        if passed.count == 4 {
+            guard fchdir(passed[3]) == 0 else { fail("cannot enter the client's working directory: \(System.errnoString())") }
+        }
+        for fd in passed where fd > 2 { close(fd) }
+        // The connection stays open for data replies, close-on-exec so no command inherits it.
+        _ = fcntl(connection, F_SETFD, FD_CLOEXEC)
+
+        clearenv()
+        for entry in request["env"]?.arrayValue ?? [] {
+            guard let text = entry.stringValue, let eq = text.firstIndex(of: "="), eq != text.startIndex else { continue }
+            let name = String(text[..<eq])
+            // gate's own variables configure the process they are read by: the daemon's state,
+            // policy, server and keys are its own, not the requester's (only the agent label is
+            // the requester's to say).
+            if name.hasPrefix("GATE_") && name != "GATE_AGENT" { continue }
+            setenv(name, String(text[text.index(after: eq)...]), 1)
+        }
+        DaemonWorkerMode.requester = peer
+        DaemonWorkerMode.environment = environment
+        let status = handler(request) { data in _ = try? DaemonWire.send(connection, data) }
+        exit(status)
+    }
+}

@@ -1,0 +1,71 @@
+import GateCore
+import GateStore
+import GateSystem
+import GateWire
+
+/// The daemon's side of `gate approve` and `gate deny`: the approver's own gate signs with the
+/// approver's key (which never leaves their account); the daemon checks the token as a runner
+/// would and records it. One check more than local mode can make: the key must belong to the
+/// unix user at the other end of the socket (the policy's `approver NAME user=USER`), so a key
+/// copied to another account decides nothing.
+public enum DaemonDecision {
+    /// The request an approver is about to decide, as the remote API transfers it.
+    public static func find(_ typed: String) throws -> JSON {
+        let store = try Store.open(try GateEnvironment.current())
+        let r = try store.findRequest(typed)
+        return RequestTransfer.encode(r, tokens: try store.tokenTexts(for: r.id))
+    }
+
+    public static func record(_ text: String, review: Bool) throws -> JSON {
+        guard let peer = DaemonWorkerMode.requester else { throw GateFailure.internalError("not a daemon worker") }
+        let environment = try GateEnvironment.current()
+        let store = try Store.open(environment)
+        func refuse(_ message: String, code: RefusalCode, request: String?) -> GateFailure {
+            _ = try? store.record(.refused, request: request ?? "", actor: peer.user,
+                                  payload: LedgerPayload.refused(code: code, message: "\(review ? "review" : "decision"): \(message)"))
+            return .denied(message)
+        }
+        let token: SignedToken
+        do { token = try SignedToken(text: text) } catch { throw refuse("malformed token: \(error)", code: .malformedToken, request: nil) }
+        let p = token.payload
+        guard let id = RequestID(p.requestID) else { throw refuse("the token names no request", code: .malformedToken, request: nil) }
+        let r = try store.findRequest(id.compact)
+        let policy = try PolicyLoader.load(environment.policyPath)
+        let expected: RequestStatus = review ? .review : .pending
+        guard r.status == expected else {
+            throw refuse("request \(id) is \(r.status.rawValue), not \(expected.rawValue)", code: review ? .notReview : .notPending, request: id.compact)
+        }
+        if !review, let e = r.expiresMicros, System.nowMicros() >= e {
+            throw refuse("request \(id) has expired", code: .expired, request: id.compact)
+        }
+        guard let (approver, _) = policy.approver(forKey: p.keyID) else {
+            throw refuse("key \(p.keyID) is not trusted by the policy", code: .untrustedKey, request: id.compact)
+        }
+        guard approver.user == peer.user else {
+            throw refuse("key \(p.keyID) belongs to \(approver.name) (user \(approver.user)), not to \(peer.user), who submitted it",
+                         code: .untrustedKey, request: id.compact)
+        }
+        var check = ApprovalCheck(policy: policy, requirements: r.requirements, requesterUser: r.intent.user, intentDigest: r.digest,
+                                  now: System.nowSeconds())
+        check.requestID = id.compact
+        check.approvalTTL = r.approvalTTL
+        let verified: VerifiedDecision
+        switch check.verify(token) {
+        case .failure(let why): throw refuse(why.description, code: why.code, request: id.compact)
+        case .success(let v): verified = v
+        }
+        if p.decision == .approve && !review && !r.requirements.contains(where: { policy.eligibleApprovers(for: $0).contains(verified.approver) }) {
+            throw refuse("\(verified.approver) is not eligible to approve this request (needs \(r.requirements.map(\.description).joined(separator: " and ")))",
+                         code: .notEligible, request: id.compact)
+        }
+        try store.write {
+            try store.addToken(token, request: id)
+            let kind: LedgerKind = review ? .reviewed : p.decision == .approve ? .approved : .denied
+            try store.appendLedger(kind, request: id.compact, actor: verified.approver, payload: LedgerPayload.decision(token, approver: verified.approver))
+            if review { try store.setStatus(id, .reviewed) }
+            if p.decision == .deny && !review { try store.setStatus(id, .denied) }
+        }
+        let status = review ? RequestStatus.reviewed : p.decision == .deny ? .denied : .pending
+        return .object([("id", .string(id.compact)), ("approver", .string(verified.approver)), ("status", .string(status.rawValue))])
+    }
+}
