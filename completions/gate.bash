@@ -173,13 +173,13 @@ _gate() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    run|keygen|list|show|approve|deny|review|log|audit|policy|serve|help)
+    run|keygen|list|show|approve|deny|review|log|audit|policy|serve|daemon|help)
         # Offer subcommand argument completions
         "_gate_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'run keygen list show approve deny review log audit policy serve help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'run keygen list show approve deny review log audit policy serve daemon help' -- "${cur}"))
         ;;
     esac
 }
@@ -513,6 +513,27 @@ _gate_serve() {
     repeating_options=()
     non_repeating_options=()
     __gate_offer_flags_options -1
+}
+
+_gate_daemon() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket --state --policy)
+    __gate_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        return
+        ;;
+    '--state')
+        return
+        ;;
+    '--policy')
+        return
+        ;;
+    esac
 }
 
 _gate_help() {

@@ -64,6 +64,8 @@ function __gate_parse_tokens -S
             end
         case 'serve'
             __gate_parse_subcommand -r 1 'version' 'h/help'
+        case 'daemon'
+            __gate_parse_subcommand 0 'socket=' 'state=' 'policy=' 'version' 'h/help'
         case 'help'
             __gate_parse_subcommand -r 1 'version'
         end
@@ -132,6 +134,7 @@ complete -c 'gate' -n '__gate_should_offer_completions_for_positional "gate" -eq
 complete -c 'gate' -n '__gate_should_offer_completions_for_positional "gate" -eq 1' -fa 'audit' -d 'Check and export the audit ledger.'
 complete -c 'gate' -n '__gate_should_offer_completions_for_positional "gate" -eq 1' -fa 'policy' -d 'Check a policy, or explain what it says about a command.'
 complete -c 'gate' -n '__gate_should_offer_completions_for_positional "gate" -eq 1' -fa 'serve' -d 'Run the gate server (remote approvals): gate serve --listen 127.0.0.1:8780 --state DIR.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_positional "gate" -eq 1' -fa 'daemon' -d 'Run the gate daemon in the foreground (enforcing mode: commands run as the policy\'s as= user).'
 complete -c 'gate' -n '__gate_should_offer_completions_for_positional "gate" -eq 1' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate run" reason' -l 'reason' -d 'Why you are running this; shown to approvers and recorded.' -rfka ''
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate run" ticket' -l 'ticket' -d 'A change or incident ticket (e.g. CHG-1234); shown to approvers, recorded, and required where the policy says \'ticket\'.' -rfka ''
@@ -223,4 +226,9 @@ complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gat
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate policy explain" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate serve" version' -l 'version' -d 'Show the version.'
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate serve" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate daemon" socket' -l 'socket' -d 'The socket to listen on.' -rfka ''
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate daemon" state' -l 'state' -d 'The state directory (default $GATE_HOME, else /var/lib/gate).' -rfka ''
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate daemon" policy' -l 'policy' -d 'The policy (default $GATE_POLICY, else /etc/gate/policy).' -rfka ''
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate daemon" version' -l 'version' -d 'Show the version.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate daemon" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate help" version' -l 'version' -d 'Show the version.'

@@ -61,13 +61,14 @@ _gate() {
             'audit:Check and export the audit ledger.'
             'policy:Check a policy, or explain what it says about a command.'
             'serve:Run the gate server (remote approvals): gate serve --listen 127.0.0.1:8780 --state DIR.'
+            'daemon:Run the gate daemon in the foreground (enforcing mode: commands run as the policy'\''s as= user).'
             'help:Show subcommand help information.'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        run|keygen|list|show|approve|deny|review|log|audit|policy|serve|help)
+        run|keygen|list|show|approve|deny|review|log|audit|policy|serve|daemon|help)
             "_gate_${words[1]}" && ret=0
             ;;
         esac
@@ -373,6 +374,20 @@ _gate_serve() {
     local -i ret=1
     local -ar arg_specs=(
         '*:arguments:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_gate_daemon() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--socket[The socket to listen on.]:path:'
+        '--state[The state directory (default $GATE_HOME, else /var/lib/gate).]:dir:'
+        '--policy[The policy (default $GATE_POLICY, else /etc/gate/policy).]:file:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

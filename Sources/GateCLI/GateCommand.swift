@@ -31,7 +31,17 @@ public struct GateCommand: ParsableCommand {
             deny and checkpoint copies go through it; also --server); GATE_REQUESTER_KEY this \
             host's requester key for the server (default ~/.config/gate/requester.key); \
             GATE_SERVER_CA a PEM file of certificate authorities to trust for an https gate \
-            server, besides the system's; NO_COLOR disables colour.
+            server, besides the system's; GATE_SOCKET the gate daemon's socket (daemon mode: run, \
+            list, show, log, approve and deny go through it; see DAEMON); NO_COLOR disables colour.
+
+            DAEMON: gate daemon (a system service, run as root) owns the state directory, the ledger \
+            and its key, and starts approved commands itself: as the rule's as= user, else as the \
+            requester, with the requester's terminal or pipes as stdio and a fresh environment (what \
+            the policy keeps). The requester is the socket's peer credentials and needs no access to \
+            anything of gate's; an approval counts only when the key's policy user submits it. \
+            Without the daemon, gate runs the command as whoever runs gate: a guardrail for \
+            cooperative agents, since they could run it without gate. A rule with as= is refused \
+            there.
 
             FILES: $GATE_HOME/state.db holds pending requests, tokens, the ledger and its signed \
             checkpoints (SQLite, WAL); $GATE_HOME/ledger.key signs checkpoints (made on first use, \

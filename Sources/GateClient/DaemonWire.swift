@@ -20,19 +20,43 @@ public enum DaemonWire {
         return [UInt8(n >> 24), UInt8((n >> 16) & 0xff), UInt8((n >> 8) & 0xff), UInt8(n & 0xff)] + body
     }
 
-    /// Connects to the daemon's socket (blocking, close-on-exec).
-    public static func connect(_ path: String) throws -> Int32 {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw GateFailure(.unavailable, "cannot make a socket: \(System.errnoString())") }
+    /// The daemon's listening socket at `path`, bound and listening, non-blocking, close-on-exec.
+    public static func bindListener(_ path: String) throws -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        guard fd >= 0 else { throw GateFailure.internalError("socket: \(System.errnoString())") }
+        var addr = try address(path)
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard rc == 0, listen(fd, 128) == 0 else {
+            let e = errno
+            close(fd)
+            throw GateFailure.config("cannot listen on \(path): \(System.errnoString(e))")
+        }
+        return fd
+    }
+
+    private static func address(_ path: String) throws -> sockaddr_un {
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
         guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else {
-            close(fd)
-            throw GateFailure.config("the daemon socket path \(path) is too long")
+            throw GateFailure.config("the daemon socket path \(path) is too long (at most 107 bytes)")
         }
         withUnsafeMutableBytes(of: &addr.sun_path) { raw in
             for (i, b) in bytes.enumerated() { raw[i] = b }
+        }
+        return addr
+    }
+
+    /// Connects to the daemon's socket (blocking, close-on-exec).
+    public static func connect(_ path: String) throws -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw GateFailure(.unavailable, "cannot make a socket: \(System.errnoString())") }
+        var addr: sockaddr_un
+        do { addr = try address(path) } catch {
+            close(fd)
+            throw error
         }
         let rc = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }

@@ -52,29 +52,8 @@ enum DaemonSetup {
             }
             unlink(path)
         }
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        guard fd >= 0 else { throw GateFailure.internalError("socket: \(System.errnoString())") }
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else {
-            close(fd)
-            throw GateFailure.config("the socket path \(path) is too long (at most 107 bytes)")
-        }
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in bytes.enumerated() { raw[i] = b } }
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard rc == 0 else {
-            let e = errno
-            close(fd)
-            throw GateFailure.config("cannot bind \(path): \(System.errnoString(e))")
-        }
+        let fd = try DaemonWire.bindListener(path)
         chmod(path, 0o666)
-        guard Glibc.listen(fd, 128) == 0 else {
-            close(fd)
-            throw GateFailure.internalError("listen: \(System.errnoString())")
-        }
         return fd
     }
 }

@@ -41,8 +41,18 @@ public enum ProcessIdentity {
     public static func hasEnded(pid: Int32, identity: String) -> Bool {
         guard pid > 0 else { return false }
         if kill(pid, 0) != 0 && errno == ESRCH { return true }
+        // A zombie has ended; its parent (a daemon killed mid-run) has not reaped it yet.
+        if isZombie(pid) { return true }
         guard !identity.isEmpty, let now = of(pid) else { return false }
         return now != identity
+    }
+
+    static func isZombie(_ pid: Int32) -> Bool {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { buffer in
+            let n = read("/proc/\(pid)/stat", into: buffer)
+            guard n > 0, let close = UnsafeBufferPointer(rebasing: buffer[..<n]).lastIndex(of: UInt8(ascii: ")")), close + 2 < n else { return false }
+            return buffer[close + 2] == UInt8(ascii: "Z")
+        }
     }
 
     private static func read(_ path: String, into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {

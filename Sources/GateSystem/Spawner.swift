@@ -16,6 +16,9 @@ public enum ChildExit: Sendable, Equatable {
 
 /// The pid signals are forwarded to. A signal handler can only reach globals.
 nonisolated(unsafe) private var forwardTarget: pid_t = 0
+/// A child in a session of its own (started by the daemon) gets what a terminal would send:
+/// the signal to its whole process group, so that a shell waiting on its own child ends too.
+nonisolated(unsafe) private var forwardToGroup = false
 private let forwardedSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
 private let siKernel: Int32 = 0x80  // SI_KERNEL: sent by the kernel, e.g. the terminal's Ctrl-C
 
@@ -24,7 +27,7 @@ private let siKernel: Int32 = 0x80  // SI_KERNEL: sent by the kernel, e.g. the t
 /// would deliver it twice.
 private let forwardHandler: @convention(c) (Int32, UnsafeMutablePointer<siginfo_t>?, UnsafeMutableRawPointer?) -> Void = { sig, info, _ in
     if let info, info.pointee.si_code == siKernel { return }
-    if forwardTarget > 0 { kill(forwardTarget, sig) }
+    if forwardTarget > 0 { kill(forwardToGroup ? -forwardTarget : forwardTarget, sig) }
 }
 
 /// Runs a command with posix_spawn (not Foundation.Process, which moves the child out of the
@@ -71,6 +74,7 @@ public enum Spawner {
         } else {
             pid = try posixSpawn(path: path, argv: argv, environment: environment, previousMask: previousMask, childMask: childMask)
         }
+        forwardToGroup = credentials != nil
         return try wait(pid, previousMask: previousMask, onStart: onStart)
     }
 

@@ -12,6 +12,11 @@ import Testing
             try tmux(["new-session", "-d", "-s", "t", "-x", "160", "-y", "40", "env -i \(env) TERM=xterm bash --norc --noprofile"])
         }
 
+        /// A terminal whose shell is `command` (e.g. a shell as another user).
+        init(command: String) throws {
+            try tmux(["new-session", "-d", "-s", "t", "-x", "160", "-y", "40", command])
+        }
+
         deinit { _ = try? tmux(["kill-server"]) }
 
         @discardableResult

@@ -56,8 +56,8 @@ import Testing
         }
     }
 
-    /// In `gate`, only the client opens a network socket (the syslog mirror's AF_UNIX datagram
-    /// socket to /dev/log is local).
+    /// In `gate`, only the client module opens a socket: the network ones and the daemon's unix
+    /// socket, both ends (the syslog mirror's AF_UNIX datagram socket to /dev/log is local).
     @Test func onlyTheClientOpensNetworkSockets() throws {
         let gate = Self.package.closure(of: "gate")
         for (module, files) in try Self.sources() where gate.contains(module) && module != "GateClient" {
