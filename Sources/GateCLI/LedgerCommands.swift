@@ -155,6 +155,12 @@ struct AuditVerifyCommand: ParsableCommand {
         if report.uncovered > 0 {
             out += "not yet covered by a checkpoint: entries \(report.entries - report.uncovered + 1)–\(report.entries)\n"
         }
+        if report.approvalsChecked > 0 {
+            out += "approvals: every approval of \(report.approvalsChecked) run\(report.approvalsChecked == 1 ? "" : "s") is by a key the policy in force named (policies recorded in the ledger)\n"
+        }
+        if report.approvalsUnchecked > 0 {
+            out += "approvals not checkable: \(report.approvalsUnchecked) run\(report.approvalsUnchecked == 1 ? "" : "s") older than the first policy recorded in the ledger\n"
+        }
         out += Self.unendedLines(report.unended, count: report.unendedCount)
         System.write(1, out + headLine + serverLine)
     }

@@ -17,6 +17,8 @@ public struct LedgerAudit: Sendable {
         case rewritten(size: Int64, signedAt: Int64)
         /// The ledger is shorter than a checkpoint says it was: its tail was removed.
         case tailRemoved(entries: Int64, size: Int64, signedAt: Int64)
+        /// A start records an approval the policy in force did not allow (ApprovalAudit).
+        case approval(ApprovalAudit.Problem)
 
         /// What to do next, for the person reading the report.
         public func hint(verified: Int64) -> String {
@@ -25,6 +27,7 @@ public struct LedgerAudit: Sendable {
             case .rewritten: return "the chain is consistent but not the one that was signed; compare with an export or backup to find the changed entries"
             case .tailRemoved: return "entries 1–\(verified) verify; restore the removed entries from a backup or an export"
             case .malformedCheckpoint, .forgedCheckpoint: return "the checkpoints table was altered; keep the database for investigation"
+            case .approval: return "the chain is whole but an entry in it records an approval no policy on record allowed: it was written by something other than gate; keep the database for investigation"
             }
         }
 
@@ -34,6 +37,7 @@ public struct LedgerAudit: Sendable {
             case .chain(let d): return d.seq
             case .malformedCheckpoint(let s, _), .forgedCheckpoint(let s, _), .rewritten(let s, _): return s
             case .tailRemoved(let n, _, _): return n + 1
+            case .approval(let p): return p.seq
             }
         }
 
@@ -44,6 +48,7 @@ public struct LedgerAudit: Sendable {
             case .forgedCheckpoint(let s, let p): return "checkpoint at size \(s) is not genuine: \(p)"
             case .rewritten(let s, let t):
                 return "entries 1–\(s) do not hash to the head signed in the checkpoint of \(formatUTC(UInt64(max(0, t) / 1_000_000))): history rewritten"
+            case .approval(let p): return p.description
             case .tailRemoved(let n, let s, let t):
                 return "the ledger ends at entry \(n) but the checkpoint of \(formatUTC(UInt64(max(0, t) / 1_000_000))) covers \(s): \(s == n + 1 ? "entry \(s) was" : "entries \(n + 1)–\(s) were") removed"
             }

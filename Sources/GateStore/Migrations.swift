@@ -104,6 +104,16 @@ enum Migrations {
         Migration(version: 4, why: "the requester process's identity beside its pid (a pid is reused): a run whose gate died is shown as such", sql: """
             ALTER TABLE requests ADD COLUMN requester_start TEXT NOT NULL DEFAULT '';
             """),
+        Migration(version: 5, why: "which policies the ledger has recorded (a `policy` entry each), so that approvals can be checked against the one in force (issue 12)", sql: """
+            CREATE TABLE policies(
+              digest BLOB PRIMARY KEY,
+              seq INTEGER NOT NULL
+            );
+            CREATE TRIGGER policies_no_update BEFORE UPDATE ON policies
+              BEGIN SELECT RAISE(ABORT, 'recorded policies are append-only'); END;
+            CREATE TRIGGER policies_no_delete BEFORE DELETE ON policies
+              BEGIN SELECT RAISE(ABORT, 'recorded policies are append-only'); END;
+            """),
     ]
 
     /// The version this gate writes.

@@ -25,10 +25,11 @@ import Testing
         #expect(r.stderr.contains("gate: approval required"))
         #expect(r.stderr.contains("gate: an approver runs: gate approve \(id)"))
         let kinds = try s.ledger().map { $0["kind"] as? String ?? "" }
-        #expect(kinds == ["requested", "approved", "started", "finished"])
+        #expect(kinds == ["policy", "requested", "approved", "started", "finished"])
         #expect(try s.lastEntry().payload["exit_code"] as? Int == 7)
         let verify = try s.run(["audit", "verify"])
-        #expect(verify.status == 0 && verify.stdout.hasPrefix("ledger ok: 4 entries"))
+        #expect(verify.status == 0 && verify.stdout.hasPrefix("ledger ok: 5 entries"))
+        #expect(verify.stdout.contains("approvals: every approval of 1 run is by a key the policy in force named"), "\(verify.stdout)")
     }
 
     @Test func deniedRequestDoesNotRun() throws {
@@ -42,7 +43,7 @@ import Testing
         #expect(r.status == 77)
         #expect(r.stderr.contains("gate: error: request \(id) denied by bob: not today"))
         #expect(!FileManager.default.fileExists(atPath: marker))
-        #expect(try s.ledger().map { $0["kind"] as? String ?? "" } == ["requested", "denied"])
+        #expect(try s.ledger().map { $0["kind"] as? String ?? "" } == ["policy", "requested", "denied"])
     }
 
     @Test func allowedCommandsAreRecordedAndPassStatusAndSignals() throws {

@@ -18,13 +18,14 @@ import Testing
         #expect(out.status == 0 && out.stdout == "remote ok\n", "\(out)")
         #expect(out.stderr.contains("request page: \(rig.url)/r/") && out.stderr.contains("gate approve \(id)"), "\(out.stderr)")
         #expect(out.stderr.contains("approved by alice; running"), "\(out.stderr)")
-        #expect(try rig.serverLedgerKinds() == ["requested", "approved", "checkpoint-copy"])
+        // Each ledger records the policy its decisions were made under before the first of them.
+        #expect(try rig.serverLedgerKinds() == ["policy", "requested", "approved", "checkpoint-copy"])
         let local = try rig.s.ledger().map { $0["kind"] as? String ?? "" }
-        #expect(local == ["requested", "started", "finished"], "\(local)")
+        #expect(local == ["policy", "requested", "started", "finished"], "\(local)")
         // The server recorded the requester's signed statement: a third party checks it with the
         // requester's public key alone (tools/gate_verify.py), and a changed one is rejected.
         let serverLog = try rig.s.run(["log", "--json"], env: ["GATE_HOME": rig.stateDir]).stdout
-        let first = try JSONSerialization.jsonObject(with: Data(serverLog.split(separator: "\n")[0].utf8)) as? [String: Any] ?? [:]
+        let first = try JSONSerialization.jsonObject(with: Data(serverLog.split(separator: "\n")[1].utf8)) as? [String: Any] ?? [:]
         let payload = first["payload"] as? [String: Any] ?? [:]
         let statement = payload["statement"] as? String ?? ""
         let verifier = EvidenceTests.verifier
@@ -77,19 +78,19 @@ import Testing
         #expect(requester.finish().status == 0)
         // The run's checkpoint went to the server after the run.
         let fine = try rig.s.run(["audit", "verify", "--from-server"], env: rig.requesterEnv)
-        #expect(fine.status == 0 && fine.stdout.contains("server copy: covers entries 1–3") && fine.stdout.contains("from ci1"), "\(fine)")
+        #expect(fine.status == 0 && fine.stdout.contains("server copy: covers entries 1–4") && fine.stdout.contains("from ci1"), "\(fine)")
         // Someone with write access to the host's state removes the run and the checkpoints
         // that covered it: the host's ledger alone now looks whole…
-        let sql = "DROP TRIGGER ledger_no_delete; DROP TRIGGER checkpoints_no_delete; DELETE FROM ledger WHERE seq > 1; DELETE FROM checkpoints WHERE size > 1"
+        let sql = "DROP TRIGGER ledger_no_delete; DROP TRIGGER checkpoints_no_delete; DELETE FROM ledger WHERE seq > 2; DELETE FROM checkpoints WHERE size > 2"
         #expect(try Spawned.run(["sqlite3", rig.s.home + "/state.db", sql]).status == 0)
-        // (The host's head file still remembers entry 3; a thorough intruder removes it too.)
+        // (The host's head file still remembers entry 4; a thorough intruder removes it too.)
         #expect(try rig.s.run(["audit", "verify"]).status == 65)
         try FileManager.default.removeItem(atPath: rig.s.home + "/ledger.head")
         let local = try rig.s.run(["audit", "verify"])
         #expect(local.status == 0, "\(local)")
         // …but not against the copy the server holds.
         let remote = try rig.s.run(["audit", "verify", "--from-server"], env: rig.requesterEnv)
-        #expect(remote.status == 65 && remote.stderr.contains("the ledger ends at entry 1") && remote.stderr.contains("covers 3"), "\(remote)")
+        #expect(remote.status == 65 && remote.stderr.contains("the ledger ends at entry 2") && remote.stderr.contains("covers 4"), "\(remote)")
         // And the host cannot make the server forget: resending the old checkpoint (signed
         // before the copy held) changes nothing there, and the next one, signed after it, is
         // refused.
@@ -111,7 +112,7 @@ import Testing
         let out = requester.finish()
         #expect(out.status == 77 && out.stdout.isEmpty, "\(out)")
         #expect(out.stderr.contains("denied by bob: not during the freeze"), "\(out.stderr)")
-        #expect(try rig.serverLedgerKinds() == ["requested", "denied"])
+        #expect(try rig.serverLedgerKinds() == ["policy", "requested", "denied"])
         // The requester's host records the denial it acted on, with the approver's token.
         let last = try rig.s.ledger().last ?? [:]
         #expect(last["kind"] as? String == "denied" && last["actor"] as? String == "bob", "\(last)")
@@ -254,7 +255,7 @@ import Testing
         #expect(log.contains("\"kind\":\"refused\"") && log.contains("server-refused"), "\(log)")
         // A key the server does not trust vouches for nothing: the operator's log has the
         // refusal, the chained ledger does not.
-        #expect(try rig.serverLedgerKinds() == ["requested"])
+        #expect(try rig.serverLedgerKinds() == ["policy", "requested"])
         requester.signal(SIGTERM)
         _ = requester.finish()
     }
@@ -265,7 +266,7 @@ import Testing
         let id = try rig.waitForPending(requester)
         let out = requester.finish()
         #expect(out.status == 75 && out.stdout.isEmpty && out.stderr.contains("no decision on request \(id) within 2s; request withdrawn"), "\(out)")
-        #expect(try rig.serverLedgerKinds() == ["requested", "cancelled"])
+        #expect(try rig.serverLedgerKinds() == ["policy", "requested", "cancelled"])
         #expect(try rig.s.lastEntry().kind == "cancelled")
     }
 
@@ -276,7 +277,7 @@ import Testing
         requester.signal(SIGINT)
         let out = requester.finish()
         #expect(out.status == 75 && out.stderr.contains("withdrawn"), "\(out)")
-        #expect(try rig.serverLedgerKinds() == ["requested", "cancelled"])
+        #expect(try rig.serverLedgerKinds() == ["policy", "requested", "cancelled"])
         // The withdrawal's signed statement is on the server's record, and checks out without gate.
         try rig.s.write("server.jsonl", try rig.s.run(["log", "--json"], env: ["GATE_HOME": rig.stateDir]).stdout)
         let cancelled = try rig.s.ledger(home: rig.stateDir).last?["payload"] as? [String: Any] ?? [:]

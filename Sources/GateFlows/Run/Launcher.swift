@@ -127,6 +127,9 @@ enum Launcher {
         do {
             try store.write {
                 try store.markUsed(approvals.map { TokenSigning.useID(of: $0.token) }, request: request)
+                // The policy the approvals were checked under, on record before the start that
+                // names it (usually already, with the request). An allowed run has none to check.
+                if !approvals.isEmpty { try store.recordPolicy(launch.policy, actor: s.identity.actor) }
                 if let breakGlass = launch.breakGlass {
                     try store.insert(breakGlass)
                     try store.appendLedger(.breakGlass, request: request, actor: s.identity.actor, payload: payload)

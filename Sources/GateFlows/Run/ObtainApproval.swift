@@ -83,6 +83,7 @@ enum RequestFiling {
         try s.store.write {
             try s.store.storeBlobs(described.blobs)
             try s.store.insert(record)
+            try s.store.recordPolicy(launch.policy, actor: s.identity.actor)
             try s.store.appendLedger(.requested, request: s.runID.compact, actor: s.identity.actor, payload: requested)
         }
         var check = approval.check

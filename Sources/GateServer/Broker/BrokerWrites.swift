@@ -119,6 +119,7 @@ extension Broker {
         try store.write {
             try store.storeBlobs(blobs)
             try store.insert(record)
+            try store.recordPolicy(policy, actor: requester.name)
             guard case .object(let fields) = LedgerPayload.requested(record) else { return }
             try store.appendLedger(.requested, request: id.compact, actor: requester.name, payload: .object(fields + [
                 ("requester", .string(requester.name)), ("requester_key", .string(Self.keyText(requester, statement))),

@@ -12,6 +12,8 @@ public enum LedgerKind: String, Sendable {
     case reviewed
     /// On a gate server: a host's checkpoint copy (BrokerCheckpoints.swift).
     case checkpointCopy = "checkpoint-copy"
+    /// The text of a policy, recorded before the first entry made under it (PolicyRecord.swift).
+    case policy
 }
 
 extension Store {

@@ -35,6 +35,9 @@ public enum LedgerText {
             if let d = payload["duration_ms"]?.intValue { detail += " after \(d) ms" }
         case "cancelled":
             detail = ShellQuote.inert(payload["why"]?.stringValue ?? "")
+        case "policy":
+            let text = payload["text"]?.stringValue ?? ""
+            detail = "policy \(String((payload["digest"]?.stringValue ?? "").prefix(12)))… in force from here (\(text.split(separator: "\n").count) lines)"
         case "checkpoint-copy":
             detail = "that ledger's checkpoint: entries 1–\(payload["size"]?.intValue ?? 0), head \(ShellQuote.inert(String((payload["head"]?.stringValue ?? "").prefix(12))))…"
         default: break

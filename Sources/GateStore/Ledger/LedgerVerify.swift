@@ -26,6 +26,10 @@ extension Store {
         /// the oldest of them, each judged by its runner.
         public var unendedCount = 0
         public var unended: [UnendedRun] = []
+        /// Starts whose approvals were checked against the recorded policy, and those older than
+        /// the first recorded policy (nothing to check them against).
+        public var approvalsChecked = 0
+        public var approvalsUnchecked = 0
     }
 
     /// Below this many entries one walk is fast enough.
@@ -84,6 +88,25 @@ extension Store {
             var report = AuditReport(entries: 0, head: LedgerEntry.genesisHash, damage: nil, ledgerID: ledgerID, key: key,
                                      checkpoints: 0, signaturesVerified: 0, newest: nil)
             (report.unendedCount, report.unended) = try unendedRuns(parts.map(\.starts))
+            var approvals = ApprovalAudit()
+            for p in parts where p.damage == nil {
+                for e in p.approvalEntries {
+                    do {
+                        let payload = try JSON.parse(e.payload)
+                        if e.request == nil { try approvals.policy(seq: e.seq, payload: payload) }
+                        else { try approvals.start(seq: e.seq, request: e.request!, payload: payload) }
+                    } catch let problem as ApprovalAudit.Problem {
+                        report.damage = .approval(problem)
+                        break
+                    } catch {
+                        report.damage = .approval(.init(seq: e.seq, message: "its payload is not JSON"))
+                        break
+                    }
+                }
+                if report.damage != nil { break }
+            }
+            (report.approvalsChecked, report.approvalsUnchecked) = (approvals.checked, approvals.unchecked)
+            let approvalDamage = report.damage
             for p in parts {
                 report.checkpoints += p.audit.checkpoints
                 report.signaturesVerified += p.audit.signaturesVerified
@@ -92,6 +115,8 @@ extension Store {
                 report.head = p.audit.chain.head
                 if let d = p.damage { report.damage = d; return report }
             }
+            // A broken chain is named first; an approval is judged only on a whole one.
+            if let approvalDamage { report.damage = approvalDamage; return report }
             // Checkpoints beyond the last entry cover entries that are not there.
             var last = externals.last { $0.body.size > total }
             var leftover = parts[parts.count - 1].audit
@@ -112,6 +137,8 @@ extension Store {
         var audit: LedgerAudit
         var damage: LedgerAudit.Damage?
         var starts = StartTracker()
+        /// `policy` entries (request nil) and starts that record approvals, in seq order.
+        var approvalEntries: [(seq: Int64, request: String?, payload: String)] = []
     }
 
     /// Walks entries `range` and settles every checkpoint (the table's, and `externals`) whose
@@ -120,6 +147,7 @@ extension Store {
                      externals: [SignedCheckpoint]) throws -> AuditPart {
         var audit = start
         var starts = StartTracker()
+        var approvalEntries: [(seq: Int64, request: String?, payload: String)] = []
         let firstSize = range.lowerBound == 1 ? 0 : range.lowerBound
         let checkpointRows = try db.prepare("SELECT size, text FROM checkpoints WHERE size >= ? AND size <= ? ORDER BY size")
             .bind([.int(firstSize), .int(range.upperBound)])
@@ -156,7 +184,7 @@ extension Store {
                 }
             }
         }
-        if let d = try settle() { return AuditPart(audit: audit, damage: d, starts: starts) }
+        if let d = try settle() { return AuditPart(audit: audit, damage: d, starts: starts, approvalEntries: approvalEntries) }
         // Rows are hashed straight from SQLite's buffers: no Strings for a million payloads.
         let rows = try db.prepare("SELECT seq, time_us, kind, request_id, actor, payload, prev_hash, hash FROM ledger WHERE seq >= ? AND seq <= ? ORDER BY seq")
             .bind([.int(range.lowerBound), .int(range.upperBound)])
@@ -169,15 +197,42 @@ extension Store {
                 } } } } }
             }
             rows.withBytes(2) { k in starts.see(seq: seq, kind: k) { rows.text(3) } }
-            if let d { return AuditPart(audit: audit, damage: d, starts: starts) }
-            if let d = try settle() { return AuditPart(audit: audit, damage: d, starts: starts) }
+            // Only policies and starts with approvals become Strings (a million allowed runs do not).
+            rows.withBytes(2) { k in
+                if k.elementsEqual(Self.policyKind) {
+                    approvalEntries.append((seq, nil, rows.text(5)))
+                } else if k.elementsEqual(Self.startedKind) || k.elementsEqual(Self.breakGlassKind),
+                          rows.withBytes(5, { Self.contains($0, Self.approvalsWithOne) }) {
+                    approvalEntries.append((seq, rows.text(3), rows.text(5)))
+                }
+            }
+            if let d { return AuditPart(audit: audit, damage: d, starts: starts, approvalEntries: approvalEntries) }
+            if let d = try settle() { return AuditPart(audit: audit, damage: d, starts: starts, approvalEntries: approvalEntries) }
         }
         // The range must be walked to its end: rows missing there are a gap, not an early finish.
         if audit.chain.count < range.upperBound {
             let next = try db.prepare("SELECT min(seq) FROM ledger WHERE seq > ?").bind([.int(audit.chain.count)])
             let found = try next.step() && !next.isNull(0) ? next.int(0) : range.upperBound + 1
-            return AuditPart(audit: audit, damage: .chain(.gap(expected: audit.chain.count + 1, found: found)), starts: starts)
+            return AuditPart(audit: audit, damage: .chain(.gap(expected: audit.chain.count + 1, found: found)), starts: starts, approvalEntries: approvalEntries)
         }
-        return AuditPart(audit: audit, damage: nil, starts: starts)
+        return AuditPart(audit: audit, damage: nil, starts: starts, approvalEntries: approvalEntries)
+    }
+
+    static let policyKind = Array("policy".utf8), startedKind = Array("started".utf8), breakGlassKind = Array("break-glass".utf8)
+    static let approvalsWithOne = Array("\"approvals\":[{".utf8)
+
+    static func contains(_ haystack: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
+        guard haystack.count >= needle.count, let first = needle.first else { return false }
+        var i = 0
+        let last = haystack.count - needle.count
+        while i <= last {
+            if haystack[i] == first {
+                var j = 1
+                while j < needle.count && haystack[i + j] == needle[j] { j += 1 }
+                if j == needle.count { return true }
+            }
+            i += 1
+        }
+        return false
     }
 }
