@@ -404,11 +404,91 @@ def check_copy_extension(e, copies):
     copies[ledger] = (size, head, holder)
 
 
-def verify_entries(entries, on_entry=None):
+def policy_approvers(text):
+    """The approvers a policy names (SPEC §6.3): {key id hex: (name, user, key text)}. Only
+    `approver NAME user=USER key=K [key=K…]` lines matter here; `#` at the start of a word ends the
+    line. gate recorded only policies it had parsed, so a simple reading suffices."""
+    out = {}
+    for line in text.split("\n"):
+        words = []
+        for w in line.split():
+            if w.startswith("#"):
+                break
+            words.append(w)
+        if len(words) < 3 or words[0] != "approver":
+            continue
+        name = words[1]
+        user = next((w[5:] for w in words[2:] if w.startswith("user=")), None)
+        for w in words[2:]:
+            if w.startswith("key="):
+                kid, _ = parse_public_key(w[4:])
+                out[kid.hex().upper()] = (name, user, w[4:])
+    return out
+
+
+def check_recorded_approvals(e, state):
+    """SPEC §6.3: a `policy` entry records the policy text before the first entry made under it;
+    every approval a start records is checked against the policy its `policy_digest` names: the key
+    is one that policy names, the token verifies under it, approves this request and this intent,
+    and is not the requester's own. Starts older than the first recorded policy cannot be checked
+    (counted in state["unchecked"])."""
+    seq, kind = e["seq"], e["kind"]
+    if kind == "policy":
+        p = loads(e["payload_text"])
+        text, digest = p.get("text"), p.get("digest")
+        if not isinstance(text, str) or blake2b256(text.encode("utf-8")).hex() != digest:
+            raise Rejected("entry %d: the recorded policy text does not have the digest the entry names" % seq)
+        state["policies"][digest] = policy_approvers(text)
+        return
+    if kind not in ("started", "break-glass"):
+        return
+    p = loads(e["payload_text"])
+    approvals = p.get("approvals") or []
+    if not approvals:
+        return
+    policy = state["policies"].get(p.get("policy_digest"))
+    if policy is None:
+        # Before the first recorded policy, or in a segment that starts after the policy's entry,
+        # there is nothing to check against; in a whole ledger after it, that is a forgery.
+        if not state["policies"] or not state.get("whole"):
+            state["unchecked"] += 1
+            return
+        raise Rejected("entry %d: its approvals were checked under policy %s..., which the ledger never recorded" % (
+            seq, str(p.get("policy_digest"))[:12]))
+    digest = bytes.fromhex(p["intent_digest"])
+    names = set()
+    for a in approvals:
+        t = parse_token(a["token"])
+        kid = t["key_id"].hex().upper()
+        if kid not in policy:
+            raise Rejected("entry %d: approval by key %s, which the policy in force (%s...) does not name" % (seq, kid, p["policy_digest"][:12]))
+        name, user, key = policy[kid]
+        t = verify_token(a["token"], key, digest)
+        if t["decision"] != "approve" or t["request_id"] != e["request_id"]:
+            raise Rejected("entry %d: the approval by key %s is for another request or intent" % (seq, kid))
+        if user == p.get("user"):
+            raise Rejected("entry %d: %s approved their own request" % (seq, name))
+        if a.get("approver") != name:
+            raise Rejected("entry %d: the approval by key %s is recorded as %s, but the policy names that key %s" % (seq, kid, a.get("approver"), name))
+        names.add(name)
+    if len(names) != len(approvals):
+        raise Rejected("entry %d: one approver is counted twice" % seq)
+    state["checked"] += 1
+
+
+def verify_entries(entries, on_entry=None, approvals=None):
+    """`approvals`: a dict to collect the recorded-approval check's counts in (checked, unchecked);
+    the check runs whatever is passed."""
     head, count = bytes(32), 0
     copies = {}
+    state = approvals if approvals is not None else {}
+    state.setdefault("policies", {})
+    state.setdefault("checked", 0)
+    state.setdefault("unchecked", 0)
     for i, e in enumerate(entries):
         seq = e["seq"]
+        if i == 0:
+            state["whole"] = seq == 1
         if i == 0 and seq != 1:
             head, count = bytes.fromhex(e["prev_hash"]), seq - 1
         if seq != count + 1:
@@ -422,6 +502,7 @@ def verify_entries(entries, on_entry=None):
         check_outside_the_hash(e)
         check_recorded_statement(e)
         check_copy_extension(e, copies)
+        check_recorded_approvals(e, state)
         head, count = h, seq
         if on_entry:
             on_entry(e, h)
@@ -526,8 +607,11 @@ def verify_evidence(b, pinned_key=None):
     """Proves one run from the bundle alone: the chain segment ends at a checkpoint signed by the
     ledger key; the run's intent digest is recomputed from its recorded fields; every token
     verifies under its approver's key, for that digest and that run, and was valid at the start."""
-    if b.get("format") != "gate-evidence-v1":
-        raise Rejected("not a gate-evidence-v1 bundle")
+    if b.get("format") == "gate-evidence-v1":
+        raise Rejected("a gate-evidence-v1 bundle carries its approvers' keys with it, and anyone can make such a bundle with keys "
+                       "of their own; make a new one (gate audit evidence), whose keys come from the recorded policy")
+    if b.get("format") != "gate-evidence-v2":
+        raise Rejected("not a gate-evidence-v2 bundle")
     run = b["run"]
     if pinned_key is not None and parse_public_key(b["ledger_key"]) != parse_public_key(pinned_key):
         raise Rejected("the bundle's ledger key is not the pinned ledger key")
@@ -560,16 +644,30 @@ def verify_evidence(b, pinned_key=None):
         q = loads(e["payload_text"])
         if "intent_digest" in q and q["intent_digest"] != p["intent_digest"]:
             raise Rejected("entry %d is about another intent" % e["seq"])
-    keys = {}
-    for k in b["approver_keys"]:
+    # The approvers' keys come from the policy the run was decided under, which the chained
+    # start names by digest: never from a list the bundle brings along (approver_keys is only
+    # checked against it).
+    keys, users = {}, {}
+    if "policy" in b:
+        if blake2b256(b["policy"].encode("utf-8")).hex() != p["policy_digest"]:
+            raise Rejected("the included policy is not the one the run was decided under")
+        keys = {kid: (name, key) for kid, (name, user, key) in policy_approvers(b["policy"]).items()}
+        users = {kid: user for kid, (name, user, key) in policy_approvers(b["policy"]).items()}
+    elif p.get("approvals"):
+        raise Rejected("the run was approved, but the bundle does not include the policy it was decided under: "
+                       "without it nothing says whose keys the approvals are")
+    for k in b.get("approver_keys", []):
         kid, _ = parse_public_key(k["key"])
-        keys[kid.hex().upper()] = (k["name"], k["key"])
+        if kid.hex().upper() not in keys or parse_public_key(keys[kid.hex().upper()][1]) != parse_public_key(k["key"]):
+            raise Rejected("approver_keys lists key %s, which the run's policy does not name" % kid.hex().upper())
     approvers = []
     started_at = start["time_us"] // 1000000
     for a in p.get("approvals", []):
         if a["key_id"] not in keys:
-            raise Rejected("no public key in the bundle for key %s" % a["key_id"])
+            raise Rejected("approval by key %s, which the policy the run was decided under does not name" % a["key_id"])
         name, key = keys[a["key_id"]]
+        if users.get(a["key_id"]) == p["user"]:
+            raise Rejected("%s approved their own request" % name)
         t = verify_token(a["token"], key, digest)
         if t["decision"] != "approve" or t["request_id"] != run:
             raise Rejected("token by %s is not an approval of run %s" % (name, run))
@@ -584,10 +682,8 @@ def verify_evidence(b, pinned_key=None):
         q = loads(e["payload_text"])
         if e["kind"] in ("approved", "denied", "reviewed"):
             if q["key_id"] not in keys:
-                raise Rejected("no public key in the bundle for key %s" % q["key_id"])
+                raise Rejected("a decision by key %s, which the policy the run was decided under does not name" % q["key_id"])
             verify_token(q["token"], keys[q["key_id"]][1], digest)
-    if "policy" in b and blake2b256(b["policy"].encode("utf-8")).hex() != p["policy_digest"]:
-        raise Rejected("the included policy is not the one the run was decided under")
     finished = [loads(e["payload_text"]) for e in own if e["kind"] == "finished" and e["seq"] > start["seq"]]
     outcome = "not finished within the bundle"
     if finished:

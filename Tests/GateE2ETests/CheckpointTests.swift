@@ -231,7 +231,16 @@ import Testing
         b = good
         let mallory = try s.keygen("mallory")
         b["approver_keys"] = [["name": "bob", "key": mallory]]
-        try reject(b, "no public key in the bundle for key")
+        try reject(b, "which the run's policy does not name")
+        // The bundle's own list is never where the keys come from: without the policy, an
+        // approved run does not verify.
+        b = good
+        b["policy"] = nil
+        try reject(b, "does not include the policy it was decided under")
+        // A policy that names the attacker's key as bob is not the one the start names.
+        b = good
+        b["policy"] = (good["policy"] as? String ?? "").replacingOccurrences(of: "approver bob", with: "approver bob key=\(mallory)")
+        try reject(b, "not the one the run was decided under")
         // A checkpoint from another key, or edited.
         b = good
         b["checkpoint"] = (good["checkpoint"] as? String ?? "").replacingOccurrences(of: "time 1", with: "time 2")

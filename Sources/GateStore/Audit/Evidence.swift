@@ -9,7 +9,7 @@ import GateSystem
 /// ends at the signed head, the run's intent digest is recomputed from the recorded fields, and
 /// every approval token is verified under its approver's key (tools/gate_verify.py evidence).
 public enum Evidence {
-    public static let format = "gate-evidence-v1"
+    public static let format = "gate-evidence-v2"
 
     public static func bundle(store: Store, run: RequestID, policy: Policy?) throws -> JSON {
         // The run's own entries: where the segment starts, what it must reach, which keys signed.
@@ -59,13 +59,22 @@ public enum Evidence {
             return true
         }
 
+        // The policy the run was decided under: as the ledger recorded it, else the one on disk if
+        // it is still that one. A verifier takes the approvers' keys from it, nowhere else.
+        let digestBytes = policyDigest.flatMap { try? Hex.decode($0) } ?? []
+        let decidedUnder: Policy? = try recordedPolicy(digest: digestBytes, in: store)
+            ?? (policy.flatMap { Hex.encode($0.digest) == policyDigest ? $0 : nil })
+        if decidedUnder == nil && !keyIDs.isEmpty {
+            throw GateFailure(.dataError, "the policy run \(run) was decided under (\(String((policyDigest ?? "").prefix(12)))…) is neither recorded in the ledger nor the one on disk: nothing says whose keys its approvals are",
+                              hint: "evidence needs that policy; a ledger written by this gate records it")
+        }
         var approverKeys: [JSON] = []
         var seen = Set<String>()
         for id in keyIDs where seen.insert(id).inserted {
-            guard let approver = policy?.approvers.first(where: { $0.keys.contains { $0.id.description == id } }),
+            guard let approver = decidedUnder?.approvers.first(where: { $0.keys.contains { $0.id.description == id } }),
                   let key = approver.keys.first(where: { $0.id.description == id }) else {
-                throw GateFailure.config("key \(id), which signed a decision in run \(run), is not in the current policy; its public key cannot be included",
-                                         hint: "evidence needs every approver's public key; run it where the policy still lists the key")
+                throw GateFailure(.dataError, "key \(id), which signed a decision in run \(run), is not in the policy the run was decided under",
+                                  hint: "gate audit verify names the entry; the run's approvals were not gate's")
             }
             approverKeys.append(.object([("name", .string(recordedNames[id] ?? approver.name)), ("key", .string(key.text))]))
         }
@@ -78,12 +87,15 @@ public enum Evidence {
             ("checkpoint", .string(checkpoint.text)),
             ("approver_keys", .array(approverKeys)),
         ]
-        // The policy as it is now, only if it is the one the run was decided under.
-        if let policy, let policyDigest, Hex.encode(policy.digest) == policyDigest {
-            fields.append(("policy", .string(policy.text)))
-        }
+        if let decidedUnder { fields.append(("policy", .string(decidedUnder.text))) }
         fields.append(("entries", .array(entries)))
         return .object(fields)
+    }
+}
+
+extension Evidence {
+    static func recordedPolicy(digest: [UInt8], in store: Store) throws -> Policy? {
+        digest.count == 32 ? try store.recordedPolicy(digest: digest) : nil
     }
 }
 
