@@ -100,8 +100,8 @@ def b64url_encode(raw):
 
 
 # --- SPEC §2: intent -------------------------------------------------------------------------
-def encode_intent(argv, executable, executable_digest, cwd, user, uid, agent, host, bound_files=(), bound_env=()):
-    out = b"gateint1" + u32(len(argv))
+def encode_intent(argv, executable, executable_digest, cwd, user, uid, agent, host, bound_files=(), bound_env=(), shown=()):
+    out = (b"gateint2" if shown else b"gateint1") + u32(len(argv))
     for a in argv:
         out += string(a)
     out += string(executable) + executable_digest + string(cwd) + string(user) + u64(uid) + string(agent) + string(host)
@@ -113,7 +113,21 @@ def encode_intent(argv, executable, executable_digest, cwd, user, uid, agent, ho
     out += u32(len(env))
     for name, value in env:
         out += string(name) + string(value)
+    if shown:
+        outputs = sorted(shown, key=lambda o: o[0].encode())
+        out += u32(len(outputs))
+        for name, digest in outputs:
+            out += string(name) + digest
     return out
+
+
+def recorded_intent_digest(p):
+    """The intent digest recomputed from a ledger payload's fields (SPEC §2, §6)."""
+    return intent_digest(argv=p["argv"], executable=p["executable"], executable_digest=bytes.fromhex(p["executable_digest"]),
+                         cwd=p["cwd"], user=p["user"], uid=p["uid"], agent=p["agent"], host=p["host"],
+                         bound_files=[(f["path"], bytes.fromhex(f["digest"])) for f in p.get("bound_files", [])],
+                         bound_env=[(v["name"], v["value"]) for v in p.get("bound_env", [])],
+                         shown=[(c["name"], bytes.fromhex(c["digest"])) for c in p.get("context_digests", [])])
 
 
 def intent_digest(**fields):
@@ -456,6 +470,8 @@ def check_recorded_approvals(e, state):
         raise Rejected("entry %d: its approvals were checked under policy %s..., which the ledger never recorded" % (
             seq, str(p.get("policy_digest"))[:12]))
     digest = bytes.fromhex(p["intent_digest"])
+    if recorded_intent_digest(p) != digest:
+        raise Rejected("entry %d: the recorded intent fields do not hash to the recorded intent digest" % seq)
     names = set()
     for a in approvals:
         t = parse_token(a["token"])
@@ -634,10 +650,7 @@ def verify_evidence(b, pinned_key=None):
     # context); a bundle that starts at the start would hide it.
     if p.get("approvals") and own[0]["kind"] != "requested":
         raise Rejected("the run was approved, but its request (the `requested` entry) is not the bundle's first entry")
-    digest = intent_digest(argv=p["argv"], executable=p["executable"], executable_digest=bytes.fromhex(p["executable_digest"]),
-                           cwd=p["cwd"], user=p["user"], uid=p["uid"], agent=p["agent"], host=p["host"],
-                           bound_files=[(f["path"], bytes.fromhex(f["digest"])) for f in p.get("bound_files", [])],
-                           bound_env=[(v["name"], v["value"]) for v in p.get("bound_env", [])])
+    digest = recorded_intent_digest(p)
     if digest.hex() != p["intent_digest"]:
         raise Rejected("the recorded intent fields do not hash to the recorded intent digest")
     for e in own:
@@ -716,9 +729,10 @@ def intent_from_vector(f):
     one = lambda k: f[k][0]
     files = [(p.rsplit(" ", 1)[0], bytes.fromhex(p.rsplit(" ", 1)[1])) for p in f.get("bound-file", [])]
     env = [tuple(v.split("=", 1)) for v in f.get("bound-env", [])]
+    shown = [(c.rsplit(" ", 1)[0], bytes.fromhex(c.rsplit(" ", 1)[1])) for c in f.get("context", [])]
     return dict(argv=[loads(a) for a in f["argv"]], executable=one("executable"),
                 executable_digest=bytes.fromhex(one("executable-digest")), cwd=one("cwd"), user=one("user"),
-                uid=int(one("uid")), agent=one("agent"), host=one("host"), bound_files=files, bound_env=env)
+                uid=int(one("uid")), agent=one("agent"), host=one("host"), bound_files=files, bound_env=env, shown=shown)
 
 
 def main(argv):

@@ -65,9 +65,15 @@ struct ShowCommand: ParsableCommand {
             let fetched = try client.get(id)
             (request, tokens) = (fetched.record, fetched.tokens)
             blob = { fetched.blobs[$0] }
+            if let why = ContextBinding.problem(intent: request.intent, context: request.context) {
+                throw GateFailure(.dataError, "the gate server's request \(request.id): \(why)", hint: "do not approve it; tell the server's operator")
+            }
         } else {
             let store = try Store.open(env)
             request = try store.findRequest(id)
+            if let why = try store.integrityProblem(request) {
+                throw GateFailure(.dataError, why, hint: "do not approve it: gate approve refuses it too; gate audit verify checks the ledger")
+            }
             tokens = try store.tokenTexts(for: request.id)
             blob = store.blob
         }

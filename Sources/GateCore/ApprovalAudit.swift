@@ -58,6 +58,9 @@ public struct ApprovalAudit: Sendable {
         guard let intent = payload["intent_digest"]?.stringValue.flatMap({ try? Hex.decode($0) }), intent.count == 32 else {
             throw Problem(seq: seq, message: "a start with approvals names no intent digest")
         }
+        guard let fields = Self.intent(payload), IntentDigest(fields).bytes == intent else {
+            throw Problem(seq: seq, message: "the recorded intent fields do not hash to the recorded intent digest")
+        }
         let requester = payload["user"]?.stringValue ?? ""
         var people = Set<String>()
         for a in approvals {
@@ -86,5 +89,30 @@ public struct ApprovalAudit: Sendable {
             throw Problem(seq: seq, message: "one approver is counted twice")
         }
         checked += 1
+    }
+
+    /// The intent a ledger payload records (SPEC.md §6: the fields a verifier recomputes from).
+    public static func intent(_ p: JSON) -> Intent? {
+        guard let argv = p["argv"]?.arrayValue?.compactMap(\.stringValue), !argv.isEmpty, let exe = p["executable"]?.stringValue,
+              let exeDigest = p["executable_digest"]?.stringValue.flatMap({ try? Hex.decode($0) }), let cwd = p["cwd"]?.stringValue,
+              let user = p["user"]?.stringValue, let uid = p["uid"]?.intValue, let agent = p["agent"]?.stringValue,
+              let host = p["host"]?.stringValue else { return nil }
+        var files: [Intent.BoundFile] = []
+        for f in p["bound_files"]?.arrayValue ?? [] {
+            guard let path = f["path"]?.stringValue, let d = f["digest"]?.stringValue.flatMap({ try? Hex.decode($0) }) else { return nil }
+            files.append(.init(path: path, digest: d))
+        }
+        var env: [Intent.BoundVariable] = []
+        for v in p["bound_env"]?.arrayValue ?? [] {
+            guard let name = v["name"]?.stringValue, let value = v["value"]?.stringValue else { return nil }
+            env.append(.init(name: name, value: value))
+        }
+        var shown: [Intent.ShownOutput] = []
+        for c in p["context_digests"]?.arrayValue ?? [] {
+            guard let name = c["name"]?.stringValue, let d = c["digest"]?.stringValue.flatMap({ try? Hex.decode($0) }) else { return nil }
+            shown.append(.init(name: name, digest: d))
+        }
+        return Intent(argv: argv, executable: exe, executableDigest: exeDigest, cwd: cwd, user: user, uid: UInt64(max(0, uid)),
+                      agent: agent, host: host, boundFiles: files, boundEnvironment: env, shown: shown)
     }
 }

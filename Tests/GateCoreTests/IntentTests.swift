@@ -14,9 +14,13 @@ import Testing
             let eq = line.firstIndex(of: "=")!
             return .init(name: String(line[..<eq]), value: String(line[line.index(after: eq)...]))
         }
+        let shown = v.fields["context", default: []].map { line -> Intent.ShownOutput in
+            let space = line.lastIndex(of: " ")!
+            return .init(name: String(line[..<space]), digest: hexBytes(String(line[line.index(after: space)...])))
+        }
         return Intent(argv: argv, executable: v.one("executable"), executableDigest: hexBytes(v.one("executable-digest")),
                       cwd: v.one("cwd"), user: v.one("user"), uid: UInt64(v.one("uid"))!, agent: v.one("agent"),
-                      host: v.one("host"), boundFiles: files, boundEnvironment: env)
+                      host: v.one("host"), boundFiles: files, boundEnvironment: env, shown: shown)
     }
 
     @Test("digest vectors (computed by tools/gate_verify.py from SPEC.md)", arguments: try Vector.all(in: "intent"))

@@ -72,6 +72,7 @@ public enum ContextCapture {
         }
 
         var providers: [JSON] = []
+        var shown: [Intent.ShownOutput] = []
         var blobs: [(digest: [UInt8], data: [UInt8])] = []
         for name in options.contexts {
             guard let provider = policy.contextProviders[name] else { continue }
@@ -91,6 +92,7 @@ public enum ContextCapture {
                                          hint: stderr.isEmpty ? nil : "its stderr: " + stderr)
             }
             let digest = BLAKE2b.hash(r.stdout)
+            shown.append(Intent.ShownOutput(name: name, digest: digest))
             if !blobs.contains(where: { $0.digest == digest }) { blobs.append((digest, r.stdout)) }
             var fields: [(String, JSON)] = [
                 ("name", .string(name)), ("argv", .array(argv.map(JSON.string))), ("executable", .string(r.executable)),
@@ -128,7 +130,7 @@ public enum ContextCapture {
                                      ("bound_contents", .array(boundContents)),
                                      ("executable_aliases", .array(subject.trustedAliases.map(JSON.string))),
                                      ("interpreters", .array(subject.interpreters.map(JSON.string)))])
-        return Described(context: context, blobs: blobs)
+        return Described(context: context, blobs: blobs, shown: shown)
     }
 
     /// What a request's context is captured for: the bound intent, the matched rule's options,
@@ -147,6 +149,8 @@ public enum ContextCapture {
     struct Described {
         var context: JSON
         var blobs: [(digest: [UInt8], data: [UInt8])]
+        /// Each provider's output by digest: bound into the intent, so the approval covers it.
+        var shown: [Intent.ShownOutput] = []
     }
 }
 

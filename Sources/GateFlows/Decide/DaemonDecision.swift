@@ -13,6 +13,7 @@ public enum DaemonDecision {
     public static func find(_ typed: String) throws -> JSON {
         let store = try Store.open(try GateEnvironment.current())
         let r = try store.findRequest(typed)
+        if let why = try store.integrityProblem(r) { throw GateFailure(.dataError, why, hint: "nothing can be approved until it is explained") }
         return RequestTransfer.encode(r, tokens: try store.tokenTexts(for: r.id))
     }
 

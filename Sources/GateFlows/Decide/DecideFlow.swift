@@ -46,6 +46,10 @@ public struct DecideFlow {
     private func local(_ environment: GateEnvironment) throws -> Result {
         let store = try Store.open(environment)
         let request = try store.findRequest(options.request)
+        if let why = try store.integrityProblem(request) {
+            record(why, request: request, actor: System.userName(uid: System.uid) ?? "uid:\(System.uid)", code: .badContext, in: store)
+            throw GateFailure(.dataError, why, hint: "nothing was signed")
+        }
         let (approver, identity) = try check(request, policy: try PolicyLoader.load(environment.policyPath),
                                              policyPath: environment.policyPath, store: store)
         let token = try sign(request, identity: identity)
@@ -64,6 +68,9 @@ public struct DecideFlow {
             throw GateFailure.usage("after-reviews of break-glass runs are made on the host that ran them", hint: "run gate review there, without --server")
         }
         let request = try client.get(options.request).record
+        if let why = ContextBinding.problem(intent: request.intent, context: request.context) {
+            throw GateFailure(.dataError, "the gate server's request \(request.id): \(why)", hint: "nothing was signed; tell the server's operator")
+        }
         // Refusals are recorded in this host's ledger, as in local mode (the server records
         // the ones it makes in its own).
         let store = try Store.open(environment)

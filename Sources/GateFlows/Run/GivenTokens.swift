@@ -26,6 +26,13 @@ enum GivenTokens {
         launch.request = id.compact
         var check = given
         check.requestID = id.compact
+        // The context outputs the approvers were shown are the request's: they cannot be made
+        // again, and the rest of the intent, captured now, must still match it exactly.
+        if let filed = try? s.store.request(id), !filed.intent.shown.isEmpty {
+            launch.intent.shown = filed.intent.shown
+            launch.digest = IntentDigest(launch.intent)
+            check.intentDigest = launch.digest
+        }
         // Each token given is checked on its own first (key, signature, request, intent, time),
         // so a token for another command is refused as such, whatever state its request is in.
         for t in tokens {

@@ -51,13 +51,18 @@ enum RequestFiling {
         var remote: (client: RemoteClient, identity: SigningIdentity)?
     }
 
-    static func file(_ launch: Launch, _ approval: Decided.Approval, in s: RunSession) throws -> Filed {
+    static func file(_ captured: Launch, _ approval: Decided.Approval, in s: RunSession) throws -> Filed {
         let described: ContextCapture.Described
         do {
             described = try ContextCapture.describe(approval.subject, ticket: s.options.ticket, home: s.environment.home)
         } catch let f as GateFailure {
-            throw s.refuse(f, code: f.refusalCode ?? .contextFailed, about: launch.refused)
+            throw s.refuse(f, code: f.refusalCode ?? .contextFailed, about: captured.refused)
         }
+        // What the approvers are shown is part of what they sign (SPEC.md §2): the outputs'
+        // digests join the intent, and with them its digest.
+        var launch = captured
+        launch.intent.shown = described.shown
+        launch.digest = IntentDigest(launch.intent)
         let now = System.nowMicros()
         let options = launch.ruleOptions
         var record = launch.record(s, requirements: approval.requirements, status: .pending, at: now)
@@ -87,8 +92,8 @@ enum RequestFiling {
             try s.store.appendLedger(.requested, request: s.runID.compact, actor: s.identity.actor, payload: requested)
         }
         var check = approval.check
+        check.intentDigest = launch.digest
         check.requestID = s.runID.compact  // waiting on this request: tokens must name it
-        var launch = launch
         launch.requesterIdentity = remote?.identity
         launch.waiter = waiter
         var wait = ApprovalWait(session: s, record: record, check: check, launch: launch, waiter: waiter)

@@ -61,6 +61,16 @@ extension Broker {
         }
         var context = b["context"] ?? .object([])
         guard case .object(var contextFields) = context else { throw Refusal(400, .badBody, "'context' is not an object") }
+        // The outputs the page shows are the ones the intent binds, and every one of them is
+        // here: an approver signs exactly what they were shown (SPEC.md §2, issue 12).
+        let providers = (context["providers"]?.arrayValue ?? []).compactMap { p -> Intent.ShownOutput? in
+            guard let n = p["name"]?.stringValue, let d = p["digest"]?.stringValue.flatMap({ try? Hex.decode($0) }) else { return nil }
+            return Intent.ShownOutput(name: n, digest: d)
+        }
+        guard providers.sorted(by: { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }) == intent.shown,
+              intent.shown.allSatisfy({ o in blobs.contains { $0.digest == o.digest } }) else {
+            throw refuse(400, .badContext, "request \(id): the context outputs sent are not the ones the intent binds", request: id.compact, actor: requester.name)
+        }
         // The server's policy decides again, with the variables the requester sent (the
         // allowlisted environment) standing in for the requester's environment.
         var env: [String: String] = [:]

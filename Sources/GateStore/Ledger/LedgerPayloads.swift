@@ -17,7 +17,10 @@ public enum LedgerPayload {
             ("host", .string(intent.host)),
             ("bound_files", .array(intent.boundFiles.map { .object([("path", .string($0.path)), ("digest", .string(Hex.encode($0.digest)))]) })),
             ("bound_env", .array(intent.boundEnvironment.map { .object([("name", .string($0.name)), ("value", .string($0.value))]) })),
-        ]
+        ] + (intent.shown.isEmpty ? [] : [
+            // Context outputs bound into the intent (gateint2): a verifier recomputes the digest with them.
+            ("context_digests", .array(intent.shown.map { .object([("name", .string($0.name)), ("digest", .string(Hex.encode($0.digest)))]) })),
+        ])
     }
 
     public static func requested(_ r: RequestRecord) -> JSON {

@@ -1,6 +1,7 @@
 import GateCore
 internal import GateSQLite
 import GateSystem
+import GateWire
 
 /// How long a gate server keeps context outputs, and how much of them one requester may hold
 /// (issue 18, finding 7: 8 requests of 13 MiB each were kept forever). An output is kept while a
@@ -39,5 +40,24 @@ extension Store {
                 """).bind([.text(name), .text(name)])
             return try s.step() ? s.int(0) : 0
         }
+    }
+}
+
+extension Store {
+    /// Whether a request as stored is the one its `requested` ledger entry recorded (the row is
+    /// editable, the chained entry is not) and its context the one its intent binds: what `gate
+    /// show` displays and `gate approve` signs must be what was filed. nil when it is.
+    public func integrityProblem(_ r: RequestRecord) throws -> String? {
+        let recorded: String? = try wrap { () -> String? in
+            let s = try db.prepare("SELECT payload FROM ledger WHERE request_id = ? AND kind = 'requested' ORDER BY seq LIMIT 1").bind([.text(r.id.compact)])
+            guard try s.step() else { return nil }
+            return (try? JSON.parse(s.text(0)))?["intent_digest"]?.stringValue
+        }
+        if let recorded, recorded != r.digest.hex {
+            return "request \(r.id) as stored (intent \(r.digest.short)…) is not the one its requested ledger entry recorded (\(recorded.prefix(12))…): the request was edited after it was filed"
+        }
+        if let why = ContextBinding.problem(intent: r.intent, context: r.context) { return "request \(r.id): \(why)" }
+        // (A stored output is checked against its digest whenever it is read: Store.blob.)
+        return nil
     }
 }
