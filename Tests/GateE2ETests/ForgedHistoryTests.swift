@@ -38,10 +38,31 @@ import Testing
         try s.write("ledger.jsonl", exported.stdout)
         let py = try EvidenceTests.python(["ledger", export])
         #expect(py.status == 1 && py.stderr.contains("entry \(seq): approval by key"), "\(py.stderr)")
-        // Evidence for it is refused, and a bundle built by hand with the attacker's key listed
-        // as bob's is rejected: the keys come from the policy the start names.
+        // Evidence for it is refused, and a bundle built by hand is rejected: the keys come from
+        // the policy the start names.
         let ev = try s.run(["audit", "evidence", run, "--out", s.path("forged.json")])
         #expect(ev.status == 65 && ev.stderr.contains("not in the policy the run was decided under"), "\(ev.stderr)")
+        // The bundle the attacker builds by hand: a chain segment that reaches the owner's
+        // signed checkpoint and the recorded policy (the verifier takes keys from nowhere else).
+        let entries = try s.ledger().drop { ($0["request_id"] as? String) != run }
+        let checkpoint = try s.run(["audit", "checkpoint"]).stdout
+        let policy = try s.ledger().first { ($0["kind"] as? String) == "policy" }?["payload"] as? [String: Any]
+        let started = entries.first { ($0["kind"] as? String) == "started" }?["payload"] as? [String: Any] ?? [:]
+        let token = ((started["approvals"] as? [[String: Any]])?.first?["token"] as? String) ?? ""
+        let attackerKey = try Spawned.run(["python3", "-c", """
+            import sys; sys.path.insert(0, sys.argv[1]); import gate_verify as g
+            t = g.parse_token(sys.argv[2]); print(t["key_id"].hex().upper())
+            """, Self.tools, token]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let ledgerID = checkpoint.split(separator: "\n").first { $0.hasPrefix("ledger ") }.map { String($0.dropFirst(7)) } ?? ""
+        let bundle: [String: Any] = [
+            "format": "gate-evidence-v2", "run": run, "ledger_id": ledgerID,
+            "ledger_key": try s.run(["audit", "key"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines),
+            "checkpoint": checkpoint, "approver_keys": [[String: Any]](), "policy": policy?["text"] as? String ?? "",
+            "entries": Array(entries),
+        ]
+        try JSONSerialization.data(withJSONObject: bundle).write(to: URL(fileURLWithPath: s.path("hand.json")))
+        let v = try EvidenceTests.python(["evidence", s.path("hand.json")])
+        #expect(v.status == 1 && v.stderr.contains("approval by key \(attackerKey), which the policy the run was decided under does not name"), "\(v.stderr)")
     }
 
     @Test func aForgedPolicyEntryIsShownAsAPolicyChange() throws {

@@ -49,6 +49,8 @@ fields = dict(kid=kid, request_id=request, digest=d, decision=1, issued=now, exp
 token = g.sign_token(seed, **fields)
 p["approvals"] = [{"approver": name if len(sys.argv) <= 4 else "mallory-as-" + name, "key_id": kid.hex().upper(),
                    "token_id": g.blake2b256(g.encode_token_payload(**fields)).hex(), "token": token}]
+requested = {k: v for k, v in p.items() if k not in ("approvals", "runner_pid", "runner_process", "run_as", "via_daemon")}
+append("requested", request, requested)
 append("started", request, p)
 append("finished", request, {"exit_code": 0, "duration_ms": 3})
 db.commit()
