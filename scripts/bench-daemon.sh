@@ -54,3 +54,8 @@ total=$((clients * runs))
 echo "runs: $total in $(echo "$end - $start" | bc) s = $(echo "$total / ($end - $start)" | bc) runs/s"
 echo "finished entries added to the ledger: $((after - before)) of $total"
 GATE_HOME="$work/state" GATE_POLICY="$work/policy" "$gate" audit verify | head -1
+echo
+echo "== 3. the daemon's side alone (protocol-level clients): 1 x 200, then $clients x 50"
+cp scripts/bench-daemon-client.py "$work/client.py"
+as_agent /usr/bin/python3 "$work/client.py" "$work/sock" 1 200
+as_agent /usr/bin/python3 "$work/client.py" "$work/sock" "$clients" 50
