@@ -12,12 +12,15 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 struct failure { int err; int step; };
+
+void gate_cloexec_from(int low);
 
 static const char *step_names[] = {
     "fork", "pipe", "dup2", "fchdir", "setsid", "setpgid", "sigaction", "sigprocmask",
@@ -95,6 +98,9 @@ int gate_spawn(const gate_spawn_spec *spec, pid_t *pid, const char **failed_step
             // Root dropped to another uid must not be able to regain it.
             if (spec->uid != 0 && syscall(SYS_setresuid, 0, 0, 0) == 0) { errno = EPERM; fail(report, 11); }
         }
+        // Nothing of the daemon's, or its worker's, reaches the command but its stdio (a script run
+        // by path, and an ELF binary run through /proc/self/fd/N, are resolved before the close).
+        gate_cloexec_from(3);
         execve(spec->path, spec->argv, spec->envp);
         fail(report, 12);
     }
@@ -114,3 +120,57 @@ int gate_spawn(const gate_spawn_spec *spec, pid_t *pid, const char **failed_step
 }
 
 int gate_die_with_parent(int sig) { return prctl(PR_SET_PDEATHSIG, (unsigned long)sig, 0, 0, 0); }
+
+int gate_fchdir_as(int fd, uid_t uid, gid_t gid, const gid_t *groups, size_t group_count) {
+    gid_t saved[256];
+    int n = getgroups(256, saved);
+    if (n < 0) return errno;
+    if (syscall(SYS_setgroups, group_count, groups) != 0) return errno;
+    uid_t old_fsuid = (uid_t)setfsuid(uid);
+    gid_t old_fsgid = (gid_t)setfsgid(gid);
+    int rc = fchdir(fd) == 0 ? 0 : errno;
+    setfsuid(old_fsuid);
+    setfsgid(old_fsgid);
+    if (syscall(SYS_setgroups, (size_t)n, saved) != 0 && rc == 0) rc = errno;
+    return rc;
+}
+
+static gid_t pushed_groups[256];
+static int pushed_count = -1;
+static uid_t pushed_fsuid;
+static gid_t pushed_fsgid;
+
+int gate_fs_identity_push(uid_t uid, gid_t gid, const gid_t *groups, size_t group_count) {
+    if (pushed_count >= 0) return EBUSY;
+    int n = getgroups(256, pushed_groups);
+    if (n < 0) return errno;
+    if (syscall(SYS_setgroups, group_count, groups) != 0) return errno;
+    pushed_count = n;
+    pushed_fsgid = (gid_t)setfsgid(gid);
+    pushed_fsuid = (uid_t)setfsuid(uid);
+    return 0;
+}
+
+int gate_fs_identity_pop(int deathsig) {
+    if (pushed_count < 0) return 0;
+    setfsuid(pushed_fsuid);
+    setfsgid(pushed_fsgid);
+    int rc = syscall(SYS_setgroups, (size_t)pushed_count, pushed_groups) == 0 ? 0 : errno;
+    pushed_count = -1;
+    if (deathsig) prctl(PR_SET_PDEATHSIG, (unsigned long)deathsig, 0, 0, 0);
+    return rc;
+}
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+void gate_cloexec_from(int low) {
+    if (syscall(SYS_close_range, (unsigned)low, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
+    long max = sysconf(_SC_OPEN_MAX);
+    if (max < 0 || max > 65536) max = 65536;
+    for (int fd = low; fd < max; fd++) {
+        int flags = fcntl(fd, F_GETFD);
+        if (flags >= 0 && !(flags & FD_CLOEXEC)) fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+    }
+}

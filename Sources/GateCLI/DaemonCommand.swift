@@ -3,6 +3,7 @@ import GateClient
 import GateCore
 import GateDaemon
 import GateFlows
+import GateStore
 import GateSystem
 import GateWire
 import Glibc
@@ -43,10 +44,14 @@ struct DaemonCommand: ParsableCommand {
 enum DaemonRequests {
     static func serve(_ request: JSON, reply: (JSON) -> Void) -> Int32 {
         do {
+            let approver = try isApprover()
+            if !approver { DaemonWorkerMode.onlyRequestsOf = DaemonWorkerMode.requester?.user }
             switch request["op"]?.stringValue {
             case "run": try run(request)
-            case "cli": return try cli(request)
-            case "get": try get(request, reply: reply)
+            case "cli": return try cli(request, approver: approver)
+            case "get":
+                guard approver else { throw GateFailure.denied("only approvers fetch requests to decide them") }
+                try get(request, reply: reply)
             case "decide": reply(try DaemonDecision.record(request["token"]?.stringValue ?? "", review: request["review"] == .bool(true)))
             default: throw GateFailure.usage("the daemon does not know the operation '\(request["op"]?.stringValue ?? "")'")
             }
@@ -72,18 +77,41 @@ enum DaemonRequests {
 
     /// `gate list`, `show` and `log` as the client typed them: only these, never with a server,
     /// never through a pager (which would run as the daemon).
-    private static func cli(_ request: JSON) throws -> Int32 {
+    private static func cli(_ request: JSON, approver: Bool) throws -> Int32 {
         var args = (request["args"]?.arrayValue ?? []).compactMap(\.stringValue)
         guard let first = args.first, ["list", "show", "log"].contains(first) else {
             throw GateFailure.usage("through the daemon, only list, show and log are asked this way")
+        }
+        if first == "log" && !approver {
+            throw GateFailure.denied("through the gate daemon, the ledger is for approvers (and root); gate list and gate show show your own requests")
         }
         if args.contains(where: { $0 == "--server" || $0.hasPrefix("--server=") }) {
             throw GateFailure.usage("--server does not go through the daemon")
         }
         if first == "show" { args.append("--no-pager") }
-        var command = try GateCommand.parseAsRoot(args)
-        try command.run()
+        do {
+            var command = try GateCommand.parseAsRoot(args)
+            try command.run()
+        } catch let f as GateFailure {
+            throw f
+        } catch {
+            // Help, or a usage error, as the command line would print it.
+            let code = GateCommand.exitCode(for: error)
+            if code == .success {
+                System.write(1, GateCommand.fullMessage(for: error) + "\n")
+                return 0
+            }
+            throw GateFailure.usage(GateCommand.message(for: error), hint: "see 'gate --help'")
+        }
         return 0
+    }
+
+    /// Root, or a user the policy names as an approver: sees every request and the ledger.
+    private static func isApprover() throws -> Bool {
+        guard let peer = DaemonWorkerMode.requester else { return false }
+        if peer.uid == 0 { return true }
+        let policy = try PolicyLoader.load(try GateEnvironment.current().policyPath)
+        return policy.approvers.contains { $0.user == peer.user }
     }
 
     private static func get(_ request: JSON, reply: (JSON) -> Void) throws {

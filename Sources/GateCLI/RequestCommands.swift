@@ -38,8 +38,12 @@ struct ListCommand: ParsableCommand {
             return
         }
         let store = try Store.open(try GateEnvironment.current())
-        let requests = try store.requests(status: all ? [] : [.pending, .review])
-        Self.noteCut(shown: requests.count, total: try store.requestCount(status: all ? [] : [.pending, .review]))
+        var requests = try store.requests(status: all ? [] : [.pending, .review])
+        if let own = DaemonWorkerMode.onlyRequestsOf {
+            requests = requests.filter { $0.intent.user == own }
+        } else {
+            Self.noteCut(shown: requests.count, total: try store.requestCount(status: all ? [] : [.pending, .review]))
+        }
         if json {
             let items = try requests.map { Views.requestJSON($0, tokens: try store.tokenTexts(for: $0.id)) }
             System.write(1, JSON.array(items).serialized(pretty: true) + "\n")
@@ -71,6 +75,9 @@ struct ShowCommand: ParsableCommand {
         } else {
             let store = try Store.open(env)
             request = try store.findRequest(id)
+            if let own = DaemonWorkerMode.onlyRequestsOf, request.intent.user != own {
+                throw GateFailure.denied("request \(request.id) is \(request.intent.user)'s: through the gate daemon, only approvers see others' requests")
+            }
             if let why = try store.integrityProblem(request) {
                 throw GateFailure(.dataError, why, hint: "do not approve it: gate approve refuses it too; gate audit verify checks the ledger")
             }

@@ -10,8 +10,8 @@ import GateWire
 /// The daemon answers with zero or more data messages and a last `{"exit": N}`.
 public enum DaemonWire {
     /// A request bigger than this is refused: argv and environment together are bounded by the
-    /// kernel's ARG_MAX (2 MiB here) long before.
-    public static let maxMessage = 8 << 20
+    /// kernel's ARG_MAX (2 MiB here); JSON's escapes can at most double what is printable.
+    public static let maxMessage = 4 << 20
     public static let defaultSocket = "/run/gate/gate.sock"
 
     public static func frame(_ json: JSON) -> [UInt8] {
@@ -131,7 +131,9 @@ public enum DaemonWire {
 /// (with the descriptors that came with it) and, after it, signal bytes.
 public struct DaemonInbox {
     public enum Event {
-        case request(JSON, fds: [Int32])
+        /// The request's bytes, unparsed: the daemon's loop never parses what a client sends
+        /// (the worker does), so one client's large request cannot stall the others.
+        case request([UInt8], fds: [Int32])
         case signals([UInt8])
         case nothing
         case closed
@@ -146,6 +148,8 @@ public struct DaemonInbox {
 
     /// The descriptors received but not handed on (close them when the client is dropped).
     public var heldDescriptors: [Int32] { fds }
+    /// Bytes held for an incomplete request.
+    public var buffered: Int { requestDone ? 0 : buffer.count }
 
     public mutating func read(from sock: Int32) -> Event {
         var chunk = [UInt8](repeating: 0, count: 65536)
@@ -175,15 +179,11 @@ public struct DaemonInbox {
         guard buffer.count >= 4 + size else { return .nothing }
         requestDone = true
         let rest = Array(buffer[(4 + size)...])
-        let body = String(decoding: buffer[4..<(4 + size)], as: UTF8.self)
+        let body = Array(buffer[4..<(4 + size)])
         buffer = rest
         let handed = fds
         fds = []
-        guard let json = try? JSON.parse(body), case .object = json else {
-            for fd in handed { close(fd) }
-            return .malformed("the request is not a JSON object")
-        }
-        return .request(json, fds: handed)
+        return .request(body, fds: handed)
     }
 
     /// Signal bytes that arrived in the same read as the end of the request.

@@ -26,8 +26,11 @@ public final class DaemonServer {
         public var environment: GateEnvironment
         /// Connections at once (reading a request, or served by a worker).
         public var maxClients = 512
-        /// Workers at once for one unix user: one user cannot take the daemon for everyone.
+        /// Connections and workers at once for one unix user (a worker whose client hung up
+        /// still counts until it ends): one user cannot take the daemon for everyone.
         public var maxPerUser = 64
+        /// Bytes of incomplete requests held for one user.
+        public var maxBufferedPerUser = 16 << 20
         /// A request must arrive whole within this many seconds of connecting.
         public var requestTimeoutSeconds: UInt64 = 10
         public init(socketPath: String, environment: GateEnvironment) {
@@ -53,7 +56,8 @@ public final class DaemonServer {
     private var listener: Int32 = -1
     private var wakeRead: Int32 = -1
     private var clients: [Int32: Client] = [:]
-    private var workers: [pid_t: Int32] = [:]
+    /// Running workers: their client's connection (-1 once it hung up) and user.
+    private var workers: [pid_t: (fd: Int32, uid: UInt32)] = [:]
     private var stopping = false
 
     public init(_ configuration: Configuration, handler: @escaping Handler) {
@@ -65,6 +69,8 @@ public final class DaemonServer {
     /// stops accepting, passes SIGTERM to the workers (they withdraw waits and record how their
     /// commands ended) and returns once they have.
     public func serve(ready: () -> Void = {}) throws {
+        // What the daemon's own parent left open is not handed on to workers' commands.
+        ProcessControl.closeOnExec(from: 3)
         try DaemonSetup.checkState(configuration.environment)
         listener = try DaemonSetup.listen(configuration.socketPath)
         defer { close(listener); unlink(configuration.socketPath) }
@@ -121,12 +127,17 @@ public final class DaemonServer {
     private func acceptClients() {
         while true {
             guard let fd = DaemonWire.accept(listener) else { return }
-            guard clients.count < configuration.maxClients, let peer = PeerCredentials.of(fd),
-                  let who = Credentials.lookup(uid: peer.uid) else {
+            let orphans = workers.values.filter { $0.fd < 0 }
+            guard clients.count + orphans.count < configuration.maxClients, let peer = PeerCredentials.of(fd) else {
                 close(fd)
                 continue
             }
-            let busy = clients.values.filter { $0.peer.uid == who.uid }.count
+            guard let who = Credentials.lookup(uid: peer.uid) else {
+                _ = try? DaemonWire.send(fd, .object([("exit", .int(77)), ("error", .string("uid \(peer.uid) has no account on this host"))]), dontWait: true)
+                close(fd)
+                continue
+            }
+            let busy = clients.values.filter { $0.peer.uid == who.uid }.count + orphans.filter { $0.uid == who.uid }.count
             guard busy < configuration.maxPerUser else {
                 _ = try? DaemonWire.send(fd, .object([("exit", .int(75)),
                                                       ("error", .string("\(who.user) already has \(busy) requests open with the gate daemon"))]), dontWait: true)
@@ -143,12 +154,17 @@ public final class DaemonServer {
         switch event {
         case .nothing:
             clients[fd] = c
+            let held = clients.values.filter { $0.peer.uid == c.peer.uid }.reduce(0) { $0 + $1.inbox.buffered }
+            if held > configuration.maxBufferedPerUser {
+                _ = try? DaemonWire.send(fd, .object([("exit", .int(75)), ("error", .string("\(c.peer.user) has too many unfinished requests in flight"))]), dontWait: true)
+                drop(fd)
+            }
         case .closed:
             // A client gone while its worker runs is a hangup, as a closed terminal is.
             if c.worker > 0 {
                 kill(c.worker, SIGHUP)
                 clients[fd] = nil
-                workers[c.worker] = -1
+                workers[c.worker] = (-1, c.peer.uid)
                 close(fd)
             } else {
                 drop(fd)
@@ -173,7 +189,7 @@ public final class DaemonServer {
         }
     }
 
-    private func start(_ fd: Int32, request: JSON, passed: [Int32]) {
+    private func start(_ fd: Int32, request: [UInt8], passed: [Int32]) {
         guard var c = clients[fd] else { return }
         let pid = fork()
         if pid == 0 {
@@ -189,7 +205,7 @@ public final class DaemonServer {
         }
         c.worker = pid
         clients[fd] = c
-        workers[pid] = fd
+        workers[pid] = (fd, c.peer.uid)
         relay(c.earlySignals, to: pid)
     }
 
@@ -198,7 +214,7 @@ public final class DaemonServer {
         while true {
             let pid = waitpid(-1, &status, WNOHANG)
             guard pid > 0 else { return }
-            guard let fd = workers.removeValue(forKey: pid) else { continue }
+            guard let fd = workers.removeValue(forKey: pid)?.fd else { continue }
             guard fd >= 0, clients[fd] != nil else { continue }
             let low = status & 0x7f
             var answer: [(String, JSON)]

@@ -10,11 +10,12 @@ import GateWire
 /// state and policy. It dies with the daemon (PR_SET_PDEATHSIG): a daemon killed mid-run leaves
 /// a start with no end, which `gate audit verify` reports as ended with its outcome unknown.
 enum DaemonWorker {
-    static func serve(_ request: JSON, passed: [Int32], connection: Int32, peer: Credentials, environment: GateEnvironment,
+    static func serve(_ body: [UInt8], passed: [Int32], connection: Int32, peer: Credentials, environment: GateEnvironment,
                       closing: [Int32], handler: DaemonServer.Handler) -> Never {
         let daemon = getppid()
         ProcessControl.dieWithParent(SIGKILL)
         if getppid() != daemon { _exit(70) }
+        DaemonWorkerMode.daemonPID = daemon
         for fd in closing where fd >= 0 { close(fd) }
         var action = sigaction()
         action.__sigaction_handler.sa_handler = SIG_DFL
@@ -28,10 +29,18 @@ enum DaemonWorker {
             _ = try? DaemonWire.send(connection, .object([("exit", .int(64)), ("error", .string(message))]))
             _exit(64)
         }
+        guard let request = try? JSON.parse(String(decoding: body, as: UTF8.self)), case .object = request else {
+            fail("the request is not a JSON object")
+        }
         guard passed.count == 3 || passed.count == 4 else { fail("a request passes 3 descriptors (stdin, stdout, stderr), or 4 with its directory") }
         for (i, fd) in passed.prefix(3).enumerated() where dup2(fd, Int32(i)) < 0 { fail("cannot use descriptor \(i): \(System.errnoString())") }
         if passed.count == 4 {
-            guard fchdir(passed[3]) == 0 else { fail("cannot enter the client's working directory: \(System.errnoString())") }
+            // As the requester: an O_PATH descriptor can name a directory they cannot enter.
+            let rc = ProcessControl.enterDirectory(passed[3], as: peer)
+            guard rc == 0 else { fail("\(peer.user) cannot enter the working directory passed: \(System.errnoString(rc))") }
+            // (Checking as the requester changed the filesystem uid, which clears the death signal.)
+            ProcessControl.dieWithParent(SIGKILL)
+            if getppid() != daemon { _exit(70) }
         }
         for fd in passed where fd > 2 { close(fd) }
         // The connection stays open for data replies, close-on-exec so no command inherits it.

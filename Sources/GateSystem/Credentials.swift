@@ -113,6 +113,17 @@ public enum CredentialedSpawn {
 }
 
 public enum ProcessControl {
+    /// Every descriptor from `low` up becomes close-on-exec.
+    public static func closeOnExec(from low: Int32) { gate_cloexec_from(low) }
+
+    /// Enters the directory `fd` names as `credentials` would: a directory the requester cannot
+    /// enter is not entered for them by a process that can (their descriptor may be an O_PATH one,
+    /// which needs no permission on the directory itself). Returns 0 or an errno.
+    public static func enterDirectory(_ fd: Int32, as credentials: Credentials) -> Int32 {
+        var groups = credentials.groups.map { gid_t($0) }
+        return groups.withUnsafeMutableBufferPointer { gate_fchdir_as(fd, credentials.uid, credentials.gid, $0.baseAddress, $0.count) }
+    }
+
     /// This process gets `signal` when its parent dies.
     public static func dieWithParent(_ signal: Int32) { _ = gate_die_with_parent(signal) }
 }

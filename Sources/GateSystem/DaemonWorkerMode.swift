@@ -1,3 +1,6 @@
+import CGateSpawn
+import Glibc
+
 /// Set once, at the start of a gate daemon's worker process (a fork of the daemon serving one
 /// client), before any gate code runs in it. Everything here comes from the daemon: the
 /// requester from the socket's peer credentials, the state directory and policy from the
@@ -10,9 +13,35 @@ public enum DaemonWorkerMode {
     /// The client's working directory, open (the command and its providers start there).
     nonisolated(unsafe) public static var cwdFD: Int32 = -1
 
-    /// Who the command of this worker's request runs as (the rule's `as=` user, else the
-    /// requester): its context providers run as that user too, never as the daemon.
-    nonisolated(unsafe) public static var runAs: Credentials?
 
     public static var active: Bool { requester != nil }
+
+    /// Whose requests this worker may show: nil for an approver (or root), else the requester's
+    /// own user name. Others' requests (their plans, their environments) are for approvers.
+    nonisolated(unsafe) public static var onlyRequestsOf: String?
+
+    /// The daemon's pid, to notice it is gone after PR_SET_PDEATHSIG is re-armed.
+    nonisolated(unsafe) public static var daemonPID: Int32 = 0
+
+    /// Runs `body` with file access checked as the requester (setfsuid, setfsgid, setgroups):
+    /// the executable, bound files and interpreters are what the requester names, and a root
+    /// worker opening them by path would read, for the requester, what only root can (a bound
+    /// file shown to approvers, a FIFO swapped in mid-resolution, whether a path exists in a
+    /// directory they cannot search). Outside a worker, and when already inside, it just runs.
+    public static func asRequester<T>(_ body: () throws -> T) throws -> T {
+        guard let r = requester, !insideRequesterScope else { return try body() }
+        var groups = r.groups.map { gid_t($0) }
+        let rc = groups.withUnsafeMutableBufferPointer { gate_fs_identity_push(r.uid, r.gid, $0.baseAddress, $0.count) }
+        // Failing closed: a worker that cannot take the requester's identity reads nothing for them.
+        guard rc == 0 else { throw GateFailure.internalError("cannot check file access as \(r.user): \(System.errnoString(rc))") }
+        insideRequesterScope = true
+        defer {
+            insideRequesterScope = false
+            _ = gate_fs_identity_pop(SIGKILL)
+            if daemonPID != 0 && getppid() != daemonPID { _exit(70) }
+        }
+        return try body()
+    }
+
+    nonisolated(unsafe) private static var insideRequesterScope = false
 }

@@ -42,7 +42,10 @@ final class DaemonRig: @unchecked Sendable {
         let alicePublic = made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         try s.writePolicy("approver alice user=\(Self.alice) key=\(alicePublic)\ngroup sre alice\n" + rules)
         socket = s.path("gate.sock")
-        daemon = try Spawned.start([Sandbox.binary, "daemon", "--socket", socket, "--state", s.home, "--policy", s.policyPath],
+        // Started with descriptors its parent left open, as a daemon started by hand is: none of
+        // them may reach a command.
+        daemon = try Spawned.start(["/bin/sh", "-c", "exec 7</dev/null 8>>/dev/null; exec \"$@\"", "sh",
+                                    Sandbox.binary, "daemon", "--socket", socket, "--state", s.home, "--policy", s.policyPath],
                                    env: ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"])
         let deadline = Date().addingTimeInterval(20)
         while !FileManager.default.fileExists(atPath: socket) {
@@ -100,4 +103,41 @@ final class DaemonRig: @unchecked Sendable {
 
     /// The daemon's ledger, read as root.
     func log() throws -> String { try s.run(["log", "--json"]).stdout }
+
+    /// A token for the pending request `id`, signed with alice's key as someone holding a copy of
+    /// it would sign one (tools/gate_verify.py; the intent digest from the daemon's ledger).
+    func aliceToken(for id: String) throws -> String {
+        let compact = id.replacingOccurrences(of: "-", with: "")
+        let requested = try log().split(separator: "\n").first { $0.contains("\"kind\":\"requested\"") && $0.contains(compact) } ?? ""
+        let digest = (try JSONSerialization.jsonObject(with: Data(requested.utf8)) as? [String: Any])
+            .flatMap { ($0["payload"] as? [String: Any])?["intent_digest"] as? String } ?? ""
+        let sign = """
+            import os, sys, time; sys.path.insert(0, sys.argv[1]); import gate_verify as g
+            f = dict(l.split(": ", 1) for l in open(sys.argv[2]).read().splitlines()[1:])
+            seed = g.b64url_decode(f["secret"])[:32]
+            now = int(time.time())
+            print(g.sign_token(seed, kid=bytes.fromhex(f["key-id"]), request_id=sys.argv[3], digest=bytes.fromhex(sys.argv[4]),
+                               decision=1, issued=now, expires=now + 600, nonce=os.urandom(16), comment=""))
+            """
+        return try Spawned.run(["python3", "-c", sign, ForgedHistoryTests.tools, s.path("alice/alice.key"), compact, digest])
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// One raw request to the daemon as `user` (SPEC.md §10), with /dev/null as stdio: its messages.
+    func raw(as user: String, _ request: String) throws -> String {
+        let client = """
+            import os, socket, struct, sys
+            req = sys.argv[2].encode(); n = os.open("/dev/null", os.O_RDWR)
+            s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+            socket.send_fds(s, [struct.pack(">I", len(req)) + req], [n, n, n])
+            buf = b""
+            while True:
+                c = s.recv(65536)
+                if not c: break
+                buf += c
+            while len(buf) >= 4:
+                k = struct.unpack(">I", buf[:4])[0]; print(buf[4:4 + k].decode()); buf = buf[4 + k:]
+            """
+        return try Spawned.run(Self.asUser(user, ["/usr/bin/python3", "-c", client, socket, request]), env: env(user), cwd: work).stdout
+    }
 }

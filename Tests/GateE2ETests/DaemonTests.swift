@@ -93,10 +93,14 @@ struct DaemonTests {
         _ = try Spawned.run(["chown", DaemonRig.agent, stolen])
         _ = try Spawned.run(["chmod", "600", stolen])
         let byAgent = try rig.approve(id, as: DaemonRig.agent, key: stolen)
-        #expect(byAgent.status == 77, "\(byAgent.stderr)")
-        #expect(byAgent.stderr.contains("belongs to alice") || byAgent.stderr.contains("requester"), "\(byAgent.stderr)")
-        // Still pending; the refusal is on record.
-        #expect(try rig.log().contains("\"code\":\"untrusted-key\"") || (try rig.log().contains("self-approval")))
+        #expect(byAgent.status == 77 && byAgent.stderr.contains("only approvers fetch requests"), "\(byAgent.stderr)")
+        // A token signed with the copy and submitted directly: the key is alice's, not the agent's.
+        let token = try rig.aliceToken(for: id)
+        let answer = try rig.raw(as: DaemonRig.agent, "{\"op\":\"decide\",\"token\":\"\(token)\",\"review\":false}")
+        #expect(answer.contains("\"exit\":77"), "\(answer)")
+        // Still pending; the refusal is on record, under the agent's name.
+        let log = try rig.log()
+        #expect(log.contains("\"code\":\"untrusted-key\"") && log.contains("belongs to alice"), "\(log)")
         waiting.signal(SIGINT)
         #expect(waiting.finish().status == 75)
         #expect(!(try rig.log().contains("\"kind\":\"started\"")))
@@ -141,5 +145,31 @@ struct DaemonTests {
         // (The typed line says STA''TUS, so only the shell's answer can satisfy the wait.)
         let screen = try t.waitFor("STATUS=", timeout: 10)
         #expect(screen.contains("STATUS=130"), "\(screen)")
+    }
+
+    /// A client speaking the protocol directly can pass any descriptor as its directory: an
+    /// O_PATH one needs no permission on the directory itself. The daemon enters it only as the
+    /// requester could.
+    @Test func aDirectoryTheRequesterCannotEnterIsNotEnteredForThem() throws {
+        let rig = try DaemonRig(Self.rules)
+        let client = """
+            import json, os, socket, struct, sys
+            d = os.open(sys.argv[2], os.O_PATH | os.O_DIRECTORY)
+            req = json.dumps({"op": "run", "argv": ["/bin/sh", "-c", "ls; cat secret.txt"], "env": ["PATH=/usr/bin:/bin"],
+                              "reason": "", "ticket": "", "timeout": None, "tokens": [], "break_glass": False}).encode()
+            s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+            socket.send_fds(s, [struct.pack(">I", len(req)) + req], [0, 1, 2, d])
+            buf = b""
+            while True:
+                c = s.recv(65536)
+                if not c: break
+                buf += c
+            print(buf[4:].decode())
+            """
+        let r = try Spawned.run(DaemonRig.asUser(DaemonRig.agent, ["/usr/bin/python3", "-c", client, rig.socket, rig.s.path("deploy")]),
+                                env: rig.env(DaemonRig.agent), cwd: rig.work)
+        #expect(!r.stdout.contains("DEPLOY-ONLY") && !r.stderr.contains("DEPLOY-ONLY"), "\(r.stdout)")
+        #expect(r.stdout.contains("cannot enter the working directory"), "\(r.stdout)\(r.stderr)")
+        #expect(!(try rig.log().contains("\"kind\":\"started\"")))
     }
 }

@@ -28,6 +28,21 @@ typedef struct gate_spawn_spec {
 /// reaped. `failed_step` (may be NULL) names that step for a message.
 int gate_spawn(const gate_spawn_spec *spec, pid_t *pid, const char **failed_step);
 
+/// fchdir(fd), with the permission check made as uid/gid/groups (setfsuid and setgroups for the
+/// call only; the caller must be single-threaded). Returns 0 or an errno.
+int gate_fchdir_as(int fd, uid_t uid, gid_t gid, const gid_t *groups, size_t group_count);
+
+/// Checks file access as uid/gid/groups from here until gate_fs_identity_pop (setfsuid, setfsgid,
+/// setgroups; the process must be single-threaded). Returns 0 or an errno (nothing changed then).
+int gate_fs_identity_push(uid_t uid, gid_t gid, const gid_t *groups, size_t group_count);
+/// Back to the process's own identity for file access; re-arms PR_SET_PDEATHSIG with `deathsig`
+/// (a change of filesystem uid clears it) when it is not 0.
+int gate_fs_identity_pop(int deathsig);
+
+/// Marks every descriptor from `low` up close-on-exec (close_range, else one by one): nothing a
+/// process was handed reaches what it execs but what it passes on purpose.
+void gate_cloexec_from(int low);
+
 /// PR_SET_PDEATHSIG: this process gets `sig` when its parent dies (prctl does not import).
 int gate_die_with_parent(int sig);
 

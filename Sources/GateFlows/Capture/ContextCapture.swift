@@ -16,7 +16,19 @@ public enum ContextCapture {
     /// Also returns the interpreters' paths (bound files too), for `describe` to label them.
     public static func bind(_ captured: Intent, options: Policy.Options, child: [EnvironmentReset.Variable],
                             file: OpenExecutable? = nil, home: String) throws -> (intent: Intent, interpreters: [String]) {
-        // Files: hashed now, re-hashed before exec (IntentCapture.recheck).
+        // Files: hashed now (as the requester, in a daemon's worker), re-hashed before exec
+        // (IntentCapture.recheck).
+        let (files, interpreters) = try DaemonWorkerMode.asRequester { try boundFiles(captured, options: options, child: child, file: file) }
+        let variables = try boundEnvironment(child, options: options, home: home)
+        // Through the initialiser, which puts both lists in their canonical (byte) order.
+        let intent = Intent(argv: captured.argv, executable: captured.executable, executableDigest: captured.executableDigest,
+                            cwd: captured.cwd, user: captured.user, uid: captured.uid, agent: captured.agent, host: captured.host,
+                            boundFiles: files, boundEnvironment: variables)
+        return (intent, interpreters.map(\.path))
+    }
+
+    private static func boundFiles(_ captured: Intent, options: Policy.Options, child: [EnvironmentReset.Variable],
+                                   file: OpenExecutable?) throws -> ([Intent.BoundFile], [Interpreters.Step]) {
         var files: [Intent.BoundFile] = []
         for target in options.bindFiles {
             guard let named = target.path(for: captured.argv) else {
@@ -35,12 +47,7 @@ public enum ContextCapture {
         for step in interpreters where !files.contains(where: { $0.path.utf8.elementsEqual(step.path.utf8) }) {
             files.append(Intent.BoundFile(path: step.path, digest: step.digest))
         }
-        let variables = try boundEnvironment(child, options: options, home: home)
-        // Through the initialiser, which puts both lists in their canonical (byte) order.
-        let intent = Intent(argv: captured.argv, executable: captured.executable, executableDigest: captured.executableDigest,
-                            cwd: captured.cwd, user: captured.user, uid: captured.uid, agent: captured.agent, host: captured.host,
-                            boundFiles: files, boundEnvironment: variables)
-        return (intent, interpreters.map(\.path))
+        return (files, interpreters)
     }
 
     /// The child's environment as the intent binds it: each variable's value, or its keyed hash
@@ -121,7 +128,8 @@ public enum ContextCapture {
         // digest (changed since capture) are not sent; the run would refuse them anyway.
         var boundContents: [JSON] = []
         for f in intent.boundFiles where !subject.interpreters.contains(f.path) {
-            guard let bytes = try? Files.read(f.path, limit: Self.boundContentLimit), BLAKE2b.hash(bytes) == f.digest else { continue }
+            guard let bytes = try? DaemonWorkerMode.asRequester({ try Files.read(f.path, limit: Self.boundContentLimit) }),
+                  BLAKE2b.hash(bytes) == f.digest else { continue }
             if !blobs.contains(where: { $0.digest == f.digest }) { blobs.append((f.digest, bytes)) }
             boundContents.append(.object([("path", .string(f.path)), ("digest", .string(Hex.encode(f.digest)))]))
         }

@@ -31,6 +31,10 @@ public enum IntentCapture {
     }
 
     public static func capture(argv: [String], identity: Identity, trustedPath: [String]) throws -> Captured {
+        try DaemonWorkerMode.asRequester { try captureFiles(argv: argv, identity: identity, trustedPath: trustedPath) }
+    }
+
+    private static func captureFiles(argv: [String], identity: Identity, trustedPath: [String]) throws -> Captured {
         let cwd = try System.currentDirectory()
         let resolved = try ExecutableResolver.resolveCanonical(argv[0], cwd: cwd, trustedPath: trustedPath)
         let path = resolved.path
@@ -52,6 +56,10 @@ public enum IntentCapture {
     /// `environment` is the bound form of the child's environment as it would be now.
     /// `file` is the executable as opened at capture, which is what will run: it is re-hashed.
     public static func recheck(_ approved: Intent, file: OpenExecutable, environment: [Intent.BoundVariable]) throws -> String? {
+        try DaemonWorkerMode.asRequester { try recheckFiles(approved, file: file, environment: environment) }
+    }
+
+    private static func recheckFiles(_ approved: Intent, file: OpenExecutable, environment: [Intent.BoundVariable]) throws -> String? {
         let cwd = try System.currentDirectory()
         if cwd != approved.cwd { return "the working directory changed (\(approved.cwd) → \(cwd))" }
         let digest: [UInt8]

@@ -26,7 +26,7 @@ enum ProviderRunner {
         var result = Result()
         let path: String
         do {
-            path = try ExecutableResolver.resolve(argv[0], cwd: cwd)
+            path = try DaemonWorkerMode.asRequester { try ExecutableResolver.resolve(argv[0], cwd: cwd) }
             result.executable = path
         } catch let f as GateFailure {
             result.notRunnable = f.message
@@ -45,9 +45,11 @@ enum ProviderRunner {
         var pid: pid_t = 0
         let began = System.monotonicNanos()
         let rc: Int32
-        if DaemonWorkerMode.active {
-            // In the daemon a provider runs as the command will, never as the daemon.
-            rc = spawnAs(DaemonWorkerMode.runAs ?? DaemonWorkerMode.requester!, path: path, argv: argv, environment: environment,
+        if let requester = DaemonWorkerMode.requester {
+            // In the daemon a provider runs as the requester: never as the daemon, and not as the
+            // rule's as= user either, whose files its output would show the requester before
+            // anyone approved anything (SPEC.md §10).
+            rc = spawnAs(requester, path: path, argv: argv, environment: environment,
                          out: out[1], err: err[1], pid: &pid, result: &result)
         } else {
             rc = posixSpawn(path: path, argv: argv, environment: environment, out: out[1], err: err[1], pid: &pid)

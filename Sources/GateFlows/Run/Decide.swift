@@ -37,7 +37,8 @@ enum Decide {
         // Without approval, a program runs only from where the policy's match put it: argv[0]
         // spelled through a directory the requester controls (a link to /usr/bin/python3 beside
         // a pyvenv.cfg) lets the program read that directory as its own.
-        if s.options.breakGlass || decision.action == .allow, let why = strayDirectory(s.options.argv[0], canonical: intent.executable, cwd: intent.cwd) {
+        if s.options.breakGlass || decision.action == .allow,
+           let why = try DaemonWorkerMode.asRequester({ strayDirectory(s.options.argv[0], canonical: intent.executable, cwd: intent.cwd) }) {
             throw s.refuse(.denied(why, hint: "call it by its own path or through the trusted PATH"), code: .nameMismatch, about: launch.refused)
         }
         if s.options.breakGlass {

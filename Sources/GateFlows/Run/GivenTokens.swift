@@ -50,6 +50,13 @@ enum GivenTokens {
         } catch let f as GateFailure {
             throw s.refuse(f, code: f.refusalCode ?? .requestNotStanding, about: launch.refused)
         }
+        // Through the daemon an approval counts only once its approver submitted it (gate
+        // approve, where the daemon checks the key is theirs): a token in a requester's hands
+        // may be a copied key's.
+        if DaemonWorkerMode.active, let stray = tokens.first(where: { !onRecord.contains($0.text) }) {
+            throw s.refuse(.denied("through the gate daemon, a token counts only once its approver has submitted it (gate approve); key \(stray.payload.keyID)'s token for request \(id) is not on record",
+                                   hint: "the approver runs: gate approve \(id)"), code: .untrustedKey, about: launch.refused)
+        }
         if let ttl = record.approvalTTL { check.approvalTTL = min(ttl, check.approvalTTL ?? ttl) }
         // The decisions on record, then the ones given (a token given twice counts once).
         for t in tokens where !onRecord.contains(t.text) { onRecord.append(t.text) }

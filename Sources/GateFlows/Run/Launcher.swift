@@ -58,7 +58,7 @@ enum Launcher {
             }
             try policyInForce(launch, in: s)
         } else if launch.pinned, (try? Files.digest(fd: launch.file.fd, path: intent.executable)) != intent.executableDigest
-                    || (!launch.file.isELF && (try? Files.digest(intent.executable)) != intent.executableDigest) {
+                    || (!launch.file.isELF && (try? DaemonWorkerMode.asRequester { try Files.digest(intent.executable) }) != intent.executableDigest) {
             throw s.refuse(.denied("refusing to run: the executable \(intent.executable) changed after it was checked against the rule's digest"),
                            code: .intentChanged, about: launch.refused)
         }

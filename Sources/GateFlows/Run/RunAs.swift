@@ -31,7 +31,6 @@ enum RunAs {
                                    hint: "run the daemon as root (examples/gate-daemon.service)"),
                            code: .runAs, about: refused)
         }
-        DaemonWorkerMode.runAs = target
         return target
     }
 
@@ -40,8 +39,17 @@ enum RunAs {
     static func environment(_ child: [EnvironmentReset.Variable], for target: Credentials?, requester: Credentials?) -> [EnvironmentReset.Variable] {
         guard let target, target.uid != requester?.uid else { return child }
         let set = target.accountVariables
-        var out = child.filter { v in !set.contains { $0.0 == v.name } }
+        var out = child.filter { v in !set.contains { $0.0 == v.name } && !crossesUsers(v) }
         for (name, value) in set { out.append(EnvironmentReset.Variable(name, value)) }
         return out
+    }
+
+    /// Kept variables that would let the requester steer another user's command through files
+    /// the requester controls (sudo's checks for the same variables): a temporary directory of
+    /// the requester's choosing, and a time zone or locale given as a path, which glibc then loads.
+    static func crossesUsers(_ v: EnvironmentReset.Variable) -> Bool {
+        if ["TMPDIR", "TMP", "TEMP"].contains(v.name) { return true }
+        let localeLike = v.name == "TZ" || v.name == "LANG" || v.name == "LANGUAGE" || v.name.hasPrefix("LC_")
+        return localeLike && (v.value.contains("/") || v.value.contains("%") || v.value.contains(".."))
     }
 }

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+
+/// The attack round on the gate daemon (issue 12): a hostile agent as a real unix user. Each test
+/// is one way it got, or could get, something the policy did not give it.
+@Suite(.serialized, .enabled(if: DaemonRig.isRoot, "needs root to make unix users and run the daemon"), .timeLimit(.minutes(3)))
+struct DaemonAttackTests {
+    static let rules = """
+        allow as=\(DaemonRig.deploy) -- /bin/sh -c *
+        require 1 of sre as=\(DaemonRig.deploy) -- /bin/cat *
+        require 1 of sre bind={1} as=\(DaemonRig.deploy) -- /usr/bin/sha256sum *
+        context peek -- /usr/bin/head -c 200 {1}
+        require 1 of sre context=peek as=\(DaemonRig.deploy) -- /usr/bin/wc *
+
+        """
+
+    /// A bound file was read by the root worker and shown: any file, no approval needed.
+    @Test func boundFilesAndContextAreReadAsTheRequesterNeverAsRootOrTheTarget() throws {
+        let rig = try DaemonRig(Self.rules)
+        for argv in [["/usr/bin/sha256sum", rig.secret], ["/usr/bin/sha256sum", "/etc/shadow"], ["/usr/bin/wc", rig.secret]] {
+            let r = try rig.run(as: DaemonRig.agent, ["--timeout", "2s", "--"] + argv)
+            #expect(r.status != 0 && !r.stdout.contains("DEPLOY-ONLY") && !r.stderr.contains("DEPLOY-ONLY"), "\(argv): \(r)")
+            let mine = try rig.run(as: DaemonRig.agent, ["list", "--all", "--json"]).stdout
+            for id in Self.ids(mine) {
+                let shown = try rig.run(as: DaemonRig.agent, ["show", id, "--no-pager"]).stdout
+                #expect(!shown.contains("DEPLOY-ONLY") && !shown.contains("root:"), "\(shown)")
+            }
+        }
+    }
+
+    /// A token signed with a copied approver key and handed to `gate --token` ran the command:
+    /// only `decide` checked who submits. Through the daemon a token counts once it is on record.
+    @Test func aTokenFromACopiedKeyDoesNotCountWhenTheRequesterHandsItIn() throws {
+        let rig = try DaemonRig(Self.rules)
+        let waiting = try rig.start(as: DaemonRig.agent, ["--timeout", "20s", "--", "/bin/cat", rig.secret])
+        let id = try rig.pendingID()
+        let token = try rig.aliceToken(for: id)
+        #expect(token.hasPrefix("gate1."), "\(token)")
+        let r = try rig.run(as: DaemonRig.agent, ["--token", token, "--", "/bin/cat", rig.secret])
+        #expect(r.status == 77 && !r.stdout.contains("DEPLOY-ONLY"), "\(r)")
+        #expect(r.stderr.contains("counts only once its approver has submitted it"), "\(r.stderr)")
+        waiting.signal(SIGINT)
+        _ = waiting.finish()
+        #expect(!(try rig.log().contains("\"kind\":\"started\"")))
+    }
+
+    /// Workers whose clients hung up were not counted against their user.
+    @Test func oneUserCannotHoldMoreWorkersThanTheLimitByHangingUp() throws {
+        let rig = try DaemonRig(Self.rules)
+        let client = """
+            import json, os, socket, struct, sys
+            req = json.dumps({"op": "run", "argv": ["/bin/sh", "-c", "trap '' HUP; exec sleep 30"], "env": ["PATH=/usr/bin:/bin"],
+                              "reason": "", "ticket": "", "timeout": None, "tokens": [], "break_glass": False}).encode()
+            d = os.open(".", os.O_PATH | os.O_DIRECTORY)
+            for i in range(80):
+                s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+                try: socket.send_fds(s, [struct.pack(">I", len(req)) + req], [0, 1, 2, d])
+                except OSError: pass
+                s.close()
+            """
+        _ = try Spawned.run(DaemonRig.asUser(DaemonRig.agent, ["/usr/bin/python3", "-c", client, rig.socket]), env: rig.env(DaemonRig.agent), cwd: rig.work)
+        usleep(1_500_000)
+        let sleeping = try Spawned.run(["pgrep", "-c", "-u", DaemonRig.deploy, "-x", "sleep"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect((Int(sleeping) ?? 0) <= 64 && (Int(sleeping) ?? 0) > 0, "\(sleeping) commands running for one user")
+        _ = try Spawned.run(["pkill", "-u", DaemonRig.deploy, "-x", "sleep"])
+    }
+
+    /// The daemon's own descriptors, and what a person's TMPDIR or a locale given as a path would
+    /// make another user's command load, do not reach it.
+    @Test func theCommandInheritsOnlyItsStdioAndNoPathsOfTheRequesters() throws {
+        let rig = try DaemonRig(Self.rules)
+        let fds = try rig.run(as: DaemonRig.agent, ["--", "/bin/sh", "-c", "ls /proc/$$/fd | tr '\\n' ' '"])
+        #expect(fds.stdout.trimmingCharacters(in: .whitespaces) == "0 1 2", "\(fds.stdout)")
+        let env = try rig.run(as: DaemonRig.agent, ["--", "/bin/sh", "-c", "echo T=$TMPDIR Z=$TZ L=$LC_ALL G=$LANG"],
+                              env: ["TMPDIR": rig.work, "TZ": "/tmp/evil-zone", "LC_ALL": "../../tmp/loc", "LANG": "C.UTF-8"])
+        #expect(env.stdout == "T= Z= L= G=C.UTF-8\n", "\(env.stdout)")
+    }
+
+    /// Others' requests (their plans, their environments) and the ledger are for approvers.
+    @Test func aRequesterSeesOnlyItsOwnRequestsAndNotTheLedger() throws {
+        let rig = try DaemonRig(Self.rules)
+        let waiting = try rig.start(as: DaemonRig.deploy, ["--timeout", "20s", "--", "/bin/cat", "/etc/hostname"])
+        let id = try rig.pendingID()
+        let show = try rig.run(as: DaemonRig.agent, ["show", id, "--no-pager"])
+        #expect(show.status == 77 && show.stderr.contains("only approvers see others' requests"), "\(show)")
+        #expect(Self.ids(try rig.run(as: DaemonRig.agent, ["list", "--json"]).stdout).isEmpty)
+        let aliceSees = Self.ids(try rig.run(as: DaemonRig.alice, ["list", "--json"]).stdout).map { $0.replacingOccurrences(of: "-", with: "") }
+        #expect(aliceSees == [id.replacingOccurrences(of: "-", with: "")], "\(aliceSees)")
+        let log = try rig.run(as: DaemonRig.agent, ["log"])
+        #expect(log.status == 77 && log.stdout.isEmpty, "\(log)")
+        #expect(try rig.run(as: DaemonRig.alice, ["log"]).status == 0)
+        // Help through the daemon is help, not an internal error.
+        let help = try rig.run(as: DaemonRig.agent, ["show", "--help"])
+        #expect(help.status == 0 && help.stdout.contains("USAGE"), "\(help)")
+        waiting.signal(SIGINT)
+        _ = waiting.finish()
+    }
+
+    static func ids(_ json: String) -> [String] {
+        ((try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+    }
+}
