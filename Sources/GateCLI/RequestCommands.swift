@@ -76,7 +76,7 @@ struct ShowCommand: ParsableCommand {
             let store = try Store.open(env)
             request = try store.findRequest(id)
             if let own = DaemonWorkerMode.onlyRequestsOf, request.intent.user != own {
-                throw GateFailure.denied("request \(request.id) is \(request.intent.user)'s: through the gate daemon, only approvers see others' requests")
+                throw GateFailure.denied("request \(request.id) is not yours: through the gate daemon, only approvers see others' requests")
             }
             if let why = try store.integrityProblem(request) {
                 throw GateFailure(.dataError, why, hint: "do not approve it: gate approve refuses it too; gate audit verify checks the ledger")

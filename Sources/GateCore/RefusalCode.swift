@@ -60,6 +60,7 @@ public enum RefusalCode: String, CaseIterable, Sendable, CustomStringConvertible
     case ledgerClaimed = "ledger-claimed"
     case tooLarge = "too-large"
     case tooManyPending = "too-many-pending"
+    case busy = "busy"
     case overQuota = "over-quota"
     case notFound = "not-found"
     case badMethod = "bad-method"

@@ -35,6 +35,8 @@ public enum ServerApp {
         public var context = Broker.ContextLimits()
         /// Checkpoint copies: ledger ids per requester and the bytes its copies may hold.
         public var copies = Broker.CopyLimits()
+        /// Large request bodies held in memory at once (BodyBudget).
+        public var bodies = BodyBudget.Limits()
 
         public init(host: String = "127.0.0.1", port: Int = 8780, stateDirectory: String) {
             self.host = host
@@ -55,6 +57,7 @@ public enum ServerApp {
         let state = try ServerState(home: configuration.stateDirectory, webhooks: configuration.webhooks,
                                     publicURL: configuration.publicURL ?? "http://\(configuration.host):\(configuration.port)",
                                     maxPending: configuration.maxPendingPerRequester, context: configuration.context, copies: configuration.copies)
+        let budget = BodyBudget(configuration.bodies)
         let router = Router()
         router.add(middleware: JSONErrors())
         router.get("/v1") { _, _ in
@@ -69,7 +72,8 @@ public enum ServerApp {
             try await json(.ok, state.list(all: try allFlag(request), after: try cursor(request)))
         }
         router.post("/v1/requests") { request, _ in
-            let (body, announced) = try await collectSigned(request) { try await state.preauthorize($0) }
+            let (body, announced, held) = try await collectSigned(request, budget: budget) { try await state.preauthorize($0) }
+            defer { held.map(budget.release) }
             return try await json(.created, state.create(body, announced: announced))
         }
         router.get("/v1/requests/:id") { _, context in
@@ -95,7 +99,8 @@ public enum ServerApp {
         }
         router.post("/v1/checkpoints") { request, _ in
             // (A copy carries the host's entries since the one held: it can be large.)
-            let (body, announced) = try await collectSigned(request) { try await state.preauthorizeCheckpoint($0) }
+            let (body, announced, held) = try await collectSigned(request, budget: budget) { try await state.preauthorizeCheckpoint($0) }
+            defer { held.map(budget.release) }
             return try await json(.created, state.receiveCheckpoint(body, announced: announced))
         }
         router.get("/v1/checkpoints/:ledger") { request, context in
@@ -133,13 +138,23 @@ public enum ServerApp {
     /// header proves, before any of the body is read, that a registered requester sends it
     /// (`preauthorize` checks it and throws the refusal). Returns the header's statement too, to
     /// be matched with the body's.
-    static func collectSigned(_ request: Request, preauthorize: (String) async throws -> SignedStatement) async throws
-        -> (body: [UInt8], announced: SignedStatement?) {
+    static func collectSigned(_ request: Request, budget: BodyBudget, preauthorize: (String) async throws -> SignedStatement) async throws
+        -> (body: [UInt8], announced: SignedStatement?, held: BodyBudget.Reservation?) {
         var announced: SignedStatement?
         if let header = request.headers.first(where: { $0.name.canonicalName == statementHeader })?.value {
             announced = try await preauthorize(header)
         }
-        return (try await collect(request, upTo: announced == nil ? maxSmallBody : maxCreateBody), announced)
+        // A large body is admitted into memory only within the budget (503 busy beyond).
+        var held: BodyBudget.Reservation?
+        if let announced, let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxSmallBody, length <= maxCreateBody {
+            held = try budget.reserve(length, key: announced.payload.keyID.description)
+        }
+        do {
+            return (try await collect(request, upTo: announced == nil ? maxSmallBody : maxCreateBody), announced, held)
+        } catch {
+            held.map(budget.release)
+            throw error
+        }
     }
 
     /// A body is read only when its Content-Length says it fits: one larger is refused (413)
@@ -193,7 +208,9 @@ struct JSONErrors<Context: RequestContext>: RouterMiddleware {
         } catch let r as Broker.Refusal {
             // One line per refusal for the operator (the ledger has it too, where attributable).
             if r.status != 404 { ServerLog.line("refused \(request.method) \(request.uri.path) (\(r.status) \(r.code)): \(r.message)") }
-            return Self.error(r.status, r.code, r.message)
+            var answer = Self.error(r.status, r.code, r.message)
+            if r.code == .busy { answer.headers[.retryAfter] = "2" }
+            return answer
         } catch let f as GateFailure {
             return Self.error(500, .serverError, f.message)
         } catch let e as HTTPResponseError {

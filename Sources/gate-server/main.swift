@@ -38,6 +38,8 @@ struct GateServerCommand: AsyncParsableCommand {
     var maxLedgers = 64
     @Option(help: ArgumentHelp("Bytes one requester's checkpoint copies (with the entries they carry) may hold.", valueName: "bytes"))
     var copyQuota: Int64 = 256 << 20
+    @Option(help: ArgumentHelp("Bytes of large request bodies (over 64 KiB, each authenticated first) held in memory at once; one requester may hold three eighths of it. More are answered 503 busy.", valueName: "bytes"))
+    var bodyMemory: Int = 128 << 20
     @Option(help: ArgumentHelp("Longest long poll a client may ask for (GET …/wait?timeout=S is cut to this).", valueName: "seconds"))
     var maxWait: Double = 60
 
@@ -78,6 +80,9 @@ struct GateServerCommand: AsyncParsableCommand {
         config.copies.ledgersPerRequester = maxLedgers
         config.copies.quotaBytes = copyQuota
         config.context.retentionSeconds = contextRetention
+        guard bodyMemory >= 64 << 10 else { throw ValidationError("--body-memory must be at least 65536 bytes") }
+        config.bodies.total = bodyMemory
+        config.bodies.perRequester = bodyMemory / 8 * 3
         guard maxWait.isFinite, (0...3600).contains(maxWait) else { throw ValidationError("--max-wait must be 0 to 3600 seconds") }
         config.maxWaitSeconds = maxWait
         config.publicURL = publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
