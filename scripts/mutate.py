@@ -270,7 +270,7 @@ MUTATIONS = [
      [("            guard sentEntries.isEmpty else {", "            guard true else {")]),
     # Issue 12: ephemeral privilege, recorded policies, bound context.
     ("as= runs as the requester without the daemon", "Sources/GateFlows/Run/RunAs.swift",
-     [("            guard let name = options.runAs else { return nil }", "            return nil")]),
+     [("            guard let name = options.runAs else { return nil }", "            guard let name = options.runAs, false else { return nil }")]),
     ("the daemon ignores as= (runs as the requester)", "Sources/GateFlows/Run/RunAs.swift",
      [("        if let name = options.runAs {", "        if let name = options.runAs, false {")]),
     ("the daemon counts a key from any unix user", "Sources/GateFlows/Decide/DaemonDecision.swift",
