@@ -124,4 +124,30 @@ final class RemoteRig: @unchecked Sendable {
     func curl(_ path: String, _ extra: [String] = []) throws -> String {
         try Spawned.run(["curl", "-s", "-i"] + extra + ["\(url)\(path)"]).stdout
     }
+
+    /// A fresh create statement, as gate sends it in its Gate-Statement header, caught on its way
+    /// to a fake server (so the real one has never seen it): the rig's registered requester's, or
+    /// the one `env` names.
+    func caughtStatement(env extra: [String: String] = [:]) throws -> String {
+        let capture = """
+            import http.server
+            class H(http.server.BaseHTTPRequestHandler):
+                def do_POST(self):
+                    print(self.headers.get("Gate-Statement", ""), flush=True)
+                    self.send_response(500); self.send_header("Content-Length", "0"); self.end_headers()
+                    raise SystemExit
+                def log_message(self, *a): pass
+            s = http.server.HTTPServer(("127.0.0.1", 0), H)
+            print(s.server_address[1], flush=True)
+            s.handle_request()
+            """
+        let catcher = try Spawned.start(["python3", "-c", capture])
+        var port = ""
+        for _ in 0..<200 where port.isEmpty {
+            port = ((try? String(contentsOfFile: catcher.out, encoding: .utf8)) ?? "").split(separator: "\n").first.map(String.init) ?? ""
+            usleep(20_000)
+        }
+        _ = try s.run(["--", "/bin/echo", "x"], env: requesterEnv.merging(["GATE_SERVER": "http://127.0.0.1:\(port)"].merging(extra) { $1 }) { $1 })
+        return catcher.finish().stdout.split(separator: "\n").dropFirst().first.map(String.init) ?? ""
+    }
 }

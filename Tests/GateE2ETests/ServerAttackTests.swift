@@ -104,27 +104,8 @@ import Testing
         let rig = try RemoteRig()
         let pid = try #require(rig.server?.pid)
         // A statement by a key the server does not register, as gate itself sends it.
-        let capture = """
-            import http.server, sys
-            class H(http.server.BaseHTTPRequestHandler):
-                def do_POST(self):
-                    print(self.headers.get("Gate-Statement", ""), flush=True)
-                    self.send_response(500); self.send_header("Content-Length", "0"); self.end_headers()
-                    raise SystemExit
-                def log_message(self, *a): pass
-            s = http.server.HTTPServer(("127.0.0.1", 0), H)
-            print(s.server_address[1], flush=True)
-            s.handle_request()
-            """
-        let catcher = try Spawned.start(["python3", "-c", capture])
-        var port = ""
-        for _ in 0..<200 where port.isEmpty {
-            port = ((try? String(contentsOfFile: catcher.out, encoding: .utf8)) ?? "").split(separator: "\n").first.map(String.init) ?? ""
-            usleep(20_000)
-        }
         _ = try rig.s.run(["keygen", "--name", "stranger", "--out", rig.s.path("stranger.key"), "--no-passphrase"])
-        _ = try rig.s.run(["--", "/bin/echo", "x"], env: ["GATE_SERVER": "http://127.0.0.1:\(port)", "GATE_REQUESTER_KEY": rig.s.path("stranger.key")])
-        let stranger = catcher.finish().stdout.split(separator: "\n").dropFirst().first.map(String.init) ?? ""
+        let stranger = try rig.caughtStatement(env: ["GATE_REQUESTER_KEY": rig.s.path("stranger.key")])
         #expect(stranger.hasPrefix("gatereq1."), "\(stranger)")
         let flood = """
             import socket, sys, threading, time
@@ -156,14 +137,7 @@ import Testing
         #expect(try rig.serverLedgerKinds().isEmpty)
         // A registered requester's fresh statement, seen once (on the wire, in a log): used
         // again, it unlocks nothing; the server answers before reading the body.
-        let catcher2 = try Spawned.start(["python3", "-c", capture])
-        var port2 = ""
-        for _ in 0..<200 where port2.isEmpty {
-            port2 = ((try? String(contentsOfFile: catcher2.out, encoding: .utf8)) ?? "").split(separator: "\n").first.map(String.init) ?? ""
-            usleep(20_000)
-        }
-        _ = try rig.s.run(["--", "/bin/echo", "y"], env: ["GATE_SERVER": "http://127.0.0.1:\(port2)", "GATE_REQUESTER_KEY": rig.s.path("requester.key")])
-        let seen = catcher2.finish().stdout.split(separator: "\n").dropFirst().first.map(String.init) ?? ""
+        let seen = try rig.caughtStatement()
         let replay = """
             import socket, sys
             port, statement = int(sys.argv[1]), sys.argv[2]

@@ -5,34 +5,9 @@ import Testing
 /// (read, parsed, decoded), so the server admits them only within `--body-memory`, in total and
 /// per requester, and answers 503 `busy` before reading a body that does not fit.
 @Suite(.timeLimit(.minutes(2))) struct ServerBodyBudgetTests {
-    /// A fresh create statement of the rig's registered requester, caught on its way to a fake
-    /// server (so the real one has never seen it).
-    static func freshStatement(_ rig: RemoteRig) throws -> String {
-        let capture = """
-            import http.server
-            class H(http.server.BaseHTTPRequestHandler):
-                def do_POST(self):
-                    print(self.headers.get("Gate-Statement", ""), flush=True)
-                    self.send_response(500); self.send_header("Content-Length", "0"); self.end_headers()
-                    raise SystemExit
-                def log_message(self, *a): pass
-            s = http.server.HTTPServer(("127.0.0.1", 0), H)
-            print(s.server_address[1], flush=True)
-            s.handle_request()
-            """
-        let catcher = try Spawned.start(["python3", "-c", capture])
-        var port = ""
-        for _ in 0..<200 where port.isEmpty {
-            port = ((try? String(contentsOfFile: catcher.out, encoding: .utf8)) ?? "").split(separator: "\n").first.map(String.init) ?? ""
-            usleep(20_000)
-        }
-        _ = try rig.s.run(["--", "/bin/echo", "x"], env: rig.requesterEnv.merging(["GATE_SERVER": "http://127.0.0.1:\(port)"]) { $1 })
-        return catcher.finish().stdout.split(separator: "\n").dropFirst().first.map(String.init) ?? ""
-    }
-
     @Test func aSecondLargeBodyFromOneRequesterIsBusyUntilTheFirstIsDone() throws {
         let rig = try RemoteRig(serverArgs: ["--body-memory", String(64 << 20)])  // 24 MiB a requester
-        let first = try Self.freshStatement(rig), second = try Self.freshStatement(rig), third = try Self.freshStatement(rig)
+        let first = try rig.caughtStatement(), second = try rig.caughtStatement(), third = try rig.caughtStatement()
         #expect(first.hasPrefix("gatereq1.") && second.hasPrefix("gatereq1.") && first != second)
         let upload = """
             import socket, sys, time

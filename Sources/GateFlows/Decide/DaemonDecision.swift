@@ -46,16 +46,13 @@ public enum DaemonDecision {
             throw refuse("key \(p.keyID) belongs to \(approver.name) (user \(approver.user)), not to \(peer.user), who submitted it",
                          code: .untrustedKey, request: id.compact)
         }
-        var check = ApprovalCheck(policy: policy, requirements: r.requirements, requesterUser: r.intent.user, intentDigest: r.digest,
-                                  now: System.nowSeconds())
-        check.requestID = id.compact
-        check.approvalTTL = r.approvalTTL
+        let check = r.submittedTokenCheck(policy: policy, now: System.nowSeconds())
         let verified: VerifiedDecision
         switch check.verify(token) {
         case .failure(let why): throw refuse(why.description, code: why.code, request: id.compact)
         case .success(let v): verified = v
         }
-        if p.decision == .approve && !review && !r.requirements.contains(where: { policy.eligibleApprovers(for: $0).contains(verified.approver) }) {
+        if p.decision == .approve && !review && !r.isEligible(verified.approver, under: policy) {
             throw refuse("\(verified.approver) is not eligible to approve this request (needs \(r.requirements.map(\.description).joined(separator: " and ")))",
                          code: .notEligible, request: id.compact)
         }

@@ -150,8 +150,7 @@ public struct DecideFlow {
                              actor: approver.name, code: .selfApproval)
             }
             if options.decision == .approve && !request.requirements.isEmpty {
-                let eligible = request.requirements.contains { policy.eligibleApprovers(for: $0).contains(approver.name) }
-                guard eligible else {
+                guard request.isEligible(approver.name, under: policy) else {
                     let groups = request.requirements.map(\.description).joined(separator: " and ")
                     throw refuse("\(approver.name) is not eligible to approve this request (needs \(groups))",
                                  actor: approver.name, code: .notEligible)

@@ -160,18 +160,14 @@ extension Broker {
             _ = try snapshot(id)
             throw refuse(410, .expired, "request \(id) has expired", request: id.compact, actor: nil)
         }
-        var check = ApprovalCheck(policy: policy, requirements: r.requirements, requesterUser: r.intent.user, intentDigest: r.digest,
-                                  now: System.nowSeconds())
-        check.requestID = id.compact
-        check.approvalTTL = r.approvalTTL
+        let check = r.submittedTokenCheck(policy: policy, now: System.nowSeconds())
         let verified: VerifiedDecision
         switch check.verify(token) {
         case .failure(let why): throw refuse(403, why.code, why.description, request: id.compact, actor: nil)
         case .success(let v): verified = v
         }
         if token.payload.decision == .approve {
-            let eligible = r.requirements.contains { policy.eligibleApprovers(for: $0).contains(verified.approver) }
-            guard eligible else {
+            guard r.isEligible(verified.approver, under: policy) else {
                 throw refuse(403, .notEligible, "\(verified.approver) is not eligible to approve this request (needs \(r.requirements.map(\.description).joined(separator: " and ")))",
                              request: id.compact, actor: verified.approver)
             }

@@ -86,3 +86,20 @@ public enum RequestTransfer {
         return Decoded(record: r, tokens: tokens, blobs: blobs)
     }
 }
+
+extension RequestRecord {
+    /// The check a token submitted for this request must pass (gate approve through the daemon,
+    /// a gate server's decisions): its requirements, its requester, its intent, its id, the
+    /// rule's approval lifetime.
+    public func submittedTokenCheck(policy: Policy, now: UInt64) -> ApprovalCheck {
+        var check = ApprovalCheck(policy: policy, requirements: requirements, requesterUser: intent.user, intentDigest: digest, now: now)
+        check.requestID = id.compact
+        check.approvalTTL = approvalTTL
+        return check
+    }
+
+    /// Whether `approver` may approve this request under `policy` (one of its requirements' groups).
+    public func isEligible(_ approver: String, under policy: Policy) -> Bool {
+        requirements.contains { policy.eligibleApprovers(for: $0).contains(approver) }
+    }
+}
