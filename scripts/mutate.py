@@ -282,7 +282,7 @@ MUTATIONS = [
     ("signals reach the daemon's command only, not its group", "Sources/GateSystem/Spawner.swift",
      [("        forwardToGroup = credentials != nil", "        forwardToGroup = false")]),
     ("the command keeps the account variables of the requester", "Sources/GateFlows/Run/RunAs.swift",
-     [("        guard let target, target.uid != requester?.uid else { return child }", "        return child")]),
+     [("        guard let target, target.uid != requester?.uid else { return child }", "        guard let target, target.uid != requester?.uid, false else { return child }")]),
     ("verify takes any approval key", "Sources/GateCore/ApprovalAudit.swift",
      [('            guard let (approver, key) = policy.approver(forKey: p.keyID) else {', '            guard let (approver, key) = policy.approver(forKey: p.keyID) ?? policy.approvers.first.map({ ($0, $0.keys[0]) }) else {')]),
     ("verify accepts a start under a policy never recorded", "Sources/GateCore/ApprovalAudit.swift",
