@@ -10,13 +10,14 @@ import Testing
     static let tools = GeneratedFilesTests.root.appendingPathComponent("tools").path
 
     /// A ledger with one real approved run, then the forged pair appended and sealed.
-    static func forged(withPolicy: Bool = false) throws -> (Sandbox, String) {
+    static func forged(withPolicy: Bool = false, unrecordedPolicy: Bool = false) throws -> (Sandbox, String) {
         let (s, _) = try Sandbox.withApprover()
         let (requester, id) = try s.pendingRequest(["sh", "-c", "exit 0"])
         #expect(try s.run(["approve", id, "--key", s.path("bob.key")]).status == 0)
         #expect(requester.finish().status == 0)
         var args = ["python3", forge, s.home + "/state.db", tools, "bob"]
         if withPolicy { args.append(s.policyPath) }
+        if unrecordedPolicy { args.append("--unrecorded-policy") }
         let forged = try Spawned.run(args)
         #expect(forged.status == 0, "\(forged.stderr)")
         // The ledger's owner seals whatever is there.
@@ -75,5 +76,15 @@ import Testing
         #expect(log.contains("policy ") && log.contains("in force from here"), "\(log)")
         let lines = log.split(separator: "\n").filter { $0.contains("  policy ") }
         #expect(lines.count == 2, "\(log)")
+    }
+
+    @Test func aStartUnderAPolicyTheLedgerNeverRecordedFailsVerification() throws {
+        let (s, _) = try Self.forged(unrecordedPolicy: true)
+        let verify = try s.run(["audit", "verify"])
+        #expect(verify.status == 65 && verify.stderr.contains("which the ledger never recorded"), "\(verify.stderr)")
+        let exported = try s.run(["audit", "export"])
+        try s.write("ledger.jsonl", exported.stdout)
+        let py = try EvidenceTests.python(["ledger", s.path("ledger.jsonl")])
+        #expect(py.status == 1 && py.stderr.contains("which the ledger never recorded"), "\(py.stderr)")
     }
 }

@@ -1,8 +1,9 @@
 """The review's forged-history attack (issue 12): with only INSERT on state.db, append a properly
 chained `started` + `finished` pair for a command nobody approved, "approved by alice" with a
 token from a key the attacker made and named alice. Usage: forge_started.py STATE_DB VERIFIER_DIR
-APPROVER_NAME [POLICY_TEXT_FILE]. With a policy file, a `policy` entry naming the attacker's key
-is forged first (what a thorough attacker would add)."""
+APPROVER_NAME [POLICY_TEXT_FILE | --unrecorded-policy]. With a policy file, a `policy` entry naming
+the attacker's key is forged first (what a thorough attacker would add); with --unrecorded-policy
+the start names a policy digest the ledger never recorded."""
 import hashlib, json, os, sqlite3, sys, time
 sys.path.insert(0, sys.argv[2])
 import gate_verify as g
@@ -33,7 +34,10 @@ def append(kind, request, payload):
 
 
 p = dict(real)
-if len(sys.argv) > 4:
+if len(sys.argv) > 4 and sys.argv[4] == "--unrecorded-policy":
+    # The start names a policy the ledger never recorded (one that would name the attacker's key).
+    p["policy_digest"] = os.urandom(32).hex()
+elif len(sys.argv) > 4:
     text = open(sys.argv[4], encoding="utf-8").read() + "approver mallory-as-%s user=%s-twin key=%s\n" % (name, name, g.public_key_text(pk))
     digest = hashlib.blake2b(text.encode(), digest_size=32).hexdigest()
     append("policy", "", {"digest": digest, "text": text})
@@ -47,7 +51,7 @@ d = g.intent_digest(argv=p["argv"], executable=p["executable"], executable_diges
 p["intent_digest"] = d.hex()
 fields = dict(kid=kid, request_id=request, digest=d, decision=1, issued=now, expires=now + 900, nonce=os.urandom(16), comment="")
 token = g.sign_token(seed, **fields)
-p["approvals"] = [{"approver": name if len(sys.argv) <= 4 else "mallory-as-" + name, "key_id": kid.hex().upper(),
+p["approvals"] = [{"approver": "mallory-as-" + name if len(sys.argv) > 4 and sys.argv[4] != "--unrecorded-policy" else name, "key_id": kid.hex().upper(),
                    "token_id": g.blake2b256(g.encode_token_payload(**fields)).hex(), "token": token}]
 requested = {k: v for k, v in p.items() if k not in ("approvals", "runner_pid", "runner_process", "run_as", "via_daemon")}
 append("requested", request, requested)
