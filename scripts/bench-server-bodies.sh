@@ -35,9 +35,10 @@ for budget in $((128 << 20)) $((4 << 30)); do
     echo
     echo "== --body-memory $budget: RSS before $(awk '/VmRSS/ {print $2}' /proc/$pid/status) kB"
     for i in $(seq "$runners"); do
-        ( "$bin/gate" --server "http://127.0.0.1:$port" --timeout 20s -- /bin/echo "$i" > "$work/out-$budget-$i" 2>&1; echo "exit=$?" >> "$work/out-$budget-$i" ) &
+        ( rc=0; "$bin/gate" --server "http://127.0.0.1:$port" --timeout 20s -- /bin/echo "$i" > "$work/out-$budget-$i" 2>&1 || rc=$?
+          echo "exit=$rc" >> "$work/out-$budget-$i" ) &
     done
-    wait $(jobs -p | grep -v "^$pid$")
+    wait $(jobs -p | grep -v "^$pid$") || true
     echo "peak RSS (VmHWM): $(awk '/VmHWM/ {print $2}' /proc/$pid/status) kB; RSS after: $(awk '/VmRSS/ {print $2}' /proc/$pid/status) kB"
     echo "runners' ends:"; cat "$work"/out-"$budget"-* | grep -E "^exit=|error:" | sed 's/request [0-9A-Z-]*/request …/' | sort | uniq -c
     kill $pid; wait $pid 2>/dev/null || true
