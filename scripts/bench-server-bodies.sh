@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Issue 18, finding 4: 16 registered runners file requests with ~23 MB bodies (a 17 MB context
-# output each, base64 in JSON) against one gate-server at once. Prints the server's peak RSS
+# Issue 18, finding 4: 16 registered runners file requests with ~21 MB bodies (a 12 MB context
+# output each, base64 in JSON, in a statement-bound body that is base64 again) against one gate-server at once. Prints the server's peak RSS
 # (VmHWM) and how each runner's upload ended, once with --body-memory at its default (128 MiB)
 # and once with it out of the way (4 GiB: the server before the budget).
 #   scripts/bench-server-bodies.sh [RUNNERS] [debug|release]   (default 16 debug)
@@ -21,7 +21,7 @@ mkdir -m 700 "$GATE_HOME"
 ci1=$("$bin/gate" keygen --name ci1 --out "$work/ci1.key" --no-passphrase 2>/dev/null)
 alice=$("$bin/gate" keygen --name alice --user bench-alice --out "$work/alice.key" --no-passphrase 2>/dev/null)
 rules="approver alice user=bench-alice key=$alice
-context big max=24M timeout=60s -- /usr/bin/head -c 17000000 /dev/urandom
+context big max=24M timeout=60s -- /usr/bin/head -c 12000000 /dev/urandom
 require 1 context=big -- /bin/echo ..."
 printf 'version 1\n%s\n' "$rules" > "$GATE_POLICY"; chmod 600 "$GATE_POLICY"
 for budget in $((128 << 20)) $((4 << 30)); do

@@ -92,13 +92,20 @@ public struct PlainHTTP: Sendable {
         var out = Array(head.utf8)
         if let body { out += body }
         var sent = 0
-        while sent < out.count {
+        // A server may answer from the head and close before the body is all sent (413 for a body
+        // over its limit, 503 busy): its answer is then read, not reported as unreachable.
+        var sendFailure: Failure?
+        sending: while sent < out.count {
             let step: TLSSession.Step
             if let tls {
                 step = try tls.write(out, from: sent)
             } else {
                 let n = out.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + sent, out.count - sent, Int32(MSG_NOSIGNAL)) }
-                if n < 0 && errno != EAGAIN && errno != EINTR { throw .unreachable("sending to \(host):\(port): \(System.errnoString())") }
+                if n < 0 && errno != EAGAIN && errno != EINTR {
+                    sendFailure = .unreachable("sending to \(host):\(port): \(System.errnoString())")
+                    if sent > 0 && (errno == EPIPE || errno == ECONNRESET) { break sending }
+                    throw sendFailure!
+                }
                 step = n < 0 ? .wantWrite : .done(n)
             }
             switch step {
@@ -116,12 +123,14 @@ public struct PlainHTTP: Sendable {
                 step = try tls.read(into: &chunk)
             } else {
                 let n = recv(fd, &chunk, chunk.count, 0)
-                if n < 0 && errno != EAGAIN && errno != EINTR { throw .unreachable("reading from \(host):\(port): \(System.errnoString())") }
+                if n < 0 && errno != EAGAIN && errno != EINTR { throw sendFailure ?? .unreachable("reading from \(host):\(port): \(System.errnoString())") }
                 step = n < 0 ? .wantRead : n == 0 ? .closed : .done(n)
             }
             switch step {
             case .closed: break reading
-            case .wantRead: try waitFor(fd, events: Int16(POLLIN), deadline: deadline, interruptFD: interruptFD)
+            case .wantRead:
+                if let sendFailure { guard (try? waitFor(fd, events: Int16(POLLIN), deadline: min(deadline, System.monotonicNanos() + 2_000_000_000), interruptFD: interruptFD)) != nil else { throw sendFailure }; continue }
+                try waitFor(fd, events: Int16(POLLIN), deadline: deadline, interruptFD: interruptFD)
             case .wantWrite: try waitFor(fd, events: Int16(POLLOUT), deadline: deadline, interruptFD: interruptFD)
             case .done(let n):
                 response.append(contentsOf: chunk[0..<n])
@@ -131,6 +140,7 @@ public struct PlainHTTP: Sendable {
                 if Self.isComplete(response) { break reading }
             }
         }
+        if let sendFailure, !Self.isComplete(response) { throw sendFailure }
         return try Self.parse(response)
     }
 

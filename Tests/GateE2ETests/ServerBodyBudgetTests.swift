@@ -39,4 +39,13 @@ import Testing
         let health = try rig.curl("/v1/health")
         #expect(health.contains("200 OK"), "\(health)")
     }
+
+    /// A server that answers from a body's head (413 here) and closes before the body is all sent:
+    /// the runner reads that answer and says it, rather than "cannot reach the gate server".
+    @Test func anAnswerGivenBeforeTheBodyIsSentIsReadNotCalledUnreachable() throws {
+        let rig = try RemoteRig(rules: "context big max=24M -- /usr/bin/head -c 15000000 /dev/zero\nrequire 1 of sre context=big -- /bin/echo ...\n")
+        let r = try rig.s.run(["--timeout", "5s", "--", "/bin/echo", "big"], env: rig.requesterEnv)
+        #expect(r.status != 0 && r.stderr.contains("the gate server refused") && r.stderr.contains("larger than"), "\(r.stderr)")
+        #expect(!r.stderr.contains("cannot reach"), "\(r.stderr)")
+    }
 }
