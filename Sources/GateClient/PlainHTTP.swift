@@ -106,7 +106,18 @@ public struct PlainHTTP: Sendable {
                     if sent > 0 && (errno == EPIPE || errno == ECONNRESET) { break sending }
                     throw sendFailure!
                 }
-                step = n < 0 ? .wantWrite : .done(n)
+                if n < 0 {
+                    // Blocked sending: an answer may already be waiting (the server refused from
+                    // the head and reads no more), and then it is read instead of waiting on.
+                    try waitFor(fd, events: Int16(POLLOUT | POLLIN), deadline: deadline, interruptFD: interruptFD)
+                    var probe = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                    if poll(&probe, 1, 0) == 1 && probe.revents & Int16(POLLIN) != 0 {
+                        sendFailure = .unreachable("\(host):\(port) answered before the request was sent")
+                        break sending
+                    }
+                    continue
+                }
+                step = .done(n)
             }
             switch step {
             case .done(let n): sent += n

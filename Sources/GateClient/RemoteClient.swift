@@ -1,3 +1,4 @@
+import Glibc
 import GateCore
 import GateCrypto
 import GateWire
@@ -34,6 +35,7 @@ public struct RemoteClient: Sendable {
         let json = try? JSON.parse(text)
         guard (200..<300).contains(response.status) else {
             let message = json?["error"]?.stringValue ?? "HTTP \(response.status)"
+            if response.status == 503, json?["code"]?.stringValue == "busy" { throw Busy(message: message) }
             let code: ExitCode
             switch response.status {
             case 400, 413, 422: code = ExitCode.dataError
@@ -70,8 +72,28 @@ public struct RemoteClient: Sendable {
     public func create(_ r: RequestRecord, blobs: [(digest: [UInt8], data: [UInt8])], as identity: SigningIdentity) throws -> JSON {
         // The statement also goes ahead of the body, so the server can check who sends it
         // before it reads more than strangers may send (SPEC.md §9.2).
-        let body = try Self.createBody(r, blobs: blobs, as: identity)
-        return try call("POST", "/v1/requests", body: body, headers: [("Gate-Statement", body["statement"]?.stringValue ?? "")], timeoutSeconds: 60)
+        // A server holding as many large bodies as it allows answers 503 busy before reading this
+        // one: wait as it asks and send again, with a fresh statement (each is used once), for
+        // up to a minute.
+        let giveUp = System.monotonicNanos() + 60_000_000_000
+        var said = false
+        while true {
+            let body = try Self.createBody(r, blobs: blobs, as: identity)
+            do {
+                return try call("POST", "/v1/requests", body: body, headers: [("Gate-Statement", body["statement"]?.stringValue ?? "")], timeoutSeconds: 60)
+            } catch let busy as Busy {
+                guard System.monotonicNanos() < giveUp else {
+                    throw GateFailure(.unavailable, "the gate server at \(url) stayed busy for a minute: \(ShellQuote.inert(busy.message))", hint: "try again later")
+                }
+                if !said { System.write(2, "gate: the gate server is busy receiving other requests; sending again in a moment\n"); said = true }
+                usleep(UInt32(2_000_000 + Int.random(in: 0..<1_000_000)))
+            }
+        }
+    }
+
+    /// 503 `busy`: the server did not read the body; the same call may be made again shortly.
+    struct Busy: Error {
+        var message: String
     }
 
     public func cancel(_ r: RequestRecord, as identity: SigningIdentity) throws {

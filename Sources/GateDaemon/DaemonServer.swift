@@ -71,6 +71,7 @@ public final class DaemonServer {
     public func serve(ready: () -> Void = {}) throws {
         // What the daemon's own parent left open is not handed on to workers' commands.
         ProcessControl.closeOnExec(from: 3)
+        Credentials.rememberSeconds = 5
         try DaemonSetup.checkState(configuration.environment)
         listener = try DaemonSetup.listen(configuration.socketPath)
         defer { close(listener); unlink(configuration.socketPath) }

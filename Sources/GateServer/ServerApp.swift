@@ -210,6 +210,12 @@ struct JSONErrors<Context: RequestContext>: RouterMiddleware {
             if r.status != 404 { ServerLog.line("refused \(request.method) \(request.uri.path) (\(r.status) \(r.code)): \(r.message)") }
             var answer = Self.error(r.status, r.code, r.message)
             if r.code == .busy { answer.headers[.retryAfter] = "2" }
+            // A refusal of a large body may come before the body is read (busy, too large, a
+            // statement refused from its header): close, so the client stops sending and reads
+            // the answer at once instead of when the connection times out.
+            if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > ServerApp.maxSmallBody {
+                answer.headers[.connection] = "close"
+            }
             return answer
         } catch let f as GateFailure {
             return Self.error(500, .serverError, f.message)

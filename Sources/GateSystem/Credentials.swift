@@ -11,8 +11,34 @@ public struct Credentials: Sendable, Equatable {
     public var home: String
     public var shell: String
 
+    /// How long a lookup is remembered (0: not at all, the default). The gate daemon remembers
+    /// them for a few seconds: a lookup with its groups (initgroups, through NSS: files and
+    /// systemd's userdb) took more system calls than the rest of a request's start, and the
+    /// daemon's workers inherit what their parent remembers. A change to an account or a group
+    /// takes effect within that time.
+    nonisolated(unsafe) public static var rememberSeconds: UInt64 = 0
+    nonisolated(unsafe) private static var remembered: [String: (Credentials?, UInt64)] = [:]
+
+    private static func recall(_ key: String, _ find: () -> Credentials?) -> Credentials? {
+        guard rememberSeconds > 0 else { return find() }
+        let now = System.monotonicNanos()
+        if let (c, until) = remembered[key], now < until { return c }
+        let c = find()
+        if remembered.count > 4096 { remembered.removeAll() }
+        remembered[key] = (c, now + rememberSeconds * 1_000_000_000)
+        return c
+    }
+
     /// The account named `name` (or a numeric uid), or nil when there is none.
     public static func lookup(_ name: String) -> Credentials? {
+        recall("n:" + name) { find(name) }
+    }
+
+    public static func lookup(uid: UInt32) -> Credentials? {
+        recall("u:\(uid)") { find(uid: uid) }
+    }
+
+    private static func find(_ name: String) -> Credentials? {
         var pwd = passwd()
         var result: UnsafeMutablePointer<passwd>?
         var buffer = [CChar](repeating: 0, count: 16384)
@@ -24,7 +50,7 @@ public struct Credentials: Sendable, Equatable {
         return make(pwd, name: String(cString: n))
     }
 
-    public static func lookup(uid: UInt32) -> Credentials? {
+    private static func find(uid: UInt32) -> Credentials? {
         var pwd = passwd()
         var result: UnsafeMutablePointer<passwd>?
         var buffer = [CChar](repeating: 0, count: 16384)

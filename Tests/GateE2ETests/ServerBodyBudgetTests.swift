@@ -48,4 +48,35 @@ import Testing
         #expect(r.status != 0 && r.stderr.contains("the gate server refused") && r.stderr.contains("larger than"), "\(r.stderr)")
         #expect(!r.stderr.contains("cannot reach"), "\(r.stderr)")
     }
+
+    /// A runner answered busy waits and sends its request again (a fresh statement each time),
+    /// and it is filed once the server has room.
+    @Test func aRunnerToldBusyTriesAgainAndIsFiled() throws {
+        let rig = try RemoteRig(rules: "context big max=24M -- /usr/bin/head -c 5000000 /dev/zero\nrequire 1 of sre context=big -- /bin/echo ...\n",
+                                serverArgs: ["--body-memory", String(64 << 20)])  // 24 MiB a requester
+        let statement = try rig.caughtStatement()
+        let hold = """
+            import socket, sys, time
+            s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+            s.sendall(b"POST /v1/requests HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 20000000\\r\\nGate-Statement: %s\\r\\n\\r\\n" % sys.argv[2].encode())
+            s.sendall(b"{" + b" " * 65535)
+            print("holding", flush=True)
+            time.sleep(4)
+            s.close()
+            """
+        let holder = try Spawned.start(["python3", "-c", hold, String(rig.port), statement])
+        for _ in 0..<200 where (try? String(contentsOfFile: holder.out, encoding: .utf8))?.contains("holding") != true { usleep(20_000) }
+        let requester = try rig.request(["/bin/echo", "big"], timeout: "30s")
+        // Filed once the held body is gone: the runner's own stderr says so.
+        var filed = false
+        for _ in 0..<1000 where !filed {
+            filed = ((try? String(contentsOfFile: requester.err, encoding: .utf8)) ?? "").contains("approval required")
+            usleep(25_000)
+        }
+        _ = holder.finish()
+        requester.signal(SIGINT)
+        let r = requester.finish()
+        #expect(filed && r.stderr.contains("the gate server is busy receiving other requests; sending again"), "\(r.stderr)")
+        #expect(r.stderr.contains("approval required") && r.stderr.contains("withdrawn"), "\(r.stderr)")
+    }
 }
