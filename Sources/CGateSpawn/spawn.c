@@ -174,3 +174,6 @@ void gate_cloexec_from(int low) {
         if (flags >= 0 && !(flags & FD_CLOEXEC)) fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
     }
 }
+
+extern char **environ;
+char **gate_environ(void) { return environ; }

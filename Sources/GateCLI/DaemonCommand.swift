@@ -29,6 +29,12 @@ struct DaemonCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The policy (default $GATE_POLICY, else /etc/gate/policy).", valueName: "file")) var policy: String?
 
     func run() throws {
+        // A crash report would go to a requester's terminal from a fork of this root process
+        // (its registers and memory): the runtime reads this only at start, so start again.
+        if System.env("SWIFT_BACKTRACE") != "enable=no" {
+            setenv("SWIFT_BACKTRACE", "enable=no", 1)
+            execv("/proc/self/exe", CommandLine.unsafeArgv)
+        }
         let home = state ?? System.envNonEmpty("GATE_HOME") ?? "/var/lib/gate"
         let environment = GateEnvironment(home: home, policyPath: policy ?? System.envNonEmpty("GATE_POLICY") ?? "/etc/gate/policy")
         let server = DaemonServer(.init(socketPath: socket, environment: environment), handler: DaemonRequests.serve)
@@ -68,6 +74,10 @@ enum DaemonRequests {
     private static func run(_ request: JSON) throws -> Never {
         var inv = RunInvocation()
         inv.command = (request["argv"]?.arrayValue ?? []).compactMap(\.stringValue)
+        // The ledger records what was asked: bounded here, as the kernel bounds a local gate's argv.
+        guard inv.command.count <= 4096, inv.command.reduce(0, { $0 + $1.utf8.count }) <= 256 << 10 else {
+            throw GateFailure.usage("through the gate daemon a command has at most 4096 arguments and 256 KiB of them")
+        }
         inv.reason = request["reason"]?.stringValue ?? ""
         inv.ticket = request["ticket"]?.stringValue ?? ""
         inv.timeout = request["timeout"]?.stringValue

@@ -74,10 +74,15 @@ struct ShowCommand: ParsableCommand {
             }
         } else {
             let store = try Store.open(env)
-            request = try store.findRequest(id)
-            if let own = DaemonWorkerMode.onlyRequestsOf, request.intent.user != own {
-                throw GateFailure.denied("request \(request.id) is not yours: through the gate daemon, only approvers see others' requests")
+            if let own = DaemonWorkerMode.onlyRequestsOf {
+                // Whole ids only, and one answer for another's and for none: a prefix would
+                // let a requester list everyone's ids a letter at a time.
+                guard let full = RequestID.normalise(id), full.count == RequestID.length, let found = try? store.findRequest(full),
+                      found.intent.user == own else {
+                    throw GateFailure.denied("no request \(ShellQuote.inert(id)) of yours: through the gate daemon, a requester sees their own requests, by their whole id")
+                }
             }
+            request = try store.findRequest(id)
             if let why = try store.integrityProblem(request) {
                 throw GateFailure(.dataError, why, hint: "do not approve it: gate approve refuses it too; gate audit verify checks the ledger")
             }

@@ -83,13 +83,14 @@ public enum EnvironmentReset {
         var out: [Variable] = []
         out.reserveCapacity(current.count)
         var sawPATH = false
+        var seen = Set<String>()
         let extra = NamePatterns(policy.environmentAllowlist + options.keepEnvironment)
         let named = NamePatterns(options.bindEnvironment + options.keepEnvironment.filter { !$0.hasSuffix("*") })
         for v in current where !v.name.isEmpty {
             var name = v.name
             guard name.withUTF8({ keeps($0, named: named, extra: extra) }) else { continue }
             // The first of a duplicated name, which is the one getenv(3) returns.
-            if out.contains(where: { $0.name == name }) { continue }
+            guard seen.insert(name).inserted else { continue }
             if name == "PATH" { sawPATH = true }
             out.append(v)
         }

@@ -32,6 +32,9 @@ enum DaemonWorker {
         guard let request = try? JSON.parse(String(decoding: body, as: UTF8.self)), case .object = request else {
             fail("the request is not a JSON object")
         }
+        guard request["op"]?.stringValue != "run" || passed.count == 4 else {
+            fail("a run passes 4 descriptors: stdin, stdout, stderr and its working directory")
+        }
         guard passed.count == 3 || passed.count == 4 else { fail("a request passes 3 descriptors (stdin, stdout, stderr), or 4 with its directory") }
         for (i, fd) in passed.prefix(3).enumerated() where dup2(fd, Int32(i)) < 0 { fail("cannot use descriptor \(i): \(System.errnoString())") }
         if passed.count == 4 {
@@ -47,13 +50,21 @@ enum DaemonWorker {
         _ = fcntl(connection, F_SETFD, FD_CLOEXEC)
 
         clearenv()
-        for entry in request["env"]?.arrayValue ?? [] {
+        let entries = request["env"]?.arrayValue ?? []
+        // Bounded: every variable is matched and kept by name, and at most this many are read.
+        guard entries.count <= 4096 else { fail("a request may carry at most 4096 environment variables") }
+        for entry in entries {
             guard let text = entry.stringValue, let eq = text.firstIndex(of: "="), eq != text.startIndex else { continue }
             let name = String(text[..<eq])
             // gate's own variables configure the process they are read by: the daemon's state,
             // policy, server and keys are its own, not the requester's (only the agent label is
             // the requester's to say).
             if name.hasPrefix("GATE_") && name != "GATE_AGENT" { continue }
+            // Nor may the requester point this root process's time zone or locale at a file
+            // (glibc loads a TZ or locale given as a path): such a value is dropped.
+            let value = text[text.index(after: eq)...]
+            if (name == "TZ" || name == "LANG" || name == "LANGUAGE" || name.hasPrefix("LC_") || name == "LOCPATH")
+                && (value.contains("/") || value.contains("..") || name == "LOCPATH") { continue }
             setenv(name, String(text[text.index(after: eq)...]), 1)
         }
         DaemonWorkerMode.requester = peer

@@ -1,3 +1,4 @@
+import CGateSpawn
 import GateCore
 import Glibc
 
@@ -133,7 +134,9 @@ public enum Spawner {
     /// gate's environment, in the order the process has it (split at the first `=` by bytes).
     public static func environmentVariables() -> [EnvironmentReset.Variable] {
         var out: [EnvironmentReset.Variable] = []
-        var p = environ
+        // After clearenv(3) (a daemon worker given no variables) environ is NULL.
+        // (Through CGateSpawn: Swift imports `environ` as never null, and reading a null one traps.)
+        guard var p = gate_environ() else { return out }
         while let entry = p.pointee {
             if let eq = strchr(entry, 0x3d) {
                 let nameLength = eq - entry

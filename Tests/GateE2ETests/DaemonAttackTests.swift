@@ -49,7 +49,7 @@ struct DaemonAttackTests {
         let rig = try DaemonRig(Self.rules)
         let client = """
             import json, os, socket, struct, sys
-            req = json.dumps({"op": "run", "argv": ["/bin/sh", "-c", "trap '' HUP; exec sleep 30"], "env": ["PATH=/usr/bin:/bin"],
+            req = json.dumps({"op": "run", "argv": ["/bin/sh", "-c", "trap '' HUP; exec sleep 31.5"], "env": ["PATH=/usr/bin:/bin"],
                               "reason": "", "ticket": "", "timeout": None, "tokens": [], "break_glass": False}).encode()
             import time
             d = os.open(".", os.O_PATH | os.O_DIRECTORY)
@@ -71,12 +71,12 @@ struct DaemonAttackTests {
         var sleeping = 0, stable = 0
         for _ in 0..<80 where stable < 8 {
             usleep(250_000)
-            let now = Int(try Spawned.run(["pgrep", "-c", "-u", DaemonRig.deploy, "-x", "sleep"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+            let now = Int(try Spawned.run(["pgrep", "-c", "-u", DaemonRig.deploy, "-f", "^sleep 31.5$"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
             stable = now == sleeping ? stable + 1 : 0
             sleeping = now
         }
         #expect(sleeping <= 64 && sleeping >= 32, "\(sleeping) commands running for one user (94 asked, limit 64)")
-        _ = try Spawned.run(["pkill", "-u", DaemonRig.deploy, "-x", "sleep"])
+        _ = try Spawned.run(["pkill", "-u", DaemonRig.deploy, "-f", "^sleep 31.5$"])
     }
 
     /// The daemon's own descriptors, and what a person's TMPDIR or a locale given as a path would
@@ -85,9 +85,10 @@ struct DaemonAttackTests {
         let rig = try DaemonRig(Self.rules)
         let fds = try rig.run(as: DaemonRig.agent, ["--", "/bin/sh", "-c", "ls /proc/$$/fd | tr '\\n' ' '"])
         #expect(fds.stdout.trimmingCharacters(in: .whitespaces) == "0 1 2", "\(fds.stdout)")
-        let env = try rig.run(as: DaemonRig.agent, ["--", "/bin/sh", "-c", "echo T=$TMPDIR Z=$TZ L=$LC_ALL G=$LANG"],
-                              env: ["TMPDIR": rig.work, "TZ": "/tmp/evil-zone", "LC_ALL": "../../tmp/loc", "LANG": "C.UTF-8"])
-        #expect(env.stdout == "T= Z= L= G=C.UTF-8\n", "\(env.stdout)")
+        let env = try rig.run(as: DaemonRig.agent, ["--", "/bin/sh", "-c", "echo T=$TMPDIR Z=$TZ L=$LC_ALL G=$LANG K=$KUBECONFIG P=$HTTPS_PROXY A=$AWS_PROFILE"],
+                              env: ["TMPDIR": rig.work, "TZ": "/tmp/evil-zone", "LC_ALL": "../../tmp/loc", "LANG": "C.UTF-8",
+                                    "KUBECONFIG": rig.work + "/kc", "HTTPS_PROXY": "http://127.0.0.1:9", "AWS_PROFILE": "agents"])
+        #expect(env.stdout == "T= Z= L= G=C.UTF-8 K= P= A=\n", "\(env.stdout)")
     }
 
     /// Others' requests (their plans, their environments) and the ledger are for approvers.
@@ -96,7 +97,10 @@ struct DaemonAttackTests {
         let waiting = try rig.start(as: DaemonRig.deploy, ["--timeout", "20s", "--", "/bin/cat", "/etc/hostname"])
         let id = try rig.pendingID()
         let show = try rig.run(as: DaemonRig.agent, ["show", id, "--no-pager"])
-        #expect(show.status == 77 && show.stderr.contains("only approvers see others' requests"), "\(show)")
+        #expect(show.status == 77 && show.stderr.contains("of yours"), "\(show)")
+        // A prefix is not a way to learn others' ids: one answer for another's and for none.
+        let prefix = try rig.run(as: DaemonRig.agent, ["show", String(id.prefix(1)), "--no-pager"])
+        #expect(prefix.status == 77 && !prefix.stderr.contains(id), "\(prefix)")
         #expect(Self.ids(try rig.run(as: DaemonRig.agent, ["list", "--json"]).stdout).isEmpty)
         let aliceSees = Self.ids(try rig.run(as: DaemonRig.alice, ["list", "--json"]).stdout).map { $0.replacingOccurrences(of: "-", with: "") }
         #expect(aliceSees == [id.replacingOccurrences(of: "-", with: "")], "\(aliceSees)")
@@ -112,5 +116,25 @@ struct DaemonAttackTests {
 
     static func ids(_ json: String) -> [String] {
         ((try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+    }
+
+    /// Round 2: a bound file the requester can change (here, through a link it flips) would be
+    /// read by the other user after the check; a request with no environment crashed the worker;
+    /// a huge argv filled the ledger.
+    @Test func theRequesterCannotChangeWhatAnotherUsersCommandReadsNorFloodTheLedger() throws {
+        let rig = try DaemonRig(Self.rules)
+        try rig.s.write("work/plan.txt", "plan\n", mode: 0o644)
+        let mine = try rig.run(as: DaemonRig.agent, ["--timeout", "2s", "--", "/usr/bin/sha256sum", rig.work + "/plan.txt"])
+        #expect(mine.status == 77 && mine.stderr.contains("refusing to bind") && mine.stderr.contains("can write"), "\(mine.stderr)")
+        _ = try Spawned.run(["ln", "-s", rig.secret, rig.work + "/link"])
+        _ = try Spawned.run(["chown", "-h", DaemonRig.agent, rig.work + "/link"])
+        let link = try rig.run(as: DaemonRig.agent, ["--timeout", "2s", "--", "/usr/bin/sha256sum", rig.work + "/link"])
+        #expect(link.status == 77 && !link.stdout.contains(" "), "\(link)")
+        // No environment at all: an answer, not a crash report.
+        let bare = try rig.raw(as: DaemonRig.agent, #"{"op":"run","argv":["/usr/bin/id"],"env":[]}"#)
+        #expect(bare.contains("\"exit\":") && !bare.contains("died of signal"), "\(bare)")
+        let huge = try rig.raw(as: DaemonRig.agent, #"{"op":"run","argv":["/nope","# + "\"" + String(repeating: "A", count: 300_000) + "\"]}")
+        #expect(huge.contains("\"exit\":64"), "\(huge.prefix(300))")
+        #expect(!(try rig.log().contains(String(repeating: "A", count: 1000))))
     }
 }

@@ -125,11 +125,16 @@ final class DaemonRig: @unchecked Sendable {
 
     /// One raw request to the daemon as `user` (SPEC.md §10), with /dev/null as stdio: its messages.
     func raw(as user: String, _ request: String) throws -> String {
+        // The request goes through a file: it may be larger than one argument can be.
+        let file = s.path("work/raw-\(UUID().uuidString.prefix(8)).json")
+        try s.write("work/" + URL(fileURLWithPath: file).lastPathComponent, request, mode: 0o644)
+        defer { unlink(file) }
         let client = """
             import os, socket, struct, sys
-            req = sys.argv[2].encode(); n = os.open("/dev/null", os.O_RDWR)
+            req = open(sys.argv[2], "rb").read(); n = os.open("/dev/null", os.O_RDWR)
+            fds = [n, n, n] + ([os.open(".", os.O_PATH | os.O_DIRECTORY)] if b'"op":"run"' in req else [])
             s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
-            socket.send_fds(s, [struct.pack(">I", len(req)) + req], [n, n, n])
+            socket.send_fds(s, [struct.pack(">I", len(req)) + req], fds)
             buf = b""
             while True:
                 c = s.recv(65536)
@@ -138,6 +143,6 @@ final class DaemonRig: @unchecked Sendable {
             while len(buf) >= 4:
                 k = struct.unpack(">I", buf[:4])[0]; print(buf[4:4 + k].decode()); buf = buf[4 + k:]
             """
-        return try Spawned.run(Self.asUser(user, ["/usr/bin/python3", "-c", client, socket, request]), env: env(user), cwd: work).stdout
+        return try Spawned.run(Self.asUser(user, ["/usr/bin/python3", "-c", client, socket, file]), env: env(user), cwd: work).stdout
     }
 }

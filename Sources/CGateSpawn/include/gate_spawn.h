@@ -43,6 +43,9 @@ int gate_fs_identity_pop(int deathsig);
 /// process was handed reaches what it execs but what it passes on purpose.
 void gate_cloexec_from(int low);
 
+/// The process's environment, NULL after clearenv(3) (Swift's `environ` assumes it never is).
+char **gate_environ(void);
+
 /// PR_SET_PDEATHSIG: this process gets `sig` when its parent dies (prctl does not import).
 int gate_die_with_parent(int sig);
 

@@ -30,7 +30,7 @@ enum Decide {
         launch.trustedAliases = capture.aliases
         if case .deny = decision.action {} else {
             launch.runAs = try RunAs.resolve(decision.options, rule: decision.rule, in: s, refused: launch.refused)
-            child = RunAs.environment(child, for: launch.runAs, requester: DaemonWorkerMode.requester)
+            child = RunAs.environment(child, for: launch.runAs, requester: DaemonWorkerMode.requester, options: decision.options)
             launch.environment = child
         }
 
@@ -80,12 +80,30 @@ enum Decide {
         }
         launch.intent = bound.intent
         launch.digest = IntentDigest(bound.intent)
+        try crossUserFiles(launch, in: s)
         var check = ApprovalCheck(policy: launch.policy, requirements: requirements, requesterUser: bound.intent.user,
                                   intentDigest: launch.digest, now: System.nowSeconds())
         check.approvalTTL = options.approvalTTL
         let subject = ContextCapture.Subject(intent: bound.intent, options: options, policy: launch.policy, child: launch.environment,
                                              trustedAliases: capture.aliases, interpreters: bound.interpreters)
         return Decided.Approval(check: check, requirements: requirements, subject: subject)
+    }
+
+    /// A command run as another user reads its bound files (and a script, and its interpreters)
+    /// after the last check: the requester must not be able to change them in that moment, or
+    /// the other user would read what the requester picked (an unapproved plan, or through a
+    /// link, a file only that user can read).
+    static func crossUserFiles(_ launch: Launch, in s: RunSession) throws {
+        guard let target = launch.runAs, let requester = DaemonWorkerMode.requester, target.uid != requester.uid else { return }
+        var paths = launch.intent.boundFiles.map(\.path)
+        if !launch.file.isELF { paths.append(launch.intent.executable) }
+        for path in paths {
+            if let why = try RunAs.requesterCanChange(path, requester: requester) {
+                throw s.refuse(.denied("refusing to bind \(path) for a command run as \(target.user): \(why), so it could change after the check",
+                                       hint: "put it where \(requester.user) cannot change it (a directory of \(target.user)'s or root's)"),
+                               code: .bindFailed, about: launch.refused)
+            }
+        }
     }
 
     /// Why argv[0] points the program at a directory that is neither its own nor root's, if it does.

@@ -36,13 +36,27 @@ enum RunAs {
 
     /// The variables sudo -u sets for the target user, replacing the requester's: what the
     /// command sees is what the approver is shown (they are bound with the rest).
-    static func environment(_ child: [EnvironmentReset.Variable], for target: Credentials?, requester: Credentials?) -> [EnvironmentReset.Variable] {
+    static func environment(_ child: [EnvironmentReset.Variable], for target: Credentials?, requester: Credentials?,
+                            options: Policy.Options) -> [EnvironmentReset.Variable] {
         guard let target, target.uid != requester?.uid else { return child }
         let set = target.accountVariables
-        var out = child.filter { v in !set.contains { $0.0 == v.name } && !crossesUsers(v) }
+        let named = Set(options.keepEnvironment + options.bindEnvironment)
+        let prefixes = options.keepEnvironment.filter { $0.hasSuffix("*") }.map { String($0.dropLast()) }
+        var out = child.filter { v in
+            !set.contains { $0.0 == v.name } && !crossesUsers(v)
+                && (Self.crossUserKeep.contains(v.name) || v.name.hasPrefix("LC_") || named.contains(v.name)
+                    || prefixes.contains { v.name.hasPrefix($0) })
+        }
         for (name, value) in set { out.append(EnvironmentReset.Variable(name, value)) }
         return out
     }
+
+    /// What crosses to another user by default: the terminal and the locale. The default keep
+    /// list's credentials, config files and proxies (KUBECONFIG, AWS_PROFILE, TF_LOG_PATH,
+    /// HTTPS_PROXY, …) are the target account's own business: a requester's would let it point
+    /// the target's tools at a file or server it controls (a kubeconfig's exec plugin runs its
+    /// code as the target). A rule passes one across only by naming it (keep-env=, bind-env=).
+    static let crossUserKeep: Set<String> = ["PATH", "TERM", "COLORTERM", "NO_COLOR", "LANG", "LANGUAGE", "TZ"]
 
     /// Kept variables that would let the requester steer another user's command through files
     /// the requester controls (sudo's checks for the same variables): a temporary directory of
@@ -51,5 +65,36 @@ enum RunAs {
         if ["TMPDIR", "TMP", "TEMP"].contains(v.name) { return true }
         let localeLike = v.name == "TZ" || v.name == "LANG" || v.name == "LANGUAGE" || v.name.hasPrefix("LC_")
         return localeLike && (v.value.contains("/") || v.value.contains("%") || v.value.contains(".."))
+    }
+
+    /// Why the requester could change what `path` names between the last check and the moment
+    /// another user's command reads it, or nil if they cannot: for a command run as another user
+    /// a bound file (or a script, or an interpreter) must be one the requester can neither write
+    /// nor swap. The path is walked from the root: no component may be the requester's, no
+    /// directory on it writable by them (unless sticky: then the entry below must not be
+    /// theirs), the file not writable by them; a symbolic link that is not theirs, in a
+    /// directory they cannot change, is followed and its target walked the same way.
+    static func requesterCanChange(_ path: String, requester: Credentials) throws -> String? {
+        try DaemonWorkerMode.asRequester { walk(path, requester: requester, followed: false) }
+    }
+
+    private static func walk(_ path: String, requester: Credentials, followed: Bool) -> String? {
+        var prefix = ""
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        for (i, part) in parts.enumerated() {
+            prefix += "/" + part
+            var st = stat()
+            guard lstat(prefix, &st) == 0 else { return "\(prefix) cannot be examined: \(System.errnoString())" }
+            if st.st_uid == requester.uid { return "\(prefix) belongs to \(requester.user)" }
+            if st.st_mode & S_IFMT == S_IFLNK {
+                guard !followed, let real = Paths.real(path) else { return "\(prefix) is a symbolic link \(requester.user) could have changed" }
+                return walk(real, requester: requester, followed: true)
+            }
+            if faccessat(AT_FDCWD, prefix, W_OK, AT_EACCESS) == 0 {
+                let sticky = st.st_mode & S_IFMT == S_IFDIR && st.st_mode & S_ISVTX != 0
+                if i == parts.count - 1 || !sticky { return "\(requester.user) can write \(prefix)" }
+            }
+        }
+        return nil
     }
 }
