@@ -318,6 +318,15 @@ MUTATIONS = [
      [("            if !approver { DaemonWorkerMode.onlyRequestsOf = DaemonWorkerMode.requester?.user }\n", "")]),
     ("the working directory is entered as root", "Sources/GateDaemon/DaemonWorker.swift",
      [("            let rc = ProcessControl.enterDirectory(passed[3], as: peer)", "            let rc = fchdir(passed[3]) == 0 ? Int32(0) : errno")]),
+    # The daemon's second attack round (issue 12).
+    ("the default keep list crosses to another user", "Sources/GateFlows/Run/RunAs.swift",
+     [("                && (Self.crossUserKeep.contains(v.name) || v.name.hasPrefix(\"LC_\")", "                && (true || v.name.hasPrefix(\"LC_\")")]),
+    ("a bound file the requester can change is bound for another user", "Sources/GateFlows/Run/Decide.swift",
+     [("        try crossUserFiles(launch, in: s)\n", "")]),
+    ("requesters find others' requests by prefix", "Sources/GateCLI/RequestCommands.swift",
+     [("guard let full = RequestID.normalise(id), full.count == RequestID.length, let found", "guard let full = RequestID.normalise(id), let found")]),
+    ("any argv through the daemon", "Sources/GateCLI/DaemonCommand.swift",
+     [("        guard inv.command.count <= 4096, inv.command.reduce(0, { $0 + $1.utf8.count }) <= 256 << 10 else {", "        guard true else {")]),
     ("a request row edited after filing is shown", "Sources/GateStore/Requests/ContextRetention.swift",
      [("        if let recorded, recorded != r.digest.hex {", "        if let recorded, recorded != r.digest.hex, false {")]),
 ]
