@@ -326,8 +326,6 @@ MUTATIONS = [
      [("                && (Self.crossUserKeep.contains(v.name) || v.name.hasPrefix(\"LC_\")", "                && (true || v.name.hasPrefix(\"LC_\")")]),
     ("a bound file the requester can change is bound for another user", "Sources/GateFlows/Run/Decide.swift",
      [("        try crossUserFiles(launch, in: s)\n", "")]),
-    ("requesters find others' requests by prefix", "Sources/GateCLI/RequestCommands.swift",
-     [("guard let full = RequestID.normalise(id), full.count == RequestID.length, let found", "guard let full = RequestID.normalise(id), let found")]),
     ("any argv through the daemon", "Sources/GateCLI/DaemonCommand.swift",
      [("        guard inv.command.count <= 4096, inv.command.reduce(0, { $0 + $1.utf8.count }) <= 256 << 10 else {", "        guard true else {")]),
     ("a request row edited after filing is shown", "Sources/GateStore/Requests/ContextRetention.swift",
