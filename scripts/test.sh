@@ -4,7 +4,8 @@
 # Python verifier against gate's output. Installs what is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh libsodium-dev libsqlite3-dev zlib1g-dev pkg-config sqlite3 tmux python3 curl openssl chromium
+scripts/deps.sh libsodium-dev libsqlite3-dev zlib1g-dev pkg-config sqlite3 tmux python3 curl openssl chromium \
+    procps passwd util-linux   # pgrep/pkill, useradd, setpriv: the daemon tests' real unix users
 scripts/python-deps.sh
 scripts/python-tools.sh
 export PATH="/opt/swift/usr/bin:$PATH"

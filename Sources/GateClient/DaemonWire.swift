@@ -14,6 +14,11 @@ public enum DaemonWire {
     public static let maxMessage = 4 << 20
     public static let defaultSocket = "/run/gate/gate.sock"
 
+    /// The length a message's 4-byte header says (big-endian).
+    static func length<C: Collection>(_ header: C) -> Int where C.Element == UInt8 {
+        header.prefix(4).reduce(0) { $0 << 8 | Int($1) }
+    }
+
     public static func frame(_ json: JSON) -> [UInt8] {
         let body = Array(json.serialized().utf8)
         let n = UInt32(body.count)
@@ -100,7 +105,7 @@ public enum DaemonWire {
     public static func receive(_ sock: Int32) throws -> JSON? {
         var header = [UInt8](repeating: 0, count: 4)
         guard try readExactly(sock, &header, allowEOF: true) else { return nil }
-        let n = Int(header[0]) << 24 | Int(header[1]) << 16 | Int(header[2]) << 8 | Int(header[3])
+        let n = length(header)
         guard n <= maxMessage else { throw GateFailure(.dataError, "the gate daemon sent a message of \(n) bytes (at most \(maxMessage))") }
         var body = [UInt8](repeating: 0, count: n)
         _ = try readExactly(sock, &body, allowEOF: false)
@@ -174,7 +179,7 @@ public struct DaemonInbox {
         if requestDone { return .signals(Array(chunk[0..<n])) }
         buffer += chunk[0..<n]
         guard buffer.count >= 4 else { return .nothing }
-        let size = Int(buffer[0]) << 24 | Int(buffer[1]) << 16 | Int(buffer[2]) << 8 | Int(buffer[3])
+        let size = DaemonWire.length(buffer)
         guard size <= DaemonWire.maxMessage else { return .malformed("a request of \(size) bytes (at most \(DaemonWire.maxMessage))") }
         guard buffer.count >= 4 + size else { return .nothing }
         requestDone = true

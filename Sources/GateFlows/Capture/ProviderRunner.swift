@@ -110,9 +110,8 @@ enum ProviderRunner {
     private static func collect(pid: pid_t, out outRead: Int32, err errRead: Int32, began: UInt64, timeoutSeconds: UInt64, maxBytes: Int,
                                 into initial: Result) -> Result {
         var result = initial
-        let out = [outRead, 0], err = [errRead, 0]
         let deadline = began + timeoutSeconds * 1_000_000_000
-        var open = [out[0], err[0]]
+        var open = [outRead, errRead]
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while !open.isEmpty {
             let now = System.monotonicNanos()
@@ -124,7 +123,7 @@ enum ProviderRunner {
             for f in fds where f.revents != 0 {
                 let got = chunk.withUnsafeMutableBytes { read(f.fd, $0.baseAddress, $0.count) }
                 if got <= 0 { open.removeAll { $0 == f.fd }; continue }
-                if f.fd == out[0] {
+                if f.fd == outRead {
                     let room = maxBytes - result.stdout.count
                     result.stdout += chunk[0..<min(got, max(0, room))]
                     if got > room { result.truncated = true }

@@ -56,13 +56,7 @@ public enum DaemonDecision {
             throw refuse("\(verified.approver) is not eligible to approve this request (needs \(r.requirements.map(\.description).joined(separator: " and ")))",
                          code: .notEligible, request: id.compact)
         }
-        try store.write {
-            try store.addToken(token, request: id)
-            let kind: LedgerKind = review ? .reviewed : p.decision == .approve ? .approved : .denied
-            try store.appendLedger(kind, request: id.compact, actor: verified.approver, payload: LedgerPayload.decision(token, approver: verified.approver))
-            if review { try store.setStatus(id, .reviewed) }
-            if p.decision == .deny && !review { try store.setStatus(id, .denied) }
-        }
+        try store.recordDecision(token, request: id, approver: verified.approver, review: review)
         let status = review ? RequestStatus.reviewed : p.decision == .deny ? .denied : .pending
         return .object([("id", .string(id.compact)), ("approver", .string(verified.approver)), ("status", .string(status.rawValue))])
     }

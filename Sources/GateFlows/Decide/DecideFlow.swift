@@ -53,13 +53,7 @@ public struct DecideFlow {
         let (approver, identity) = try check(request, policy: try PolicyLoader.load(environment.policyPath),
                                              policyPath: environment.policyPath, store: store)
         let token = try sign(request, identity: identity)
-        try store.write {
-            try store.addToken(token, request: request.id)
-            let kind: LedgerKind = options.review ? .reviewed : options.decision == .approve ? .approved : .denied
-            try store.appendLedger(kind, request: request.id.compact, actor: approver, payload: LedgerPayload.decision(token, approver: approver))
-            if options.review { try store.setStatus(request.id, .reviewed) }
-            if options.decision == .deny { try store.setStatus(request.id, .denied) }
-        }
+        try store.recordDecision(token, request: request.id, approver: approver, review: options.review)
         return Result(token: token, approver: approver, request: request)
     }
 

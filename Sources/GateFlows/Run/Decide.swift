@@ -23,16 +23,15 @@ enum Decide {
         let intent = capture.intent
         let digest = IntentDigest(intent)
         let decision = policy.decide(MatchContext(intent: intent, trustedAliases: capture.aliases, environment: { System.env($0) }))
-        // What reaches the command: only what the policy keeps (sudo's env_reset).
-        var child = EnvironmentReset.childEnvironment(Spawner.environmentVariables(), policy: policy, options: decision.options)
-        var launch = Launch(intent: intent, digest: digest, request: s.runID.compact, rule: decision.rule, policy: policy,
-                            ruleOptions: decision.options, environment: child, file: capture.file)
-        launch.trustedAliases = capture.aliases
+        var runAs: Credentials?
         if case .deny = decision.action {} else {
-            launch.runAs = try RunAs.resolve(decision.options, rule: decision.rule, in: s, refused: launch.refused)
-            child = RunAs.environment(child, for: launch.runAs, requester: DaemonWorkerMode.requester, options: decision.options)
-            launch.environment = child
+            runAs = try RunAs.resolve(decision.options, rule: decision.rule, in: s, refused: .intent(intent, digest))
         }
+        var launch = Launch(intent: intent, digest: digest, request: s.runID.compact, rule: decision.rule, policy: policy,
+                            ruleOptions: decision.options,
+                            environment: RunAs.commandEnvironment(policy: policy, options: decision.options, runAs: runAs), file: capture.file)
+        launch.runAs = runAs
+        launch.trustedAliases = capture.aliases
 
         // Without approval, a program runs only from where the policy's match put it: argv[0]
         // spelled through a directory the requester controls (a link to /usr/bin/python3 beside

@@ -50,8 +50,7 @@ enum Launcher {
     private static func verify(_ launch: Launch, in s: RunSession) throws {
         let intent = launch.intent
         if !launch.approvals.isEmpty {
-            let now = RunAs.environment(EnvironmentReset.childEnvironment(Spawner.environmentVariables(), policy: launch.policy, options: launch.ruleOptions),
-                                        for: launch.runAs, requester: DaemonWorkerMode.requester, options: launch.ruleOptions)
+            let now = RunAs.commandEnvironment(policy: launch.policy, options: launch.ruleOptions, runAs: launch.runAs)
             let bound = try ContextCapture.boundEnvironment(now, options: launch.ruleOptions, home: s.environment.home)
             if let change = try IntentCapture.recheck(intent, file: launch.file, environment: bound) {
                 throw s.refuse(.denied("refusing to run: \(change)"), code: .intentChanged, about: launch.refused)

@@ -34,9 +34,17 @@ enum RunAs {
         return target
     }
 
+    /// What reaches the command, derived from this process's environment the same way when the
+    /// intent is captured and when it is checked again before exec: only what the policy keeps
+    /// (sudo's env_reset), made the target user's when it runs as someone else.
+    static func commandEnvironment(policy: Policy, options: Policy.Options, runAs: Credentials?) -> [EnvironmentReset.Variable] {
+        environment(EnvironmentReset.childEnvironment(Spawner.environmentVariables(), policy: policy, options: options),
+                    for: runAs, requester: DaemonWorkerMode.requester, options: options)
+    }
+
     /// The variables sudo -u sets for the target user, replacing the requester's: what the
     /// command sees is what the approver is shown (they are bound with the rest).
-    static func environment(_ child: [EnvironmentReset.Variable], for target: Credentials?, requester: Credentials?,
+    private static func environment(_ child: [EnvironmentReset.Variable], for target: Credentials?, requester: Credentials?,
                             options: Policy.Options) -> [EnvironmentReset.Variable] {
         guard let target, target.uid != requester?.uid else { return child }
         let set = target.accountVariables

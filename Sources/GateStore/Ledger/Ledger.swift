@@ -103,4 +103,16 @@ extension Store {
     public func ledgerCount() throws -> Int64 {
         try wrap { try db.scalarInt("SELECT count(*) FROM ledger") ?? 0 }
     }
+
+    /// A decision on a request of this host's (signed by the approver's gate, and checked): the
+    /// token stored, its ledger entry, and the request's status when the decision ends it (a
+    /// denial, an after-review). One transaction.
+    public func recordDecision(_ token: SignedToken, request id: RequestID, approver: String, review: Bool) throws {
+        try write {
+            try addToken(token, request: id)
+            let kind: LedgerKind = review ? .reviewed : token.payload.decision == .approve ? .approved : .denied
+            try appendLedger(kind, request: id.compact, actor: approver, payload: LedgerPayload.decision(token, approver: approver))
+            if review { try setStatus(id, .reviewed) } else if token.payload.decision == .deny { try setStatus(id, .denied) }
+        }
+    }
 }
