@@ -23,6 +23,9 @@ extension Policy {
             if rule.options.breakGlass && rule.conditions.users.isEmpty {
                 out.append(.init(line: rule.line, message: "break-glass is open to every requester; consider user="))
             }
+            if rule.options.breakGlass, let stricter = rules[..<i].last(where: { rule.covers($0) && $0.isStricter(than: rule) != nil }) {
+                out.append(.init(line: rule.line, message: "break-glass rule comes after line \(stricter.line), which is stricter (\(stricter.isStricter(than: rule)!)): where both match, this line wins; put it before line \(stricter.line) to keep that rule in force"))
+            }
             for case .glob(let g) in rule.arguments where g.contains("/") && (g.contains("*") || g.contains("?")) {
                 out.append(.init(line: rule.line, message: "argument pattern '\(g)': in arguments '*' also matches '/' and '..' (\(g.prefix { $0 != "*" && $0 != "?" })../../etc/shadow matches it); gate cannot canonicalise arguments"))
                 break
@@ -67,6 +70,30 @@ extension Policy {
 }
 
 extension Policy.Rule {
+    /// What this rule demands that `other` does not, or nil when it demands nothing more. Used to
+    /// warn when a later break-glass rule overrides a stricter one (the last match wins).
+    func isStricter(than other: Policy.Rule) -> String? {
+        func total(_ a: Policy.Action) -> Int {
+            if case .require(let rs) = a { return rs.reduce(0) { $0 + $1.count } }
+            return 0
+        }
+        switch (action, other.action) {
+        case (.deny, .deny): return nil
+        case (.deny, _): return "it denies"
+        case (.require, .allow): return "it requires approval"
+        case (.require, .require) where total(action) > total(other.action): return "\(total(action)) approvals, not \(total(other.action))"
+        case (.require, .require): break
+        default: return nil
+        }
+        let o = options, p = other.options
+        if o.reasonRequired && !p.reasonRequired { return "it requires a reason" }
+        if o.ticketRequired && !p.ticketRequired { return "it requires a ticket" }
+        if !Set(o.contexts).isSubset(of: p.contexts) { return "approvers see context \(o.contexts.filter { !p.contexts.contains($0) }.joined(separator: ","))" }
+        if !o.bindFiles.allSatisfy(p.bindFiles.contains) || !Set(o.bindEnvironment).isSubset(of: p.bindEnvironment) { return "it binds more" }
+        if let t = o.approvalTTL, p.approvalTTL.map({ $0 > t }) ?? true { return "approvals expire sooner" }
+        return nil
+    }
+
     /// Whether this rule's command pattern matches every command `other`'s does (ignoring
     /// conditions, which the caller checks). Conservative: only literal equality of words, `*`
     /// for a whole word, and a trailing `...` count.

@@ -59,13 +59,33 @@ public enum PolicyViews {
         }
     }
 
-    static func optionsText(_ o: Policy.Options) -> [String] {
+    static func optionsText(_ o: Policy.Options, argv: [String]) -> [String] {
         var out: [String] = []
-        if o.reasonRequired { out.append("a reason is required") }
+        if o.reasonRequired { out.append("a reason is required (--reason TEXT)") }
+        if o.ticketRequired { out.append("a ticket is required (--ticket ID)") }
+        for c in o.contexts { out.append("context \(c): its output is shown to approvers and bound") }
+        for b in o.bindFiles { out.append("binds \(bindText(b, argv: argv)): its digest is signed; a change refuses the run") }
+        for n in o.bindEnvironment { out.append("binds $\(n): its value is signed") }
+        for n in o.keepEnvironment { out.append("keeps $\(n) for the command (shown and bound)") }
+        if let u = o.runAs { out.append("runs as \(u) (through the gate daemon)") }
         if let t = o.requestTTL { out.append("a pending request expires after \(GateDuration(seconds: t))") }
         if let t = o.approvalTTL { out.append("approvals are valid at most \(GateDuration(seconds: t))") }
         if o.breakGlass { out.append("break-glass permitted") }
         return out
+    }
+
+    static func bindText(_ b: Policy.BindTarget, argv: [String]) -> String {
+        switch b {
+        case .argument(let n): return "{\(n)}" + (n < argv.count ? " (\(ShellQuote.quote(argv[n])))" : " (missing from this command: it will be refused)")
+        case .path(let p): return ShellQuote.quote(p)
+        }
+    }
+
+    static func bindJSON(_ b: Policy.BindTarget, argv: [String]) -> JSON {
+        switch b {
+        case .argument(let n): return .object([("argument", .int(Int64(n))), ("path", n < argv.count ? .string(argv[n]) : .null)])
+        case .path(let p): return .object([("argument", .null), ("path", .string(p))])
+        }
     }
 
     public static func explainText(_ e: Explanation, policy: Policy) -> String {
@@ -81,7 +101,7 @@ public enum PolicyViews {
         for r in e.overridden { out += "overrides   line \(r.line): \(ShellQuote.inert(policy.sourceLine(r.line)))\n" }
         out += "decision    \(verdict(e.decision))\n"
         for d in e.requirementsDetail { out += "approvers   \(d)\n" }
-        for o in optionsText(e.decision.options) { out += "option      \(o)\n" }
+        for o in optionsText(e.decision.options, argv: c.argv) { out += "option      \(o)\n" }
         return out
     }
 
@@ -111,6 +131,12 @@ public enum PolicyViews {
             ("request_ttl_seconds", e.decision.options.requestTTL.map { .int(Int64($0)) } ?? .null),
             ("approval_ttl_seconds", e.decision.options.approvalTTL.map { .int(Int64($0)) } ?? .null),
             ("break_glass", .bool(e.decision.options.breakGlass)),
+            ("ticket_required", .bool(e.decision.options.ticketRequired)),
+            ("contexts", .array(e.decision.options.contexts.map(JSON.string))),
+            ("bind_files", .array(e.decision.options.bindFiles.map { bindJSON($0, argv: e.context.argv) })),
+            ("bind_env", .array(e.decision.options.bindEnvironment.map(JSON.string))),
+            ("keep_env", .array(e.decision.options.keepEnvironment.map(JSON.string))),
+            ("run_as", e.decision.options.runAs.map(JSON.string) ?? .null),
         ])
     }
 }
