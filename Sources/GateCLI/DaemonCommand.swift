@@ -125,7 +125,7 @@ enum DaemonRequests {
     }
 
     private static func get(_ request: JSON, reply: (JSON) -> Void) throws {
-        let found = try DaemonDecision.find(request["id"]?.stringValue ?? "")
+        let found = try DaemonDecision.find(request["id"]?.stringValue ?? "", toApprove: request["to_approve"] == .bool(true))
         reply(.object([("request", found)]))
     }
 }

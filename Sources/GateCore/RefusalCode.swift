@@ -36,6 +36,7 @@ public enum RefusalCode: String, CaseIterable, Sendable, CustomStringConvertible
     case intentChanged = "intent-changed"
     case notPending = "not-pending"
     case notReview = "not-review"
+    case alreadyDecided = "already-decided"
 
     // Talking to a gate server (the client's side).
     case serverUnavailable = "server-unavailable"

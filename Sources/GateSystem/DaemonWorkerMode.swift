@@ -29,7 +29,14 @@ public enum DaemonWorkerMode {
     /// file shown to approvers, a FIFO swapped in mid-resolution, whether a path exists in a
     /// directory they cannot search). Outside a worker, and when already inside, it just runs.
     public static func asRequester<T>(_ body: () throws -> T) throws -> T {
-        guard let r = requester, !insideRequesterScope else { return try body() }
+        guard let r = requester else { return try body() }
+        return try withFileAccess(of: r, body)
+    }
+
+    /// Runs `body` with file access checked as `r` (in a worker; outside one it just runs): an
+    /// approver's worker re-hashes a request's files as the request's requester, who named them.
+    public static func withFileAccess<T>(of r: Credentials, _ body: () throws -> T) throws -> T {
+        guard active, !insideRequesterScope else { return try body() }
         var groups = r.groups.map { gid_t($0) }
         let rc = groups.withUnsafeMutableBufferPointer { gate_fs_identity_push(r.uid, r.gid, $0.baseAddress, $0.count) }
         // Failing closed: a worker that cannot take the requester's identity reads nothing for them.

@@ -66,7 +66,8 @@ public final class WaitIndicator {
     private let start = System.monotonicNanos()
     private var frame = 0
     private var lastPlainMinute = 0
-    private let label: String
+    /// What is waited for; the wait updates it as approvals arrive ("1 of 2 (alice)").
+    public var label: String
     private static let frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
 
     public init(label: String) {

@@ -88,6 +88,10 @@ public enum Views {
             out += "decision    \(verb) by \(ShellQuote.inert(who)) until \(formatUTC(t.payload.expiresAt))"
             out += t.payload.comment.isEmpty ? "\n" : ": \(ShellQuote.inert(t.payload.comment))\n"
         }
+        if r.status == .pending, let policy, !r.requirements.isEmpty {
+            let p = r.progress(tokens: tokens, policy: policy, now: UInt64(max(0, System.nowMicros() / 1_000_000)))
+            out += "approvals   \(ShellQuote.inert(p.summary))" + (p.missing.isEmpty ? "; enough: waiting for the requester to run it\n" : "; still needs \(p.missing.joined(separator: " and "))\n")
+        }
         return out
     }
 }

@@ -85,4 +85,29 @@ public enum IntentCapture {
         }
         return nil
     }
+
+    /// What an approver's gate checks before signing: the files the request bound (a plan, a
+    /// script's interpreters) and the executable, re-hashed now, so nobody approves a plan that
+    /// changed after it was shown; the runner checks again before it runs. In a daemon's worker
+    /// the files are read with the file access of the request's requester, who named them.
+    public static func approvalRecheck(_ intent: Intent) throws -> String? {
+        func check() -> String? {
+            guard let d = try? Files.digest(intent.executable) else {
+                return "the executable \(intent.executable) can no longer be read, so what would run cannot be checked"
+            }
+            if d != intent.executableDigest { return "the executable \(intent.executable) changed since the request" }
+            for f in intent.boundFiles {
+                guard let d = try? Files.digest(f.path) else {
+                    return "bound file \(f.path) can no longer be read, so what would run cannot be checked"
+                }
+                if d != f.digest { return "the plan changed since the request: bound file \(f.path) is not what was shown" }
+            }
+            return nil
+        }
+        guard DaemonWorkerMode.active else { return check() }
+        guard intent.uid <= UInt64(UInt32.max), let requester = Credentials.lookup(uid: UInt32(intent.uid)) else {
+            return "the requester (uid \(intent.uid)) is no longer a user here"
+        }
+        return try DaemonWorkerMode.withFileAccess(of: requester, check)
+    }
 }

@@ -10,10 +10,15 @@ import GateWire
 /// copied to another account decides nothing.
 public enum DaemonDecision {
     /// The request an approver is about to decide, as the remote API transfers it.
-    public static func find(_ typed: String) throws -> JSON {
+    public static func find(_ typed: String, toApprove: Bool) throws -> JSON {
         let store = try Store.open(try GateEnvironment.current())
         let r = try store.findRequest(typed)
         if let why = try store.integrityProblem(r) { throw GateFailure(.dataError, why, hint: "nothing can be approved until it is explained") }
+        if toApprove, r.status == .pending, let change = try IntentCapture.approvalRecheck(r.intent) {
+            _ = try? store.record(.refused, request: r.id.compact, actor: DaemonWorkerMode.requester?.user ?? "",
+                                  payload: LedgerPayload.refused(code: .intentChanged, message: "approve: \(change)"))
+            throw GateFailure.denied("\(change); nothing can be approved", hint: "the requester runs the command again: a new request shows what is there now")
+        }
         return RequestTransfer.encode(r, tokens: try store.tokenTexts(for: r.id))
     }
 
@@ -55,6 +60,9 @@ public enum DaemonDecision {
         if p.decision == .approve && !review && !r.isEligible(verified.approver, under: policy) {
             throw refuse("\(verified.approver) is not eligible to approve this request (needs \(r.requirements.map(\.description).joined(separator: " and ")))",
                          code: .notEligible, request: id.compact)
+        }
+        if p.decision == .approve && !review, let change = try IntentCapture.approvalRecheck(r.intent) {
+            throw refuse("\(change); the approval is not recorded", code: .intentChanged, request: id.compact)
         }
         try store.recordDecision(token, request: id, approver: verified.approver, review: review)
         let status = review ? RequestStatus.reviewed : p.decision == .deny ? .denied : .pending

@@ -51,7 +51,8 @@ public struct DecideFlow {
             throw GateFailure(.dataError, why, hint: "nothing was signed")
         }
         let (approver, identity) = try check(request, policy: try PolicyLoader.load(environment.policyPath),
-                                             policyPath: environment.policyPath, store: store)
+                                             policyPath: environment.policyPath, store: store, recheck: true,
+                                             onRecord: try store.tokenTexts(for: request.id))
         let token = try sign(request, identity: identity)
         try store.recordDecision(token, request: request.id, approver: approver, review: options.review)
         return Result(token: token, approver: approver, request: request)
@@ -61,7 +62,8 @@ public struct DecideFlow {
         guard !options.review else {
             throw GateFailure.usage("after-reviews of break-glass runs are made on the host that ran them", hint: "run gate review there, without --server")
         }
-        let request = try client.get(options.request).record
+        let fetched = try client.get(options.request)
+        let request = fetched.record
         if let why = ContextBinding.problem(intent: request.intent, context: request.context) {
             throw GateFailure(.dataError, "the gate server's request \(request.id): \(why)", hint: "nothing was signed; tell the server's operator")
         }
@@ -71,7 +73,7 @@ public struct DecideFlow {
         // The server checks trust and eligibility with its policy; a local copy, if this host
         // has one, lets gate refuse before the passphrase prompt, as in local mode.
         let policy = Files.exists(environment.policyPath) ? try PolicyLoader.load(environment.policyPath) : nil
-        let (_, identity) = try check(request, policy: policy, policyPath: environment.policyPath, store: store)
+        let (_, identity) = try check(request, policy: policy, policyPath: environment.policyPath, store: store, onRecord: fetched.tokens)
         let token = try sign(request, identity: identity)
         let answer: JSON
         do { answer = try client.submit(token) } catch let f as GateFailure {
@@ -90,13 +92,15 @@ public struct DecideFlow {
     /// when a token reaches it; this process writes nothing of gate's.
     private func viaDaemon(_ daemon: DaemonClient) throws -> Result {
         var fetched: RequestTransfer.Decoded?
-        let found = try daemon.call(.object([("op", .string("get")), ("id", .string(options.request))])) { message in
+        let found = try daemon.call(.object([("op", .string("get")), ("id", .string(options.request)),
+                                                 ("to_approve", .bool(options.decision == .approve && !options.review))])) { message in
             guard let r = message["request"] else { return }
             do { fetched = try RequestTransfer.decode(r) } catch { throw GateFailure(.dataError, "the gate daemon sent a malformed request: \(error)") }
         }
         guard found == 0, let request = fetched?.record else { throw DaemonClient.Reported(status: found == 0 ? ExitCode.dataError.rawValue : found) }
         let policy = Files.exists(GateEnvironment.daemonPolicyPath) ? try? PolicyLoader.load(GateEnvironment.daemonPolicyPath) : nil
-        let (_, identity) = try check(request, policy: policy, policyPath: GateEnvironment.daemonPolicyPath, store: nil)
+        let (_, identity) = try check(request, policy: policy, policyPath: GateEnvironment.daemonPolicyPath, store: nil,
+                                      onRecord: fetched?.tokens ?? [])
         let token = try sign(request, identity: identity)
         var answer: JSON = .null
         let submitted = try daemon.call(.object([("op", .string("decide")), ("token", .string(token.text)), ("review", .bool(options.review))])) {
@@ -115,7 +119,7 @@ public struct DecideFlow {
     /// Everything checked before the passphrase prompt (and before any cryptography), then the
     /// key unlocked. Each refusal is recorded in `store`.
     private func check(_ request: RequestRecord, policy: Policy?, policyPath: String,
-                       store: Store?) throws -> (String, SigningIdentity) {
+                       store: Store?, recheck: Bool = false, onRecord: [String]) throws -> (String, SigningIdentity) {
         func refuse(_ message: String, actor: String, code: RefusalCode) -> GateFailure {
             record(message, request: request, actor: actor, code: code, in: store)
             return .denied(message)
@@ -151,6 +155,20 @@ public struct DecideFlow {
                 }
             }
             approverName = approver.name
+            // A second approval by the same person counts for nothing: say so, not "approved".
+            if options.decision == .approve, !options.review {
+                let progress = request.progress(tokens: onRecord, policy: policy, now: System.nowSeconds())
+                if progress.approvers.contains(approver.name) {
+                    let still = progress.missing.isEmpty ? "it has the approvals it needs (\(progress.summary)) and waits for its requester"
+                        : "still needs \(progress.missing.joined(separator: " and ")) (\(progress.summary) so far)"
+                    throw refuse("\(approver.name) already approved request \(request.id); \(still)", actor: approver.name, code: .alreadyDecided)
+                }
+            }
+        }
+        // Approving what would no longer run is approving something nobody was shown.
+        if recheck, options.decision == .approve, !options.review, let change = try IntentCapture.approvalRecheck(request.intent) {
+            record("\(change); nothing was signed", request: request, actor: approverName, code: .intentChanged, in: store)
+            throw GateFailure.denied("\(change); nothing was signed", hint: "the requester runs the command again: a new request shows what is there now")
         }
         let digest = request.digest
         System.write(2, "gate: \(verb) \(request.id): \(ShellQuote.join(request.intent.argv))\n")

@@ -70,7 +70,14 @@ struct ApprovalWait {
         var now = check
         now.now = System.nowSeconds()
         switch now.evaluate(tokens) {
-        case .pending:
+        case .pending(let have, let missing):
+            let required = record.requirements.reduce(0) { $0 + $1.count }
+            let progress = "\(have.count) of \(required) (\(have.map(\.approver).joined(separator: ", ")))"
+            if !have.isEmpty, indicator.label != "waiting for approval of \(record.id): \(progress)…" {
+                indicator.clear()
+                System.write(2, "gate: approved by \(have.map(\.approver).joined(separator: ", ")): \(progress); still needs \(missing.joined(separator: " and "))\n")
+                indicator.label = "waiting for approval of \(record.id): \(progress)…"
+            }
             return nil
         case .approved(let approvals):
             indicator.clear()

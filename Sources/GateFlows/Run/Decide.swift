@@ -62,11 +62,13 @@ enum Decide {
     private static func approvalNeeded(_ requirements: [Policy.Requirement], launch: inout Launch, capture: IntentCapture.Captured,
                                        in s: RunSession) throws -> Decided.Approval {
         let options = launch.ruleOptions, rule = launch.rule
-        if options.reasonRequired && s.options.reason.trimmingASCIIWhitespace().isEmpty {
+        // With tokens, the run is a filed request's: its reason and ticket (GivenTokens).
+        let given = !s.options.tokens.isEmpty
+        if !given && options.reasonRequired && s.options.reason.trimmingASCIIWhitespace().isEmpty {
             throw s.refuse(.denied("the policy (\(rule)) requires a reason for this command", hint: "gate --reason \"why\" -- …"),
                            code: .reasonRequired, about: launch.refused)
         }
-        if options.ticketRequired && s.options.ticket.trimmingASCIIWhitespace().isEmpty {
+        if !given && options.ticketRequired && s.options.ticket.trimmingASCIIWhitespace().isEmpty {
             throw s.refuse(.denied("the policy (\(rule)) requires a ticket for this command", hint: "gate --ticket CHG-1234 -- …"),
                            code: .ticketRequired, about: launch.refused)
         }

@@ -50,6 +50,21 @@ enum GivenTokens {
         } catch let f as GateFailure {
             throw s.refuse(f, code: f.refusalCode ?? .requestNotStanding, about: launch.refused)
         }
+        // A token runs its request as its approvers saw it: the reason and ticket it was filed
+        // with are the run's, and a different one given now is refused, not recorded under it.
+        for (what, given, filed) in [("ticket", s.options.ticket, record.ticket), ("reason", s.options.reason, record.reason)]
+        where !given.isEmpty && given != filed {
+            throw s.refuse(.denied("request \(id) was filed with \(filed.isEmpty ? "no \(what)" : "\(what) '\(filed)'"), not '\(given)': a token runs its request as it was approved",
+                                   hint: "leave out --\(what) (the request's is used), or file a new request"),
+                           code: .intentMismatch, about: launch.refused)
+        }
+        if launch.ruleOptions.ticketRequired && record.ticket.trimmingASCIIWhitespace().isEmpty {
+            throw s.refuse(.denied("the policy (\(launch.rule)) requires a ticket, and request \(id) was filed without one"), code: .ticketRequired, about: launch.refused)
+        }
+        if launch.ruleOptions.reasonRequired && record.reason.trimmingASCIIWhitespace().isEmpty {
+            throw s.refuse(.denied("the policy (\(launch.rule)) requires a reason, and request \(id) was filed without one"), code: .reasonRequired, about: launch.refused)
+        }
+        launch.filedReason = record.reason
         // Through the daemon an approval counts only once its approver submitted it (gate
         // approve, where the daemon checks the key is theirs): a token in a requester's hands
         // may be a copied key's.

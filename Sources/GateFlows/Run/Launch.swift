@@ -22,6 +22,8 @@ struct Launch {
     /// Who the command starts as (RunAs): nil in single-user mode, where it is this process's user.
     var runAs: Credentials? = nil
     var approvals: [VerifiedDecision] = []
+    /// A token run's request's reason: the run is that request's, as its approvers saw it.
+    var filedReason: String? = nil
     /// The matched rule pins the executable's digest (`digest=`): re-hashed before exec too.
     var pinned = false
     /// A break-glass run: the request record inserted with its start.

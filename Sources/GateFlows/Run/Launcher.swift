@@ -23,7 +23,12 @@ enum Launcher {
             }
             throw GateFailure(.tempFail, "interrupted by signal \(sig) before the command started; request withdrawn")
         }
-        try verify(launch, in: s)
+        do { try verify(launch, in: s) } catch {
+            // This invocation's own request was approved and then refused here: it has ended,
+            // so nobody can approve it again and run it later under what it was filed with.
+            if launch.request == s.runID.compact { try? s.store.setStatus(s.runID, .refused) }
+            throw error
+        }
         try recordStart(launch, in: s)
 
         let began = System.monotonicNanos()
@@ -105,7 +110,7 @@ enum Launcher {
         let request = launch.request, approvals = launch.approvals, store = s.store
         let payload: JSON = .object(LedgerPayload.intentFields(launch.intent, digest: launch.digest) + [
             ("rule", .string(launch.rule)),
-            ("reason", .string(s.options.reason)),
+            ("reason", .string(launch.filedReason ?? s.options.reason)),
             ("policy_digest", .string(Hex.encode(launch.policy.digest))),
             // The process that runs the command: a start with no end whose runner is gone
             // ended with its outcome unknown (gate audit verify lists them).

@@ -103,3 +103,34 @@ extension RequestRecord {
         requirements.contains { policy.eligibleApprovers(for: $0).contains(approver) }
     }
 }
+
+/// How far a request's approvals have come: who approved (valid tokens only) and what is still
+/// missing, for `gate show`, the requester's wait and a second `gate approve` by the same person.
+public struct ApprovalProgress: Sendable, Equatable {
+    public var approvers: [String]
+    public var missing: [String]
+    public var required: Int
+
+    /// "1 of 2 (alice)".
+    public var summary: String {
+        "\(approvers.count) of \(required)" + (approvers.isEmpty ? "" : " (\(approvers.joined(separator: ", ")))")
+    }
+}
+
+extension RequestRecord {
+    public func progress(tokens: [String], policy: Policy, now: UInt64) -> ApprovalProgress {
+        let check = submittedTokenCheck(policy: policy, now: now)
+        var approvers: [String] = []
+        for text in tokens {
+            guard let t = try? SignedToken(text: text), case .success(let d) = check.verify(t), t.payload.decision == .approve,
+                  !approvers.contains(d.approver) else { continue }
+            approvers.append(d.approver)
+        }
+        let required = requirements.reduce(0) { $0 + $1.count }
+        var missing: [String] = []
+        if case .pending(_, let m) = check.evaluate(tokens.compactMap { try? SignedToken(text: $0) }.filter {
+            if case .success = check.verify($0) { return true } else { return false }
+        }) { missing = m }
+        return ApprovalProgress(approvers: approvers, missing: missing, required: max(required, approvers.count))
+    }
+}
