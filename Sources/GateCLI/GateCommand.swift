@@ -68,6 +68,7 @@ public enum GateMain {
             if let fast = FastRun.parse(arguments) {
                 try fast.execute()
             }
+            try UsageHints.checkHelp(arguments)
             var command = try GateCommand.parseAsRoot()
             try command.run()
             exit(0)
@@ -83,6 +84,10 @@ public enum GateMain {
                 exit(0)
             }
             let message = GateCommand.message(for: error)
+            if let better = UsageHints.explain(Array(CommandLine.arguments.dropFirst()), parserMessage: message) {
+                Diagnostics.error(better.message, hint: better.hint)
+                exit(better.exitCode.rawValue)
+            }
             Diagnostics.error(message.isEmpty ? "invalid arguments" : message, hint: "see 'gate --help'")
             exit(code.rawValue == 1 ? GateSystem.ExitCode.usage.rawValue : code.rawValue)
         }

@@ -53,11 +53,16 @@ struct KeygenCommand: ParsableCommand {
         do {
             try Files.makeDirectories(Paths.parent(of: path), mode: 0o700)
             try Files.createExclusive(path, contents: file.text, mode: 0o600)
-            try Files.createExclusive(path + ".pub", contents: identity.publicKey.text + " " + name + "\n", mode: 0o644)
+            // The key alone on the first line, so that `key=$(cat FILE.pub)` pastes the key (the
+            // name follows as a comment line, which a policy ignores).
+            try Files.createExclusive(path + ".pub", contents: identity.publicKey.text + "\n# gate public key of \(name), key id \(identity.publicKey.id)\n", mode: 0o644)
         } catch let e as FileError {
             throw GateFailure.config("cannot write key: \(e)")
         }
         let owner = user ?? System.userName(uid: System.uid) ?? name
+        if user == nil && System.uid == 0 {
+            Diagnostics.warning("you are root, so the policy line says user=root: approvals with this key never count for root's own requests (no one approves their own); pass --user for the person who will hold the key")
+        }
         System.write(1, identity.publicKey.text + "\n")
         Diagnostics.note("key id \(identity.publicKey.id); secret key in \(path) (mode 0600), public key in \(path).pub")
         Diagnostics.note("add to the policy: approver \(name) user=\(owner) key=\(identity.publicKey.text)")

@@ -123,7 +123,7 @@ struct ApproveCommand: ParsableCommand {
         options.server = common.remote.server
         options.comment = comment
         guard let d = GateDuration(parsing: ttl), d.seconds <= 7 * 86400 else {
-            throw GateFailure.usage("--ttl '\(ttl)' is not a duration of at most 7d", hint: "e.g. 15m, 1h")
+            throw GateFailure.usage("--ttl '\(ttl)' is not allowed: a duration from 1s to 7d", hint: "a number and a unit: 90s, 15m, 1h, 7d")
         }
         options.lifetimeSeconds = d.seconds
         let result = try DecideFlow.run(options)

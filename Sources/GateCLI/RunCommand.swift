@@ -81,7 +81,7 @@ struct RunInvocation {
         options.server = server
         if let timeout {
             guard let d = GateDuration(parsing: timeout) else {
-                throw GateFailure.usage("--timeout '\(timeout)' is not a duration of at most 366d", hint: "use a number and a unit: 90s, 15m, 2h")
+                throw GateFailure.usage("--timeout '\(timeout)' is not allowed: a duration from 1s to 366d", hint: "a number and a unit: 90s, 15m, 2h, 1h30m, 7d")
             }
             options.timeoutSeconds = d.seconds
         } else if !(System.isTerminal(0) && System.isTerminal(2)) {

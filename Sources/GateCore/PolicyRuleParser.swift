@@ -20,6 +20,8 @@ extension PolicyParser {
                 do { keys.append(try PublicKey(text: String(w.text.dropFirst(4)))) } catch let e as WireError {
                     throw PolicyError(line: n, message: "approver '\(name)': \(e.description)")
                 }
+            } else if !keys.isEmpty, w.text == name || w.text.hasPrefix("#") {
+                throw PolicyError(line: n, message: "approver '\(name)': unknown field '\(w.text)' after key= (an old .pub file holds the key and its name: paste only the gatepk1:… word)")
             } else {
                 throw PolicyError(line: n, message: "approver '\(name)': unknown field '\(w.text)' (expected user= or key=)")
             }

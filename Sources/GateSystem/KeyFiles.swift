@@ -16,6 +16,11 @@ public enum KeyFiles {
         guard Files.exists(path) else {
             throw GateFailure.config("no secret key at \(path)", hint: "pass --key FILE, or create one with 'gate keygen'")
         }
+        // A public key passed by mistake gets its own message, not a complaint about its mode.
+        if let head = try? Files.readText(path, limit: 65536), head.hasPrefix("gatepk1:") {
+            let secret = path.hasSuffix(".pub") ? String(path.dropLast(4)) : "the file keygen wrote without .pub"
+            throw GateFailure.config("\(path) is a public key; pass the secret key file", hint: "--key \(secret)")
+        }
         try FileSafety.checkSecretKey(path)
         let text: String
         do { text = try Files.readText(path, limit: 65536) } catch let e as FileError {
@@ -26,13 +31,25 @@ public enum KeyFiles {
         }
     }
 
+    /// At a terminal a mistyped passphrase is asked again, three tries in all (as sudo does); a
+    /// passphrase file is read once: a wrong one will not get better.
     public static func unlock(_ file: SecretKeyFile, path: String) throws -> SigningIdentity {
+        let tries = System.envNonEmpty("GATE_PASSPHRASE_FILE") == nil ? 3 : 1
+        var attempt = 0
         do {
-            return try SigningIdentity(keyFile: file) {
-                try Terminal.passphrase(prompt: "passphrase for \(file.name) (key \(file.keyID)): ")
+            while true {
+                attempt += 1
+                do {
+                    return try SigningIdentity(keyFile: file) {
+                        try Terminal.passphrase(prompt: "passphrase for \(file.name) (key \(file.keyID)): ")
+                    }
+                } catch KeyFileError.wrongPassphrase where attempt < tries {
+                    Terminal.say("gate: wrong passphrase; try again (\(tries - attempt) left)\n")
+                }
             }
         } catch KeyFileError.wrongPassphrase {
-            throw GateFailure.config("wrong passphrase for \(path) (or the file is damaged)")
+            throw GateFailure.config(tries > 1 ? "\(tries) incorrect passphrase attempts for \(path)" : "wrong passphrase for \(path) (or the file is damaged)",
+                                     hint: tries > 1 ? nil : "GATE_PASSPHRASE_FILE names the file read; check its first line")
         } catch let KeyFileError.malformed(m) {
             throw GateFailure.config("\(path): \(m)")
         } catch let KeyFileError.inconsistent(m) {

@@ -39,6 +39,13 @@ public enum Terminal {
         return line
     }
 
+    /// A line for the person at the terminal (where the passphrase is asked), else stderr.
+    public static func say(_ text: String) {
+        let fd = open("/dev/tty", O_WRONLY | O_CLOEXEC | O_NOCTTY)
+        System.write(fd >= 0 ? fd : 2, text)
+        if fd >= 0 { close(fd) }
+    }
+
     /// The passphrase for a key: from `GATE_PASSPHRASE_FILE` (first line; the file must be private)
     /// or asked at the terminal.
     public static func passphrase(prompt: String) throws -> [UInt8] {

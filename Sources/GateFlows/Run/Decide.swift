@@ -46,7 +46,10 @@ enum Decide {
         switch decision.action {
         case .deny(let message):
             let text = "denied by policy (\(decision.rule))" + (message.map { ": \($0)" } ?? "")
-            throw s.refuse(.denied(text), code: .policyDeny, about: launch.refused)
+            // Why, for the person who hit it: which rule said no, or that none matched.
+            let hint = "see why: gate policy explain -- \(ShellQuote.join(s.options.argv))"
+                + (decision.line == nil ? " (no rule matches this command; ask for one to be added)" : "")
+            throw s.refuse(.denied(text, hint: hint), code: .policyDeny, about: launch.refused)
         case .allow:
             // A rule that pins the executable's digest has it checked again just before exec.
             launch.pinned = decision.line.flatMap { l in policy.rules.first { $0.line == l } }?.conditions.executableDigest != nil
