@@ -82,6 +82,8 @@ enum DaemonRequests {
         inv.ticket = request["ticket"]?.stringValue ?? ""
         inv.timeout = request["timeout"]?.stringValue
         inv.breakGlass = request["break_glass"] == .bool(true)
+        inv.noWait = request["no_wait"] == .bool(true)
+        inv.pickUp = request["request"]?.stringValue
         try inv.executeHere(tokens: (request["tokens"]?.arrayValue ?? []).compactMap(\.stringValue))
     }
 
@@ -89,8 +91,8 @@ enum DaemonRequests {
     /// never through a pager (which would run as the daemon).
     private static func cli(_ request: JSON, approver: Bool) throws -> Int32 {
         var args = (request["args"]?.arrayValue ?? []).compactMap(\.stringValue)
-        guard let first = args.first, ["list", "show", "log"].contains(first) else {
-            throw GateFailure.usage("through the daemon, only list, show and log are asked this way")
+        guard let first = args.first, ["list", "show", "log", "status", "wait", "cancel"].contains(first) else {
+            throw GateFailure.usage("through the daemon, only list, show, log, status, wait and cancel are asked this way")
         }
         if first == "log" && !approver {
             throw GateFailure.denied("through the gate daemon, the ledger is for approvers (and root); gate list and gate show show your own requests")

@@ -15,11 +15,21 @@ public struct GateCommand: ParsableCommand {
             before, not signed by the requester, signed by a key the policy trusts. Every request, \
             decision, refusal and run is appended to a hash-chained audit ledger.
 
+            RUN: gate [run] [OPTIONS] -- COMMAND [ARG...] runs COMMAND once the policy's approvals \
+            are verified (the -- is required). --reason TEXT why (shown to approvers, recorded); \
+            --ticket ID a change ticket; --timeout DURATION how long to wait for a decision (default: \
+            forever on a terminal, 30m otherwise); --token TOKEN|@FILE a pre-issued approval \
+            (repeatable; also GATE_TOKEN); --break-glass run at once where the policy permits it, \
+            with --reason; --server URL ask through a gate server; --no-wait file the request, print \
+            its id and exit 75; --request ID run that earlier request once it is approved; \
+            --json-status FILE write how the run ended as JSON. 'gate help run' has the details; \
+            'gate status ID', 'gate wait ID' and 'gate cancel ID' follow a filed request.
+
             EXIT STATUS: the command's own status when it ran (128+N if it died of signal N); \
             64 usage; 65 damaged state database or ledger, or a malformed answer from the gate server; 69 \
             the gate server cannot be reached, or no ledger key yet (audit key); 70 \
             internal error; 74 input/output error: output could not be written (a full disk during an export), the state database could not be written (a full disk: nothing runs), or a command ran but its end could not be recorded; 75 approval timed \
-            out or cancelled; 77 denied or not permitted (policy, approver, failed verification); \
+            out or cancelled, or the request is pending (--no-wait, gate wait); 77 denied or not permitted (policy, approver, failed verification); \
             78 configuration (policy, key file, state directory); 126 not executable; 127 not found.
 
             ENVIRONMENT: GATE_HOME state directory (default $XDG_STATE_HOME/gate, i.e. \
@@ -51,7 +61,7 @@ public struct GateCommand: ParsableCommand {
             """,
         version: GateVersion.string,
         subcommands: [RunCommand.self, KeygenCommand.self, ListCommand.self, ShowCommand.self, ApproveCommand.self,
-                      DenyCommand.self, ReviewCommand.self, LogCommand.self, AuditCommand.self, PolicyCommand.self, ServeCommand.self,
+                      DenyCommand.self, ReviewCommand.self, StatusCommand.self, WaitCommand.self, CancelCommand.self, LogCommand.self, AuditCommand.self, PolicyCommand.self, ServeCommand.self,
                       DaemonCommand.self],
         defaultSubcommand: RunCommand.self
     )

@@ -31,11 +31,21 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Ask for approval through this gate server (default: $GATE_SERVER; unset: this host's state directory).", valueName: "url"))
     var server: String?
 
+    @Flag(help: "File the request and end at once: print its id on standard output and exit 75 (pending); a later 'gate run --request ID -- CMD' picks up the decision.")
+    var noWait = false
+
+    @Option(name: .customLong("request"), help: ArgumentHelp("Run the command of this earlier request once it is approved (waits while it is pending, or exits 75 with --no-wait); the command must be exactly the one it was filed for.", valueName: "id"))
+    var pickUp: String?
+
+    @Option(help: ArgumentHelp("Write how the run ended to FILE as JSON (outcome, request_id, approvers, exit_code or signal, code, message), whatever the outcome.", valueName: "file"))
+    var jsonStatus: String?
+
     @Argument(parsing: .postTerminator, help: "The command and its arguments.")
     var command: [String] = []
 
     func run() throws {
-        try RunInvocation(reason: reason, ticket: ticket, timeout: timeout, tokens: tokens, breakGlass: breakGlass, server: server, command: command).execute()
+        try RunInvocation(reason: reason, ticket: ticket, timeout: timeout, tokens: tokens, breakGlass: breakGlass, server: server,
+                          noWait: noWait, pickUp: pickUp, jsonStatus: jsonStatus, command: command).execute()
     }
 }
 
@@ -47,6 +57,9 @@ struct RunInvocation {
     var tokens: [String] = []
     var breakGlass = false
     var server: String?
+    var noWait = false
+    var pickUp: String?
+    var jsonStatus: String?
     var command: [String] = []
 
     func execute() throws -> Never {
@@ -59,7 +72,13 @@ struct RunInvocation {
         let resolved = try given.map(TokenSource.read)
         if let daemon = DaemonClient.configured() {
             guard server == nil else { throw GateFailure.usage("--server and the gate daemon (GATE_SOCKET) do not go together") }
-            exit(try daemon.call(daemonRequest(tokens: resolved), withDirectory: true))
+            let status: Int32
+            do { status = try daemon.call(daemonRequest(tokens: resolved), withDirectory: true) } catch let f as GateFailure {
+                writeStatus(RunReport(), status: f.exitCode.rawValue, message: f.message)
+                throw f
+            }
+            writeStatus(RunReport(), status: status, message: nil)
+            exit(status)
         }
         try executeHere(tokens: resolved)
     }
@@ -69,7 +88,8 @@ struct RunInvocation {
     private func daemonRequest(tokens: [String]) -> JSON {
         .object([("op", .string("run")), ("argv", .array(command.map(JSON.string))), ("reason", .string(reason)),
                  ("ticket", .string(ticket)), ("timeout", timeout.map(JSON.string) ?? .null), ("tokens", .array(tokens.map(JSON.string))),
-                 ("break_glass", .bool(breakGlass)), ("env", .array(DaemonClient.environment()))])
+                 ("break_glass", .bool(breakGlass)), ("no_wait", .bool(noWait)), ("request", pickUp.map(JSON.string) ?? .null),
+                 ("env", .array(DaemonClient.environment()))])
     }
 
     /// Runs the flow in this process: the requester's own gate, or a daemon's worker.
@@ -88,7 +108,42 @@ struct RunInvocation {
             options.timeoutSeconds = 30 * 60
         }
         options.tokens = tokens
-        exit(try RunFlow(options: options).run())
+        options.noWait = noWait
+        options.pickUp = pickUp
+        let report = options.report
+        let status: Int32
+        do { status = try RunFlow(options: options).run() } catch let pending as RunPending {
+            report.outcome = "pending"
+            writeStatus(report, status: ExitCode.tempFail.rawValue, message: "request \(pending.id) is pending")
+            Self.sayPending(pending.id, command: command)
+            exit(ExitCode.tempFail.rawValue)
+        } catch let f as GateFailure {
+            writeStatus(report, status: f.exitCode.rawValue, message: f.message)
+            throw f
+        }
+        writeStatus(report, status: status, message: nil)
+        exit(status)
+    }
+
+    /// `--no-wait`: the id on standard output (for a script), what comes next on standard error.
+    static func sayPending(_ id: RequestID, command: [String]) {
+        System.write(1, "\(id)\n")
+        Diagnostics.note("request \(id) is pending; not waiting (--no-wait): exit 75")
+        Diagnostics.note("later, to run it once approved: gate run --request \(id) -- \(ShellQuote.join(command))")
+    }
+
+    /// `--json-status FILE`, written whatever the outcome; a file that cannot be written is said,
+    /// and does not change the run's status (the command may already have run).
+    func writeStatus(_ report: RunReport, status: Int32, message: String?) {
+        guard let path = jsonStatus else { return }
+        let text = report.json(status: status, message: message).serialized(pretty: true) + "\n"
+        let fd = open(Paths.expandTilde(path), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        guard fd >= 0 else {
+            Diagnostics.warning("cannot write --json-status \(path): \(System.errnoString(errno))")
+            return
+        }
+        System.write(fd, text)
+        close(fd)
     }
 }
 

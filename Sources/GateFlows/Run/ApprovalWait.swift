@@ -38,6 +38,7 @@ struct ApprovalWait {
             if deadline.passed {
                 indicator.clear()
                 try cancel(why: deadline.why, status: .expired)
+                session.options.report.outcome = "timeout"
                 throw deadline.failure(id)
             }
             switch waiter.wait(timeoutMilliseconds: deadline.clamp(indicator.tickMilliseconds)) {
@@ -96,6 +97,8 @@ struct ApprovalWait {
                 }
             }
             let comment = d.token.payload.comment
+            session.options.report.outcome = "denied"
+            session.options.report.deniedBy = d.approver
             throw GateFailure.denied("request \(record.id) denied by \(d.approver)" + (comment.isEmpty ? "" : ": \(comment)"))
         case .refused(let r):
             indicator.clear()

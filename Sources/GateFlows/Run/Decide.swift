@@ -27,6 +27,7 @@ enum Decide {
         if case .deny = decision.action {} else {
             runAs = try RunAs.resolve(decision.options, rule: decision.rule, in: s, refused: .intent(intent, digest))
         }
+        s.options.report.rule = decision.rule
         var launch = Launch(intent: intent, digest: digest, request: s.runID.compact, rule: decision.rule, policy: policy,
                             ruleOptions: decision.options,
                             environment: RunAs.commandEnvironment(policy: policy, options: decision.options, runAs: runAs), file: capture.file)
@@ -66,7 +67,7 @@ enum Decide {
                                        in s: RunSession) throws -> Decided.Approval {
         let options = launch.ruleOptions, rule = launch.rule
         // With tokens, the run is a filed request's: its reason and ticket (GivenTokens).
-        let given = !s.options.tokens.isEmpty
+        let given = !s.options.tokens.isEmpty || s.options.pickUp != nil
         if !given && options.reasonRequired && s.options.reason.trimmingASCIIWhitespace().isEmpty {
             throw s.refuse(.denied("the policy (\(rule)) requires a reason for this command", hint: "gate --reason \"why\" -- …"),
                            code: .reasonRequired, about: launch.refused)

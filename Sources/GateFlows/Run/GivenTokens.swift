@@ -50,21 +50,7 @@ enum GivenTokens {
         } catch let f as GateFailure {
             throw s.refuse(f, code: f.refusalCode ?? .requestNotStanding, about: launch.refused)
         }
-        // A token runs its request as its approvers saw it: the reason and ticket it was filed
-        // with are the run's, and a different one given now is refused, not recorded under it.
-        for (what, given, filed) in [("ticket", s.options.ticket, record.ticket), ("reason", s.options.reason, record.reason)]
-        where !given.isEmpty && given != filed {
-            throw s.refuse(.denied("request \(id) was filed with \(filed.isEmpty ? "no \(what)" : "\(what) '\(filed)'"), not '\(given)': a token runs its request as it was approved",
-                                   hint: "leave out --\(what) (the request's is used), or file a new request"),
-                           code: .intentMismatch, about: launch.refused)
-        }
-        if launch.ruleOptions.ticketRequired && record.ticket.trimmingASCIIWhitespace().isEmpty {
-            throw s.refuse(.denied("the policy (\(launch.rule)) requires a ticket, and request \(id) was filed without one"), code: .ticketRequired, about: launch.refused)
-        }
-        if launch.ruleOptions.reasonRequired && record.reason.trimmingASCIIWhitespace().isEmpty {
-            throw s.refuse(.denied("the policy (\(launch.rule)) requires a reason, and request \(id) was filed without one"), code: .reasonRequired, about: launch.refused)
-        }
-        launch.filedReason = record.reason
+        try runsAsFiled(record, &launch, in: s)
         // Through the daemon an approval counts only once its approver submitted it (gate
         // approve, where the daemon checks the key is theirs): a token in a requester's hands
         // may be a copied key's.
@@ -87,6 +73,8 @@ enum GivenTokens {
             launch.approvals = approvals
             return launch
         case .denied(let d):
+            s.options.report.outcome = "denied"
+            s.options.report.deniedBy = d.approver
             throw s.refuse(.denied("request \(id) is denied by \(d.approver)" + (d.token.payload.comment.isEmpty ? "" : ": \(d.token.payload.comment)")),
                            code: .denied, about: launch.refused)
         case .pending(_, let missing):
@@ -94,6 +82,25 @@ enum GivenTokens {
         case .refused(let r):
             throw s.refuse(.denied(r.description), code: r.code, about: launch.refused)
         }
+    }
+
+    /// A token (or a pick-up) runs its request as its approvers saw it: the reason and ticket it
+    /// was filed with are the run's, and a different one given now is refused, not recorded under it.
+    static func runsAsFiled(_ record: RequestRecord, _ launch: inout Launch, in s: RunSession) throws {
+        let id = record.id
+        for (what, given, filed) in [("ticket", s.options.ticket, record.ticket), ("reason", s.options.reason, record.reason)]
+        where !given.isEmpty && given != filed {
+            throw s.refuse(.denied("request \(id) was filed with \(filed.isEmpty ? "no \(what)" : "\(what) '\(filed)'"), not '\(given)': a filed request runs as it was approved",
+                                   hint: "leave out --\(what) (the request's is used), or file a new request"),
+                           code: .intentMismatch, about: launch.refused)
+        }
+        if launch.ruleOptions.ticketRequired && record.ticket.trimmingASCIIWhitespace().isEmpty {
+            throw s.refuse(.denied("the policy (\(launch.rule)) requires a ticket, and request \(id) was filed without one"), code: .ticketRequired, about: launch.refused)
+        }
+        if launch.ruleOptions.reasonRequired && record.reason.trimmingASCIIWhitespace().isEmpty {
+            throw s.refuse(.denied("the policy (\(launch.rule)) requires a reason, and request \(id) was filed without one"), code: .reasonRequired, about: launch.refused)
+        }
+        launch.filedReason = record.reason
     }
 
     /// The request a token names, as it stands: here, and on the gate server when one is

@@ -26,10 +26,14 @@ enum Launcher {
         do { try verify(launch, in: s) } catch {
             // This invocation's own request was approved and then refused here: it has ended,
             // so nobody can approve it again and run it later under what it was filed with.
-            if launch.request == s.runID.compact { try? s.store.setStatus(s.runID, .refused) }
+            if launch.request == s.runID.compact || s.options.pickUp != nil, let id = RequestID(launch.request) {
+                try? s.store.setStatus(id, .refused)
+            }
             throw error
         }
         try recordStart(launch, in: s)
+        s.options.report.requestID = launch.request
+        s.options.report.approvers = launch.approvals.map(\.approver)
 
         let began = System.monotonicNanos()
         let outcome: Result<ChildExit, GateFailure>
@@ -184,8 +188,8 @@ enum Launcher {
         var fields: [(String, JSON)] = [("duration_ms", .int(durationMs))]
         let status: Int32
         switch outcome {
-        case .success(.exited(let c)): fields += [("exit_code", .int(Int64(c)))]; status = c
-        case .success(.signaled(let sig)): fields += [("signal", .int(Int64(sig)))]; status = 128 + sig
+        case .success(.exited(let c)): fields += [("exit_code", .int(Int64(c)))]; status = c; s.options.report.exitCode = c
+        case .success(.signaled(let sig)): fields += [("signal", .int(Int64(sig)))]; status = 128 + sig; s.options.report.signal = sig
         case .failure(let f): fields += [("error", .string(f.message))]; status = f.exitCode.rawValue
         }
         fields.append(("gate_exit", .int(Int64(status))))

@@ -17,7 +17,10 @@ enum ObtainApproval {
             return try breakGlass(decided.launch, requirements: requirements, in: s)
         case .approval(let approval):
             if !s.options.tokens.isEmpty { return try GivenTokens.approve(decided.launch, check: approval.check, in: s) }
+            if let id = s.options.pickUp { return try PickUp.obtain(decided.launch, approval, id: id, in: s) }
             let filed = try RequestFiling.file(decided.launch, approval, in: s)
+            s.options.report.requestID = s.runID.compact
+            if s.options.noWait { throw RunPending(id: s.runID) }
             if let remote = filed.remote { return try RemoteWait(wait: filed.wait, client: remote.client, identity: remote.identity).run() }
             return try filed.wait.run()
         }

@@ -32,6 +32,7 @@ struct RemoteWait {
             if deadline.passed {
                 indicator.clear()
                 withdraw(why: deadline.why)
+                wait.session.options.report.outcome = "timeout"
                 throw deadline.failure(id)
             }
             // Whole seconds for the server, at least 1, never (much) past the deadline.

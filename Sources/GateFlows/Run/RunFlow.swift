@@ -27,6 +27,12 @@ public struct RunFlow {
         public var breakGlass = false
         /// `--server URL` (else `$GATE_SERVER`): ask for approval through a gate server.
         public var server: String?
+        /// `--no-wait`: file the request and end (RunPending) instead of waiting.
+        public var noWait = false
+        /// `--request ID`: pick up that filed request's decision instead of filing a new one.
+        public var pickUp: String?
+        /// Filled in as the run goes (`--json-status`).
+        public var report = RunReport()
         public init(argv: [String]) { self.argv = argv }
     }
 
@@ -64,6 +70,7 @@ struct RunSession {
     /// Records a refusal in the ledger and returns the failure to throw. If even the record cannot
     /// be written, that is said too: the refusal stands either way.
     func refuse(_ failure: GateFailure, code: RefusalCode, about subject: Refused = .argv, request: String? = nil) -> GateFailure {
+        options.report.code = code
         var extra: [(String, JSON)] = [("argv", .array(options.argv.map(JSON.string)))]
         if case .intent(let intent, let digest) = subject { extra = LedgerPayload.intentFields(intent, digest: digest) }
         do {
