@@ -173,22 +173,22 @@ _gate() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    run|keygen|list|show|approve|deny|review|log|audit|policy|serve|daemon|help)
+    run|keygen|list|show|approve|deny|review|status|wait|cancel|whoami|log|audit|policy|serve|daemon|help)
         # Offer subcommand argument completions
         "_gate_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'run keygen list show approve deny review log audit policy serve daemon help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'run keygen list show approve deny review status wait cancel whoami log audit policy serve daemon help' -- "${cur}"))
         ;;
     esac
 }
 
 _gate_run() {
     repeating_flags=()
-    non_repeating_flags=(--break-glass --version -h --help)
+    non_repeating_flags=(--break-glass --no-wait --version -h --help)
     repeating_options=(--token)
-    non_repeating_options=(--reason --ticket --timeout --server)
+    non_repeating_options=(--reason --ticket --timeout --server --request --json-status)
     __gate_offer_flags_options -1
 
     # Offer option value completions
@@ -206,6 +206,12 @@ _gate_run() {
         return
         ;;
     '--server')
+        return
+        ;;
+    '--request')
+        return
+        ;;
+    '--json-status')
         return
         ;;
     esac
@@ -234,7 +240,7 @@ _gate_keygen() {
 
 _gate_list() {
     repeating_flags=()
-    non_repeating_flags=(--json --all --version -h --help)
+    non_repeating_flags=(--json --all --watch --version -h --help)
     repeating_options=()
     non_repeating_options=(--server)
     __gate_offer_flags_options 0
@@ -326,6 +332,62 @@ _gate_review() {
         return
         ;;
     esac
+}
+
+_gate_status() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server)
+    __gate_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    esac
+}
+
+_gate_wait() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--timeout --server)
+    __gate_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--timeout')
+        return
+        ;;
+    '--server')
+        return
+        ;;
+    esac
+}
+
+_gate_cancel() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server)
+    __gate_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    esac
+}
+
+_gate_whoami() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __gate_offer_flags_options 0
 }
 
 _gate_log() {

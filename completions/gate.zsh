@@ -52,11 +52,15 @@ _gate() {
         local -ar subcommands=(
             'run:Run a command once the policy'\''s approvals are verified (the default: gate -- CMD).'
             'keygen:Create an approver key pair (Ed25519; the secret key is passphrase-encrypted).'
-            'list:List pending requests.'
+            'list:List what approvers can act on: pending requests and break-glass runs to review (newest first).'
             'show:Show everything about one request.'
             'approve:Approve a request: sign a token bound to its exact intent.'
             'deny:Deny a request (signed, recorded).'
             'review:Sign the after-review of a break-glass run (it then leaves '\''gate list'\'').'
+            'status:Say where one request stands: pending, approved (ready to run), denied, ran, withdrawn.'
+            'wait:Wait for a decision on a request, without running it.'
+            'cancel:Withdraw your pending request (recorded); its approvals can no longer run it.'
+            'whoami:Say who you are to gate and which mode, state, policy, key and server are in force, and why.'
             'log:Show the audit ledger: who asked, who decided, what ran.'
             'audit:Check and export the audit ledger.'
             'policy:Check a policy, or explain what it says about a command.'
@@ -68,7 +72,7 @@ _gate() {
         ;;
     arg)
         case "${words[1]}" in
-        run|keygen|list|show|approve|deny|review|log|audit|policy|serve|daemon|help)
+        run|keygen|list|show|approve|deny|review|status|wait|cancel|whoami|log|audit|policy|serve|daemon|help)
             "_gate_${words[1]}" && ret=0
             ;;
         esac
@@ -87,6 +91,9 @@ _gate_run() {
         '*--token[A pre-issued approval token, or @FILE holding one; repeat for several (also GATE_TOKEN).]:token:'
         '--break-glass[Run now without approval where the policy permits break-glass; needs --reason and leaves an after-review item.]'
         '--server[Ask for approval through this gate server (default\: $GATE_SERVER; unset\: this host'\''s state directory).]:url:'
+        '--no-wait[File the request and end at once\: print its id on standard output and exit 75 (pending); a later '\''gate run --request ID -- CMD'\'' picks up the decision.]'
+        '--request[Run the command of this earlier request once it is approved; it waits while the request is pending, unless told not to wait (then exit 75). The command must be exactly the one it was filed for.]:id:'
+        '--json-status[Write how the run ended to FILE as JSON (outcome, request_id, approvers, exit_code or signal, code, message), whatever the outcome.]:file:'
         '*:command:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
@@ -115,7 +122,8 @@ _gate_list() {
     local -i ret=1
     local -ar arg_specs=(
         '--json[Machine-readable output.]'
-        '--all[Include decided, finished and cancelled requests (newest first).]'
+        '--all[Every request\: also abandoned, decided, finished and cancelled ones (newest first).]'
+        '--watch[Keep the list on screen, redrawn whenever it changes (Ctrl-C stops).]'
         '--server[Work against this gate server (default\: $GATE_SERVER; unset\: this host'\''s state directory).]:url:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
@@ -179,6 +187,60 @@ _gate_review() {
         '--key[Your secret key (default\: $GATE_KEY or ~/.config/gate/key).]:file:'
         '--server[Work against this gate server (default\: $GATE_SERVER; unset\: this host'\''s state directory).]:url:'
         '--comment[What you found; recorded with the review.]:comment:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_gate_status() {
+    local -i ret=1
+    local -ar arg_specs=(
+        ':id:'
+        '--json[Machine-readable output.]'
+        '--server[Work against this gate server (default\: $GATE_SERVER; unset\: this host'\''s state directory).]:url:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_gate_wait() {
+    local -i ret=1
+    local -ar arg_specs=(
+        ':id:'
+        '--timeout[How long to wait, e.g. 90s, 15m (default\: until decided).]:duration:'
+        '--json[Print the final state as JSON on standard output.]'
+        '--server[Work against this gate server (default\: $GATE_SERVER; unset\: this host'\''s state directory).]:url:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_gate_cancel() {
+    local -i ret=1
+    local -ar arg_specs=(
+        ':id:'
+        '--server[Work against this gate server (default\: $GATE_SERVER; unset\: this host'\''s state directory).]:url:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_gate_whoami() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--json[Machine-readable output.]'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

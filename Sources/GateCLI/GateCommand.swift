@@ -61,7 +61,7 @@ public struct GateCommand: ParsableCommand {
             """,
         version: GateVersion.string,
         subcommands: [RunCommand.self, KeygenCommand.self, ListCommand.self, ShowCommand.self, ApproveCommand.self,
-                      DenyCommand.self, ReviewCommand.self, StatusCommand.self, WaitCommand.self, CancelCommand.self, LogCommand.self, AuditCommand.self, PolicyCommand.self, ServeCommand.self,
+                      DenyCommand.self, ReviewCommand.self, StatusCommand.self, WaitCommand.self, CancelCommand.self, WhoamiCommand.self, LogCommand.self, AuditCommand.self, PolicyCommand.self, ServeCommand.self,
                       DaemonCommand.self],
         defaultSubcommand: RunCommand.self
     )

@@ -13,46 +13,6 @@ struct ServerOption: ParsableArguments {
     var server: String?
 }
 
-struct ListCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List pending requests.")
-
-    @Flag(help: "Machine-readable output.") var json = false
-    @Flag(help: "Include decided, finished and cancelled requests (newest first).") var all = false
-    @OptionGroup var remote: ServerOption
-
-    /// A list cut at its limit says so (on stderr, so --json stays one document).
-    static func noteCut(shown: Int, total: Int64) {
-        if total > Int64(shown) { System.write(2, "gate: note: showing \(shown) of \(total) requests\n") }
-    }
-
-    func run() throws {
-        if remote.server == nil, let daemon = DaemonClient.configured() { try DaemonRouting.forward(daemon) }
-        if let client = try RemoteClient.configured(remote.server) {
-            let (items, total) = try client.list(all: all)
-            Self.noteCut(shown: items.count, total: total)
-            if json {
-                System.write(1, JSON.array(items.map { Views.requestJSON($0.record, tokens: $0.tokens) }).serialized(pretty: true) + "\n")
-            } else {
-                System.write(1, Views.listText(items.map(\.record)))
-            }
-            return
-        }
-        let store = try Store.open(try GateEnvironment.current())
-        var requests = try store.requests(status: all ? [] : [.pending, .review])
-        if let own = DaemonWorkerMode.onlyRequestsOf {
-            requests = requests.filter { $0.intent.user == own }
-        } else {
-            Self.noteCut(shown: requests.count, total: try store.requestCount(status: all ? [] : [.pending, .review]))
-        }
-        if json {
-            let items = try requests.map { Views.requestJSON($0, tokens: try store.tokenTexts(for: $0.id)) }
-            System.write(1, JSON.array(items).serialized(pretty: true) + "\n")
-        } else {
-            System.write(1, Views.listText(requests))
-        }
-    }
-}
-
 struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "Show everything about one request.")
 

@@ -34,7 +34,7 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "File the request and end at once: print its id on standard output and exit 75 (pending); a later 'gate run --request ID -- CMD' picks up the decision.")
     var noWait = false
 
-    @Option(name: .customLong("request"), help: ArgumentHelp("Run the command of this earlier request once it is approved (waits while it is pending, or exits 75 with --no-wait); the command must be exactly the one it was filed for.", valueName: "id"))
+    @Option(name: .customLong("request"), help: ArgumentHelp("Run the command of this earlier request once it is approved; it waits while the request is pending, unless told not to wait (then exit 75). The command must be exactly the one it was filed for.", valueName: "id"))
     var pickUp: String?
 
     @Option(help: ArgumentHelp("Write how the run ended to FILE as JSON (outcome, request_id, approvers, exit_code or signal, code, message), whatever the outcome.", valueName: "file"))

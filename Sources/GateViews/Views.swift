@@ -26,9 +26,9 @@ public enum Views {
         return r.status.rawValue
     }
 
-    public static func listText(_ requests: [RequestRecord]) -> String {
+    public static func listText(_ requests: [RequestRecord], header: Bool = false) -> String {
         if requests.isEmpty { return "no pending requests or reviews\n" }
-        var out = ""
+        var out = header ? "ID         REQUESTED             STATUS   REQUESTER  COMMAND\n" : ""
         for r in requests {
             let who = ShellQuote.inert(r.intent.agent.isEmpty ? r.intent.user : "\(r.intent.user)/\(r.intent.agent)")
             out += "\(r.id)  \(time(r.createdMicros))  \(status(r))  \(who)@\(ShellQuote.inert(r.intent.host))  \(ShellQuote.join(r.intent.argv))\n"

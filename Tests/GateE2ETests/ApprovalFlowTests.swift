@@ -128,8 +128,12 @@ import Testing
         try s.write("deploy", "#!/bin/sh\necho deploying\n", mode: 0o755)
         let requester = try s.start(["--", s.path("deploy")])
         let id = try s.waitForPending()
-        try s.write("deploy", "#!/bin/sh\necho something else\n", mode: 0o755)
+        // Swapped between the approval (which re-hashes it) and the run: the requester is held
+        // (SIGSTOP) while the approver signs, so the swap lands after approval, before exec.
+        requester.signal(SIGSTOP)
         #expect(try s.run(["approve", id, "--key", s.path("bob.key")]).status == 0)
+        try s.write("deploy", "#!/bin/sh\necho something else\n", mode: 0o755)
+        requester.signal(SIGCONT)
         let r = requester.finish()
         #expect(r.status == 77)
         #expect(r.stderr.contains("refusing to run: the executable \(s.path("deploy")) changed since it was approved"))
@@ -149,7 +153,8 @@ import Testing
         let requester = try s.start(["--", "sh", "-c", "echo ok"])
         let id = try s.waitForPending()
         #expect(try s.run(["approve", id, "--key", s.path("bob.key")]).status == 0)
-        #expect(try s.run(["approve", id, "--key", s.path("bob.key")]).status == 0)  // same person twice
+        let twice = try s.run(["approve", id, "--key", s.path("bob.key")])  // same person twice
+        #expect(twice.status == 77 && twice.stderr.contains("bob already approved"), "\(twice.stderr)")
         usleep(300_000)
         #expect(requester.isRunning, "ran with one person's approvals")
         #expect(try s.run(["approve", id, "--key", s.path("carol.key")]).status == 0)

@@ -151,7 +151,8 @@ import Testing
         try s.writePolicy("approver bob user=bob key=\(bob)\ndefault require 1\n")
         let shown = try s.abandonedRequest(["echo", "x"])
         let compact = shown.replacingOccurrences(of: "-", with: "")
-        let list = try JSONSerialization.jsonObject(with: Data(try s.run(["list", "--json"]).stdout.utf8)) as? [[String: Any]] ?? []
+        // Abandoned (its requester killed): listed by --all, not by the approvers' default view.
+        let list = try JSONSerialization.jsonObject(with: Data(try s.run(["list", "--all", "--json"]).stdout.utf8)) as? [[String: Any]] ?? []
         #expect(list.first?["id"] as? String == compact, "\(list)")
         let one = try JSONSerialization.jsonObject(with: Data(try s.run(["show", shown, "--json"]).stdout.utf8)) as? [String: Any] ?? [:]
         #expect(one["id"] as? String == compact, "\(one)")

@@ -18,9 +18,12 @@ import Testing
         let shown = try JSONSerialization.jsonObject(with: Data(try s.run(["show", id, "--json"]).stdout.utf8)) as? [String: Any] ?? [:]
         let bound = (shown["bound_files"] as? [[String: Any]] ?? []).compactMap { $0["path"] as? String }.map { Array($0.utf8) }
         #expect(bound.contains(Array(composed.utf8)) && bound.contains(Array(decomposed.utf8)), "\(shown)")
-        // The second file is swapped after the request: the approved run is refused.
-        #expect(FileManager.default.createFile(atPath: decomposed, contents: Data("SWAPPED\n".utf8)))
+        // The second file is swapped after the approval (the requester held meanwhile): the
+        // approved run is refused.
+        requester.signal(SIGSTOP)
         #expect(try s.run(["approve", id, "--key", s.path("bob.key")]).status == 0)
+        #expect(FileManager.default.createFile(atPath: decomposed, contents: Data("SWAPPED\n".utf8)))
+        requester.signal(SIGCONT)
         let out = requester.finish()
         #expect(out.status == 77 && !out.stdout.contains("SWAPPED") && out.stderr.contains("refusing to run"), "\(out)")
     }

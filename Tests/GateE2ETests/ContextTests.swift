@@ -48,9 +48,12 @@ import Testing
         let json = try s.run(["show", id, "--json"]).stdout
         #expect(json.contains("\"output\": \"Terraform will perform") && json.contains("\"bound_files\""), "\(json)")
 
-        // The plan is replaced after the approver looked: the approval does not carry over.
-        try s.write("work/tfplan", "plan-v2 (not what was approved)\n")
+        // The plan is replaced after the approver signed (the requester held meanwhile): the
+        // approval does not carry over. (Replaced before, `approve` itself refuses: ApproveChecksTests.)
+        requester.signal(SIGSTOP)
         #expect(try s.run(["approve", id, "--key", s.path("bob.key")]).status == 0)
+        try s.write("work/tfplan", "plan-v2 (not what was approved)\n")
+        requester.signal(SIGCONT)
         let r = requester.finish()
         #expect(r.status == 77 && r.stderr.contains("bound file ") && r.stderr.contains("tfplan changed since it was approved"), "\(r.stderr)")
         #expect(!r.stdout.contains("applied"))
@@ -68,8 +71,10 @@ import Testing
         // The executable is swapped after approval.
         (requester, id) = try Self.request(s, env, ["terraform", "apply", "tfplan"])
         let script = try String(contentsOfFile: s.path("bin/terraform"), encoding: .utf8)
-        try s.write("bin/terraform", script + "# tampered\n", mode: 0o755)
+        requester.signal(SIGSTOP)
         #expect(try s.run(["approve", id, "--key", s.path("bob.key")]).status == 0)
+        try s.write("bin/terraform", script + "# tampered\n", mode: 0o755)
+        requester.signal(SIGCONT)
         r = requester.finish()
         #expect(r.status == 77 && r.stderr.contains("the executable") && r.stderr.contains("changed since it was approved"), "\(r.stderr)")
 

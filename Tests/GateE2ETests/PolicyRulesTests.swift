@@ -80,7 +80,7 @@ import Testing
         let r0 = try s.start(["--", "sh", "-c", "echo ok"], env: loose)
         var looseID = ""
         for _ in 0..<200 {
-            looseID = try s.run(["list"]).stdout.split(separator: "\n").first { !$0.hasPrefix(id) && $0.contains("pending") }.map { String($0.prefix(9)) } ?? ""
+            looseID = try s.run(["list"]).stdout.split(separator: "\n").first { !$0.hasPrefix(id) && !$0.hasPrefix("no ") && $0.contains("pending") }.map { String($0.prefix(9)) } ?? ""
             if !looseID.isEmpty { break }
             usleep(20_000)
         }

@@ -159,10 +159,13 @@ import Testing
         try FileManager.default.copyItem(atPath: "/usr/bin/echo", toPath: s.path("dir/tool"))
         let requester = try s.start(["--", s.path("dir/tool"), "approved"])
         let id = try s.waitForPending()
-        // Another binary renamed over the path (a new inode): the approved bytes are still there.
+        // Approved (the requester held), then another binary renamed over the path (a new inode):
+        // the approved bytes are still there, and they are what runs.
+        requester.signal(SIGSTOP)
+        #expect(try s.run(["approve", id, "--key", s.path("carol.key")]).status == 0)
         try FileManager.default.copyItem(atPath: "/usr/bin/id", toPath: s.path("dir/tool.new"))
         #expect(rename(s.path("dir/tool.new"), s.path("dir/tool")) == 0)
-        #expect(try s.run(["approve", id, "--key", s.path("carol.key")]).status == 0)
+        requester.signal(SIGCONT)
         let out = requester.finish()
         #expect(out.status == 0 && out.stdout == "approved\n", "\(out)")
     }

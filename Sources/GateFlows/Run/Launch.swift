@@ -42,8 +42,9 @@ struct Launch {
         r.rule = rule
         r.requirements = requirements
         r.policyDigest = policy.digest
-        r.requesterPID = getpid()
-        r.requesterStart = ProcessIdentity.current ?? ""
+        // `--no-wait`: nobody waits for it by design (pid 0), so it is pending, never abandoned.
+        r.requesterPID = s.options.noWait ? 0 : getpid()
+        r.requesterStart = s.options.noWait ? "" : ProcessIdentity.current ?? ""
         return r
     }
 }
