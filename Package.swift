@@ -101,7 +101,7 @@ let package = Package(
         .testTarget(name: "GateE2ETests", dependencies: ["gate", "gate-server", "GateCore", "GateWire"], exclude: ["Fixtures"]),
         // In-process router tests of the server app (the client signs their statements).
         .testTarget(name: "GateServerTests", dependencies: [
-            "GateServer", "GateClient", "GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto",
+            "GateServer", "GateClient", "GateViews", "GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),

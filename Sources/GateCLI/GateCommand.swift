@@ -42,7 +42,10 @@ public struct GateCommand: ParsableCommand {
             host's requester key for the server (default ~/.config/gate/requester.key); \
             GATE_SERVER_CA a PEM file of certificate authorities to trust for an https gate \
             server, besides the system's; GATE_SOCKET the gate daemon's socket (daemon mode: run, \
-            list, show, log, approve and deny go through it; see DAEMON); NO_COLOR disables colour.
+            list, show, log, approve and deny go through it; see DAEMON); GATE_WEBHOOK, \
+            GATE_SLACK_WEBHOOK URLs a new request is announced to in local mode (the gate server's \
+            payloads, SPEC.md 9.4), signed with the key in the file GATE_WEBHOOK_SECRET; NO_COLOR \
+            disables colour.
 
             DAEMON: gate daemon (a system service, run as root) owns the state directory, the ledger \
             and its key, and starts approved commands itself: as the rule's as= user, else as the \

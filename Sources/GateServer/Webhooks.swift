@@ -5,6 +5,7 @@ import GateWire
 import NIOCore
 import GateSystem
 import GateStore
+import GateViews
 
 /// A configured notification target (`gate-server --webhook URL` / `--slack-webhook URL`).
 public struct Webhook: Sendable {
@@ -28,28 +29,13 @@ struct WebhookSender: Sendable {
     init(_ hooks: [Webhook]) { self.hooks = hooks }
 
     func announce(_ r: RequestRecord, publicURL: String) {
-        send(event: "request.created", generic: Self.genericPayload(r, publicURL: publicURL),
-             slack: Self.slackPayload(r, publicURL: publicURL), request: r.id.compact)
+        send(event: "request.created", generic: WebhookPayloads.created(r, publicURL: publicURL),
+             slack: WebhookPayloads.createdSlack(r, publicURL: publicURL), request: r.id.compact)
     }
 
     /// After each accepted decision: who decided what, and where the request now stands.
     func announceDecision(_ r: RequestRecord, _ answer: JSON, publicURL: String) {
-        let approver = answer["approver"]?.stringValue ?? "?", decision = answer["decision"]?.stringValue ?? "?"
-        let status = answer["status"]?.stringValue ?? "?", comment = answer["comment"]?.stringValue ?? ""
-        let url = "\(publicURL)/r/\(r.id.compact)"
-        let generic: JSON = .object([
-            ("event", .string("request.decided")), ("id", .string(r.id.compact)), ("approver", .string(approver)),
-            ("decision", .string(decision)), ("comment", .string(comment)), ("status", .string(status)),
-            ("argv", .array(r.intent.argv.map(JSON.string))), ("url", .string(url)),
-        ])
-        let verb = decision == "approve" ? "approved" : "denied"
-        var text = "gate: \(r.id.compact) \(verb) by \(Self.mrkdwn(approver))"
-        if !comment.isEmpty { text += ": \(Self.mrkdwn(ShellQuote.inert(comment)))" }
-        text += status == "pending" ? " (more approvals needed)" : " — request is now \(status)"
-        let slack: JSON = .object([
-            ("text", .string(text)),
-            ("blocks", .array([Self.section("\(text)\n`\(Self.mrkdwn(ShellQuote.join(r.intent.argv)))`  ·  <\(url)|open the request>")])),
-        ])
+        let (generic, slack) = WebhookPayloads.decided(r, answer, publicURL: publicURL)
         send(event: "request.decided", generic: generic, slack: slack, request: r.id.compact)
     }
 
@@ -67,14 +53,6 @@ struct WebhookSender: Sendable {
     static let client = HTTPClient(eventLoopGroupProvider: .singleton,
                                    configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
 
-    /// `X-Gate-Signature: t=T,v2=HEX`, HEX = HMAC-SHA-256(secret, T "." event "." delivery "."
-    /// body): the timestamp, what happened and which delivery it is are all covered, so a
-    /// receiver can reject forgeries, replays and a body re-labelled as another event.
-    static func signature(secret: [UInt8], time: UInt64, event: String, delivery: String, body: [UInt8]) -> String {
-        let mac = HMACSHA256.mac(key: secret, message: Array("\(time).\(event).\(delivery).".utf8) + body)
-        return "t=\(time),v2=\(Hex.encode(mac))"
-    }
-
     static func deliver(_ value: JSON, event: String, delivery: String, to hook: Webhook, request: String) async {
         var bytes: [UInt8] = []
         value.serialize(into: &bytes)
@@ -88,7 +66,7 @@ struct WebhookSender: Sendable {
             req.headers.add(name: "X-Gate-Delivery", value: delivery)
             if let secret = hook.secret {
                 req.headers.add(name: "X-Gate-Signature",
-                                value: signature(secret: secret, time: System.nowSeconds(), event: event, delivery: delivery, body: bytes))
+                                value: WebhookSignature.header(secret: secret, time: System.nowSeconds(), event: event, delivery: delivery, body: bytes))
             }
             req.body = .bytes(ByteBuffer(bytes: bytes))
             let problem: String
@@ -111,66 +89,5 @@ struct WebhookSender: Sendable {
                 delay *= 2
             }
         }
-    }
-
-    static func facts(_ r: RequestRecord) -> (who: String, what: String, needs: String, summary: String?) {
-        let i = r.intent
-        let who = ShellQuote.inert(i.user) + (i.agent.isEmpty ? "" : " (agent \(ShellQuote.inert(i.agent)))") + " on " + ShellQuote.inert(i.host)
-        let summaries = (r.context["providers"]?.arrayValue ?? []).compactMap { $0["summary"]?.stringValue }
-        return (who, ShellQuote.join(i.argv), r.requirements.map(\.description).joined(separator: " and "),
-                summaries.isEmpty ? nil : summaries.map(ShellQuote.inert).joined(separator: "; "))
-    }
-
-    static func genericPayload(_ r: RequestRecord, publicURL: String) -> JSON {
-        let i = r.intent
-        let f = facts(r)
-        return .object([
-            ("event", .string("request.created")),
-            ("id", .string(r.id.compact)),
-            ("user", .string(i.user)), ("agent", .string(i.agent)), ("host", .string(i.host)),
-            ("argv", .array(i.argv.map(JSON.string))), ("cwd", .string(i.cwd)),
-            ("intent_digest", .string(r.digest.hex)),
-            ("rule", .string(r.rule)), ("requires", .string(f.needs)),
-            ("reason", .string(r.reason)), ("ticket", .string(r.ticket)),
-            ("plan_summary", f.summary.map(JSON.string) ?? .null),
-            ("approve_command", .string("gate approve \(r.id.compact)")),
-            ("url", .string("\(publicURL)/r/\(r.id.compact)")),
-        ])
-    }
-
-    /// Slack's incoming-webhook format: `text` (the notification line) and `blocks`. Slack
-    /// mrkdwn needs &, < and > escaped; command text goes in code spans.
-    static func mrkdwn(_ s: String) -> String {
-        s.replacingAll("&", "&amp;").replacingAll("<", "&lt;").replacingAll(">", "&gt;").replacingAll("`", "'")
-    }
-
-    static func section(_ text: String) -> JSON {
-        .object([("type", .string("section")), ("text", .object([("type", .string("mrkdwn")), ("text", .string(text))]))])
-    }
-
-    static func slackPayload(_ r: RequestRecord, publicURL: String) -> JSON {
-        let f = facts(r)
-        let url = "\(publicURL)/r/\(r.id.compact)"
-        var lines = ["*gate: approval requested* — request <\(url)|\(r.id.compact)>",
-                     "*Who:* \(mrkdwn(f.who))",
-                     "*What:* `\(mrkdwn(f.what))`",
-                     "*Rule:* \(mrkdwn(r.rule)); needs \(mrkdwn(f.needs))"]
-        if let s = f.summary { lines.append("*Plan:* \(mrkdwn(s))") }
-        if !r.reason.isEmpty { lines.append("*Reason:* \(mrkdwn(ShellQuote.inert(r.reason)))") }
-        if !r.ticket.isEmpty { lines.append("*Ticket:* \(mrkdwn(ShellQuote.inert(r.ticket)))") }
-        return .object([
-            // The notification line is mrkdwn too (Slack shows it in notifications and expands
-            // <!channel> or <URL|label> in it): every field escaped, as in the blocks.
-            ("text", .string("gate: \(mrkdwn(f.who)) requests approval for \(mrkdwn(f.what)) (\(r.id.compact))")),
-            ("blocks", .array([section(lines.joined(separator: "\n")),
-                               section("Approve: `gate approve \(r.id.compact)`  ·  <\(url)|open the request>")])),
-        ])
-    }
-}
-
-extension String {
-    fileprivate func replacingAll(_ a: String, _ b: String) -> String {
-        guard contains(a) else { return self }
-        return split(separator: a, omittingEmptySubsequences: false).joined(separator: b)
     }
 }

@@ -1,6 +1,7 @@
 import GateCore
 @testable import GateServer
 import GateStore
+import GateViews
 import GateWire
 import Testing
 
@@ -35,7 +36,7 @@ import Testing
     }
 
     @Test func everyFieldOfTheSlackMessageIsEscaped() {
-        let payload = WebhookSender.slackPayload(Self.record(), publicURL: "https://gate.example")
+        let payload = WebhookPayloads.createdSlack(Self.record(), publicURL: "https://gate.example")
         for s in Self.strings(payload) {
             #expect(Self.unescaped(s).isEmpty, "raw mrkdwn reaches Slack: \(s)")
         }

@@ -94,6 +94,8 @@ enum RequestFiling {
             try s.store.recordPolicy(launch.policy, actor: s.identity.actor)
             try s.store.appendLedger(.requested, request: s.runID.compact, actor: s.identity.actor, payload: requested)
         }
+        // With a gate server, the server notifies; here, the requester's own gate does.
+        if remote == nil { LocalNotify.announce(record) }
         var check = approval.check
         check.intentDigest = launch.digest
         check.requestID = s.runID.compact  // waiting on this request: tokens must name it
