@@ -29,6 +29,7 @@ import PackageDescription
 //   GateDaemon      `gate daemon`: the local service that owns the state and starts approved commands
 //                   as the policy's user; one poll loop, a forked worker per client. It knows the
 //                   socket and the process, not the flows: GateCLI hands it what a worker runs.
+//   GateMCP         `gate mcp`'s protocol: JSON-RPC lines, the tools and their schemas, results. No I/O.
 //   GateCLI         argument-parser commands over the flows; `gate`'s hot path is parsed by hand.
 //   gate            the thin executable.
 //   GateServer      the remote broker (its decisions, writes and checkpoint copies in Broker/) and its
@@ -73,8 +74,9 @@ let package = Package(
         .target(name: "GateViews", dependencies: ["GateStore", "GateSystem", "GateCore", "GateWire"]),
         .target(name: "GateFlows", dependencies: ["GateViews", "GateClient", "GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto"]),
         .target(name: "GateDaemon", dependencies: ["GateClient", "GateSystem", "GateWire"]),
+        .target(name: "GateMCP", dependencies: ["GateWire"]),
         .target(name: "GateCLI", dependencies: [
-            "GateDaemon", "GateFlows", "GateViews", "GateClient", "GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto",
+            "GateDaemon", "GateMCP", "GateFlows", "GateViews", "GateClient", "GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "gate", dependencies: ["GateCLI"]),
@@ -95,6 +97,7 @@ let package = Package(
         .testTarget(name: "GateStoreTests", dependencies: ["GateStore", "GateSQLite", "GateSystem", "GateCore", "GateWire"]),
         .testTarget(name: "GateClientTests", dependencies: ["GateClient", "GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto"]),
         .testTarget(name: "GateFlowsTests", dependencies: ["GateFlows", "GateCore", "GateCrypto", "GateWire"]),
+        .testTarget(name: "GateMCPTests", dependencies: ["GateMCP", "GateWire"]),
         // Reads Package.swift and Sources/ only: the module cuts and file sizes hold.
         .testTarget(name: "LayoutTests"),
         // Drives the built `gate` binary as a user would.

@@ -64,7 +64,7 @@ public struct GateCommand: ParsableCommand {
             """,
         version: GateVersion.string,
         subcommands: [RunCommand.self, KeygenCommand.self, ListCommand.self, ShowCommand.self, ApproveCommand.self,
-                      DenyCommand.self, ReviewCommand.self, StatusCommand.self, WaitCommand.self, CancelCommand.self, WhoamiCommand.self, LogCommand.self, AuditCommand.self, PolicyCommand.self, ServeCommand.self,
+                      DenyCommand.self, ReviewCommand.self, StatusCommand.self, WaitCommand.self, CancelCommand.self, WhoamiCommand.self, LogCommand.self, MCPCommand.self, HookCommand.self, AuditCommand.self, PolicyCommand.self, ServeCommand.self,
                       DaemonCommand.self],
         defaultSubcommand: RunCommand.self
     )
@@ -75,15 +75,24 @@ public struct GateCommand: ParsableCommand {
 
 public enum GateMain {
     public static func main() -> Never {
-        do {
-            let arguments = Array(CommandLine.arguments.dropFirst())
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        exitAfter(arguments: arguments) {
             if arguments.first == "serve" { try ServerLauncher.exec(Array(arguments.dropFirst())) }
             if let fast = FastRun.parse(arguments) {
                 try fast.execute()
             }
+            if arguments == ["hook", "claude-code"] { try ClaudeCodeHook.run() }
             try UsageHints.checkHelp(arguments)
             var command = try GateCommand.parseAsRoot()
             try command.run()
+        }
+    }
+
+    /// Runs `body` as gate runs a command line: every failure becomes its line on stderr and its
+    /// documented exit status (also in a `gate mcp` tool call's forked child).
+    static func exitAfter(arguments: [String], _ body: () throws -> Void) -> Never {
+        do {
+            try body()
             exit(0)
         } catch let f as GateFailure {
             Diagnostics.error(f.message, hint: f.hint)
@@ -97,7 +106,7 @@ public enum GateMain {
                 exit(0)
             }
             let message = GateCommand.message(for: error)
-            if let better = UsageHints.explain(Array(CommandLine.arguments.dropFirst()), parserMessage: message) {
+            if let better = UsageHints.explain(arguments, parserMessage: message) {
                 Diagnostics.error(better.message, hint: better.hint)
                 exit(better.exitCode.rawValue)
             }

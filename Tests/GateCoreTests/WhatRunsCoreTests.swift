@@ -107,3 +107,25 @@ import GateWire
         for v: UInt32 in [0x41, 0xe9, 0x4e2d, 0x1F600, 0x2010, 0x2030] { #expect(!Unicode.Scalar(v)!.isTerminalControl) }
     }
 }
+
+/// The Claude Code hook splits a command into argv only when bash would read it as plain words.
+@Suite struct ShellWordsTests {
+    @Test(arguments: [
+        ("ls -l /tmp", ["ls", "-l", "/tmp"]), ("git commit -m 'a b'", ["git", "commit", "-m", "a b"]),
+        ("echo \"x y\" z", ["echo", "x y", "z"]), ("printf a\\ b", ["printf", "a b"]), ("  kubectl   get pods ", ["kubectl", "get", "pods"]),
+        ("echo \"say \\\"hi\\\"\"", ["echo", "say \"hi\""]), ("echo ''", ["echo", ""]), ("terraform apply -auto-approve=false", ["terraform", "apply", "-auto-approve=false"]),
+    ])
+    func plainWordsSplit(_ command: String, _ argv: [String]) {
+        #expect(ShellWords.split(command) == argv)
+    }
+
+    @Test(arguments: [
+        "ls; rm -rf /", "ls | sh", "ls && id", "ls & id", "echo $HOME", "echo `id`", "echo \"$(id)\"", "cat < /etc/shadow", "echo > x",
+        "(id)", "{ id; }", "ls *", "ls ?", "ls [a]", "cd /tmp", "export A=1", "source x", ". x", "FOO=1 ls", "ls ~", "ls ~/x", "ls a=~/x",
+        "echo # c", "ls\nid", "ls\rid", "echo 'unclosed", "echo \"unclosed", "echo \\", "if true", "time ls", "exec sh", "eval id", "!",
+        "echo \"a\\$b\"", "", "   ", "echo \u{7f}", "echo 'a\nb'", "a=b", "echo \"!x\"",
+    ])
+    func shellSyntaxIsNotGuessedAt(_ command: String) {
+        #expect(ShellWords.split(command) == nil, "\(command)")
+    }
+}
