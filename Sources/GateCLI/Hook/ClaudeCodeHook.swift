@@ -67,11 +67,16 @@ enum ClaudeCodeHook {
 
     static func judge(_ command: String, description: String, cwd: String?, toolInput: [(String, JSON)]) throws -> JSON {
         let words = ShellWords.split(command)
+        if let cwd, chdir(cwd) != 0 { throw GateFailure.usage("cannot use the call's cwd \(cwd): \(System.errnoString())") }
         if let words, words[0] == "gate" || words[0].hasSuffix("/gate") {
+            // Only this gate passes: a `gate` the agent put first on its PATH is any program.
+            let named = words[0].contains("/") ? Paths.real(words[0]) : Self.onPath(words[0]).flatMap(Paths.real)
+            guard let named, named == Paths.real("/proc/self/exe") else {
+                return deny("gate: '\(words[0])' here is \(named ?? "not found"), not this gate (\(Self.gatePath)); denied")
+            }
             return decision("allow", "gate: already a gate command", updated: nil)
         }
         let argv = words ?? ["sh", "-c", command]
-        if let cwd, chdir(cwd) != 0 { throw GateFailure.usage("cannot use the call's cwd \(cwd): \(System.errnoString())") }
         let policyPath = System.envNonEmpty("GATE_SOCKET") != nil ? GateEnvironment.daemonPolicyPath : try GateEnvironment.current().policyPath
         let policy = try PolicyLoader.load(policyPath)
         let captured = try IntentCapture.capture(argv: argv, identity: .current(), trustedPath: policy.trustedPath)
@@ -116,6 +121,15 @@ enum ClaudeCodeHook {
     }
 
     static func deny(_ reason: String) -> JSON { decision("deny", ShellQuote.inert(reason), updated: nil) }
+
+    /// Where the Bash tool's shell would find `name` (the hook runs with the agent's PATH).
+    static func onPath(_ name: String) -> String? {
+        for dir in (System.env("PATH") ?? "").split(separator: ":") where !dir.isEmpty {
+            let candidate = Paths.join(String(dir), name)
+            if access(candidate, X_OK) == 0, Files.info(candidate)?.isRegular == true { return candidate }
+        }
+        return nil
+    }
 
     /// This gate, by absolute path: the rewritten command must not depend on the agent's PATH.
     static var gatePath: String { Paths.real("/proc/self/exe") ?? "gate" }
