@@ -147,7 +147,7 @@ _gate_approve() {
         '--key[Your secret key (default\: $GATE_KEY or ~/.config/gate/key).]:file:'
         '--server[Work against this gate server (default\: $GATE_SERVER; unset\: this host'\''s state directory).]:url:'
         '--comment[A comment recorded with the approval.]:comment:'
-        '--ttl[How long the approval stays valid (default 15m).]:duration:'
+        '--ttl[How long the approval stays valid, e.g. 90s, 15m, 2h (at most 7d).]:duration:'
         '--print-token[Print the token on standard output, for handing over offline (gate run --token).]'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
@@ -277,7 +277,7 @@ _gate_audit_export() {
     local -i ret=1
     local -ar ___format=('jsonl' 'csv')
     local -ar arg_specs=(
-        '--format[jsonl or csv.]:format:{__gate_complete "${___format[@]}"}'
+        '--format[The format\: jsonl verifies on its own, csv is for people.]:format:{__gate_complete "${___format[@]}"}'
         '--since[Only entries at or after this time (UTC\: 2026-11-22, 2026-11-22T05\:00\:00Z, or Unix seconds).]:time:'
         '--until[Only entries before this time (same forms).]:time:'
         '--version[Show the version.]'

@@ -11,7 +11,10 @@ bin=.build/debug/gate
 "$bin" --generate-completion-script fish > completions/gate.fish
 rm -rf .build/plugins/GenerateManual/outputs
 swift package --allow-writing-to-package-directory generate-manual >/dev/null
-# The generation date would make every run a change; pin the page to the version instead.
-sed -e 's/^\.Dd .*/.Dd gate '"$("$bin" --version)"'/' .build/plugins/GenerateManual/outputs/gate/gate.1 > man/gate.1
-sed -e 's/^\.Dd .*/.Dd gate '"$("$bin" --version)"'/' .build/plugins/GenerateManual/outputs/gate-server/gate-server.1 > man/gate-server.1
+# The generation date would make every run a change; pin the page to the version instead. A
+# blank line between paragraphs of a discussion is an "Empty input line" warning in mdoc: make
+# each a paragraph break (.Pp). HelpTextTests checks the pages with groff and man.
+manpage() { sed -e 's/^\.Dd .*/.Dd gate '"$("$bin" --version)"'/' -e 's/^[[:space:]]*$/.Pp/' "$1"; }
+manpage .build/plugins/GenerateManual/outputs/gate/gate.1 > man/gate.1
+manpage .build/plugins/GenerateManual/outputs/gate-server/gate-server.1 > man/gate-server.1
 echo "generated completions/gate.{bash,zsh,fish}, man/gate.1 and man/gate-server.1"

@@ -114,7 +114,7 @@ struct ApproveCommand: ParsableCommand {
 
     @OptionGroup var common: DecisionOptions
     @Option(help: "A comment recorded with the approval.") var comment: String = ""
-    @Option(help: ArgumentHelp("How long the approval stays valid (default 15m).", valueName: "duration")) var ttl: String = "15m"
+    @Option(help: ArgumentHelp("How long the approval stays valid, e.g. 90s, 15m, 2h (at most 7d).", valueName: "duration")) var ttl: String = "15m"
     @Flag(help: "Print the token on standard output, for handing over offline (gate run --token).") var printToken = false
 
     func run() throws {
