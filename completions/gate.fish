@@ -155,11 +155,13 @@ complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gat
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate list" server' -l 'server' -d 'Work against this gate server (default: $GATE_SERVER; unset: this host\'s state directory).' -rfka ''
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate list" version' -l 'version' -d 'Show the version.'
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate list" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_positional "gate show" -eq 1' -fka '(__gate_custom_completion ---completion show -- positional@0 (count (__gate_tokens -pc)) (__gate_tokens -tC))'
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate show" json' -l 'json' -d 'Machine-readable output.'
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate show" no-pager' -l 'no-pager' -d 'Print long output directly instead of through $PAGER.'
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate show" server' -l 'server' -d 'Work against this gate server (default: $GATE_SERVER; unset: this host\'s state directory).' -rfka ''
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate show" version' -l 'version' -d 'Show the version.'
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate show" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_positional "gate approve" -eq 1' -fka '(__gate_custom_completion ---completion approve -- positional@0 (count (__gate_tokens -pc)) (__gate_tokens -tC))'
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate approve" key' -l 'key' -d 'Your secret key (default: $GATE_KEY or ~/.config/gate/key).' -rfka ''
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate approve" server' -l 'server' -d 'Work against this gate server (default: $GATE_SERVER; unset: this host\'s state directory).' -rfka ''
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate approve" comment' -l 'comment' -d 'A comment recorded with the approval.' -rfka ''
@@ -167,11 +169,13 @@ complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gat
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate approve" print-token' -l 'print-token' -d 'Print the token on standard output, for handing over offline (gate run --token).'
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate approve" version' -l 'version' -d 'Show the version.'
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate approve" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_positional "gate deny" -eq 1' -fka '(__gate_custom_completion ---completion deny -- positional@0 (count (__gate_tokens -pc)) (__gate_tokens -tC))'
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate deny" key' -l 'key' -d 'Your secret key (default: $GATE_KEY or ~/.config/gate/key).' -rfka ''
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate deny" server' -l 'server' -d 'Work against this gate server (default: $GATE_SERVER; unset: this host\'s state directory).' -rfka ''
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate deny" reason' -l 'reason' -d 'Why; shown to the requester and recorded.' -rfka ''
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate deny" version' -l 'version' -d 'Show the version.'
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate deny" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'gate' -n '__gate_should_offer_completions_for_positional "gate review" -eq 1' -fka '(__gate_custom_completion ---completion review -- positional@0 (count (__gate_tokens -pc)) (__gate_tokens -tC))'
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate review" key' -l 'key' -d 'Your secret key (default: $GATE_KEY or ~/.config/gate/key).' -rfka ''
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate review" server' -l 'server' -d 'Work against this gate server (default: $GATE_SERVER; unset: this host\'s state directory).' -rfka ''
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate review" comment' -l 'comment' -d 'What you found; recorded with the review.' -rfka ''
@@ -232,3 +236,12 @@ complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gat
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate daemon" version' -l 'version' -d 'Show the version.'
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate daemon" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'gate' -n '__gate_should_offer_completions_for_flags_or_options "gate help" version' -l 'version' -d 'Show the version.'
+
+# Added by scripts/generate.sh from scripts/completion/gate.fish. argument-parser cannot say
+# "after --, complete a command line", so this does it as sudo's completion does: in
+# `gate [OPTIONS] -- CMD ARGS…` (and `gate policy explain -- CMD …`) the words after `--` are
+# completed as a command line of their own (__fish_complete_subcommand).
+function __gate_after_terminator
+    contains -- -- (commandline -opc)
+end
+complete -c gate -n __gate_after_terminator -x -a '(__fish_complete_subcommand --fcs-skip=(contains -i -- -- (commandline -opc)))'

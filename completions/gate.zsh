@@ -128,7 +128,7 @@ _gate_list() {
 _gate_show() {
     local -i ret=1
     local -ar arg_specs=(
-        ':id:'
+        ':id:{__gate_custom_complete ---completion show -- positional@0 "${current_word_index}" "$(__gate_cursor_index_in_current_word)"}'
         '--json[Machine-readable output.]'
         '--no-pager[Print long output directly instead of through $PAGER.]'
         '--server[Work against this gate server (default\: $GATE_SERVER; unset\: this host'\''s state directory).]:url:'
@@ -143,7 +143,7 @@ _gate_show() {
 _gate_approve() {
     local -i ret=1
     local -ar arg_specs=(
-        ':id:'
+        ':id:{__gate_custom_complete ---completion approve -- positional@0 "${current_word_index}" "$(__gate_cursor_index_in_current_word)"}'
         '--key[Your secret key (default\: $GATE_KEY or ~/.config/gate/key).]:file:'
         '--server[Work against this gate server (default\: $GATE_SERVER; unset\: this host'\''s state directory).]:url:'
         '--comment[A comment recorded with the approval.]:comment:'
@@ -160,7 +160,7 @@ _gate_approve() {
 _gate_deny() {
     local -i ret=1
     local -ar arg_specs=(
-        ':id:'
+        ':id:{__gate_custom_complete ---completion deny -- positional@0 "${current_word_index}" "$(__gate_cursor_index_in_current_word)"}'
         '--key[Your secret key (default\: $GATE_KEY or ~/.config/gate/key).]:file:'
         '--server[Work against this gate server (default\: $GATE_SERVER; unset\: this host'\''s state directory).]:url:'
         '--reason[Why; shown to the requester and recorded.]:reason:'
@@ -175,7 +175,7 @@ _gate_deny() {
 _gate_review() {
     local -i ret=1
     local -ar arg_specs=(
-        ':id:'
+        ':id:{__gate_custom_complete ---completion review -- positional@0 "${current_word_index}" "$(__gate_cursor_index_in_current_word)"}'
         '--key[Your secret key (default\: $GATE_KEY or ~/.config/gate/key).]:file:'
         '--server[Work against this gate server (default\: $GATE_SERVER; unset\: this host'\''s state directory).]:url:'
         '--comment[What you found; recorded with the review.]:comment:'
@@ -405,6 +405,25 @@ _gate_help() {
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
 
     return "${ret}"
+}
+
+
+# Added by scripts/generate.sh from scripts/completion/gate.zsh. argument-parser cannot say
+# "after --, complete a command line", so this does it as sudo's completion does: in
+# `gate [OPTIONS] -- CMD ARGS…` (and `gate policy explain -- CMD …`) the words after `--` are
+# completed as a command line of their own (_normal: command names, then CMD's own completion).
+functions[__gate_parsed]=$functions[_gate]
+_gate() {
+    local -i i
+    for ((i = 2; i < CURRENT; i++)); do
+        if [[ ${words[i]} == -- ]]; then
+            shift $i words
+            (( CURRENT -= i ))
+            _normal
+            return
+        fi
+    done
+    __gate_parsed "$@"
 }
 
 if [[ "${funcstack[1]}" = _gate ]]; then

@@ -19,6 +19,8 @@ struct ListCommand: ParsableCommand {
     @Flag(help: "Machine-readable output.") var json = false
     @Flag(help: "Include decided, finished and cancelled requests (newest first).") var all = false
     @OptionGroup var remote: ServerOption
+    /// For shell completion (IDCompletion): the ids alone, one per line, never an error.
+    @Flag(help: .hidden) var ids = false
 
     /// A list cut at its limit says so (on stderr, so --json stays one document).
     static func noteCut(shown: Int, total: Int64) {
@@ -26,6 +28,7 @@ struct ListCommand: ParsableCommand {
     }
 
     func run() throws {
+        if ids { return IDCompletion.printIDs(server: remote.server) }
         if remote.server == nil, let daemon = DaemonClient.configured() { try DaemonRouting.forward(daemon) }
         if let client = try RemoteClient.configured(remote.server) {
             let (items, total) = try client.list(all: all)
@@ -56,7 +59,7 @@ struct ListCommand: ParsableCommand {
 struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "Show everything about one request.")
 
-    @Argument(help: "The request id, or a unique prefix of it.") var id: String
+    @Argument(help: "The request id, or a unique prefix of it.", completion: IDCompletion.kind) var id: String
     @Flag(help: "Machine-readable output.") var json = false
     @Flag(help: "Print long output directly instead of through $PAGER.") var noPager = false
     @OptionGroup var remote: ServerOption
@@ -103,7 +106,7 @@ struct ShowCommand: ParsableCommand {
 }
 
 struct DecisionOptions: ParsableArguments {
-    @Argument(help: "The request id, or a unique prefix of it.") var id: String
+    @Argument(help: "The request id, or a unique prefix of it.", completion: IDCompletion.kind) var id: String
     @Option(help: ArgumentHelp("Your secret key (default: $GATE_KEY or ~/.config/gate/key).", valueName: "file")) var key: String?
     @OptionGroup var remote: ServerOption
 }
