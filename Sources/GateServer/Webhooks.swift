@@ -5,7 +5,6 @@ import GateWire
 import NIOCore
 import GateSystem
 import GateStore
-import GateViews
 
 /// A configured notification target (`gate-server --webhook URL` / `--slack-webhook URL`).
 public struct Webhook: Sendable {
@@ -155,7 +154,7 @@ struct WebhookSender: Sendable {
         var lines = ["*gate: approval requested* — request <\(url)|\(r.id.compact)>",
                      "*Who:* \(mrkdwn(f.who))",
                      "*What:* `\(mrkdwn(f.what))`",
-                     "*Rule:* \(mrkdwn(Views.ruleText(r))); needs \(mrkdwn(f.needs))"]
+                     "*Rule:* \(mrkdwn(r.rule)); needs \(mrkdwn(f.needs))"]
         if let s = f.summary { lines.append("*Plan:* \(mrkdwn(s))") }
         if !r.reason.isEmpty { lines.append("*Reason:* \(mrkdwn(ShellQuote.inert(r.reason)))") }
         if !r.ticket.isEmpty { lines.append("*Ticket:* \(mrkdwn(ShellQuote.inert(r.ticket)))") }
