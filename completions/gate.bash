@@ -173,13 +173,13 @@ _gate() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    run|keygen|list|show|approve|deny|review|status|wait|cancel|whoami|log|audit|policy|serve|daemon|help)
+    run|keygen|list|show|approve|deny|review|status|wait|cancel|whoami|log|mcp|hook|audit|policy|serve|daemon|help)
         # Offer subcommand argument completions
         "_gate_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'run keygen list show approve deny review status wait cancel whoami log audit policy serve daemon help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'run keygen list show approve deny review status wait cancel whoami log mcp hook audit policy serve daemon help' -- "${cur}"))
         ;;
     esac
 }
@@ -266,6 +266,14 @@ _gate_show() {
         return
         ;;
     esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __gate_add_completions -W "$(__gate_custom_complete ---completion show -- positional@0 "${COMP_CWORD}" "$(__gate_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
 }
 
 _gate_approve() {
@@ -290,6 +298,14 @@ _gate_approve() {
         return
         ;;
     esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __gate_add_completions -W "$(__gate_custom_complete ---completion approve -- positional@0 "${COMP_CWORD}" "$(__gate_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
 }
 
 _gate_deny() {
@@ -311,6 +327,14 @@ _gate_deny() {
         return
         ;;
     esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __gate_add_completions -W "$(__gate_custom_complete ---completion deny -- positional@0 "${COMP_CWORD}" "$(__gate_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
 }
 
 _gate_review() {
@@ -329,6 +353,14 @@ _gate_review() {
         return
         ;;
     '--comment')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __gate_add_completions -W "$(__gate_custom_complete ---completion review -- positional@0 "${COMP_CWORD}" "$(__gate_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -406,6 +438,55 @@ _gate_log() {
         return
         ;;
     esac
+}
+
+_gate_mcp() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--agent --max-output)
+    __gate_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--agent')
+        return
+        ;;
+    '--max-output')
+        return
+        ;;
+    esac
+}
+
+_gate_hook() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __gate_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    claude-code)
+        # Offer subcommand argument completions
+        "_gate_hook_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'claude-code' -- "${cur}"))
+        ;;
+    esac
+}
+
+_gate_hook_claude-code() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __gate_offer_flags_options 0
 }
 
 _gate_audit() {
@@ -607,3 +688,27 @@ _gate_help() {
 }
 
 complete -o filenames -F _gate gate
+
+# Added by scripts/generate.sh from scripts/completion/gate.bash. argument-parser cannot say
+# "after --, complete a command line", so this does it as sudo's completion does: in
+# `gate [OPTIONS] -- CMD ARGS…` (and `gate policy explain -- CMD …`) CMD completes as a command
+# name and ARGS as CMD's own completion completes them (bash-completion's _command_offset), or as
+# file names where bash-completion is not loaded. Everything else is the generated _gate's.
+__gate_definition="$(declare -f _gate)"
+eval "__gate_parsed${__gate_definition#_gate}"
+unset __gate_definition
+_gate() {
+    local -i i
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        [[ "${COMP_WORDS[i]}" == -- ]] || continue
+        if declare -F _command_offset >/dev/null; then
+            _command_offset $((i + 1))
+        elif ((COMP_CWORD == i + 1)); then
+            COMPREPLY=($(compgen -c -- "${COMP_WORDS[COMP_CWORD]}"))
+        else
+            COMPREPLY=($(compgen -f -- "${COMP_WORDS[COMP_CWORD]}"))
+        fi
+        return
+    done
+    __gate_parsed "${1-gate}" "${2-${COMP_WORDS[COMP_CWORD]}}" "${3-${COMP_WORDS[COMP_CWORD - 1]}}"
+}

@@ -62,6 +62,8 @@ _gate() {
             'cancel:Withdraw your pending request (recorded); its approvals can no longer run it.'
             'whoami:Say who you are to gate and which mode, state, policy, key and server are in force, and why.'
             'log:Show the audit ledger: who asked, who decided, what ran.'
+            'mcp:Serve gate to an agent host over MCP on stdio (tools: run, explain, status).'
+            'hook:Agent hooks: judge an agent'\''s tool call by gate'\''s policy before it runs.'
             'audit:Check and export the audit ledger.'
             'policy:Check a policy, or explain what it says about a command.'
             'serve:Run the gate server (remote approvals): gate serve --listen 127.0.0.1:8780 --state DIR.'
@@ -72,7 +74,7 @@ _gate() {
         ;;
     arg)
         case "${words[1]}" in
-        run|keygen|list|show|approve|deny|review|status|wait|cancel|whoami|log|audit|policy|serve|daemon|help)
+        run|keygen|list|show|approve|deny|review|status|wait|cancel|whoami|log|mcp|hook|audit|policy|serve|daemon|help)
             "_gate_${words[1]}" && ret=0
             ;;
         esac
@@ -136,7 +138,7 @@ _gate_list() {
 _gate_show() {
     local -i ret=1
     local -ar arg_specs=(
-        ':id:'
+        ':id:{__gate_custom_complete ---completion show -- positional@0 "${current_word_index}" "$(__gate_cursor_index_in_current_word)"}'
         '--json[Machine-readable output.]'
         '--no-pager[Print long output directly instead of through $PAGER.]'
         '--server[Work against this gate server (default\: $GATE_SERVER; unset\: this host'\''s state directory).]:url:'
@@ -151,11 +153,11 @@ _gate_show() {
 _gate_approve() {
     local -i ret=1
     local -ar arg_specs=(
-        ':id:'
+        ':id:{__gate_custom_complete ---completion approve -- positional@0 "${current_word_index}" "$(__gate_cursor_index_in_current_word)"}'
         '--key[Your secret key (default\: $GATE_KEY or ~/.config/gate/key).]:file:'
         '--server[Work against this gate server (default\: $GATE_SERVER; unset\: this host'\''s state directory).]:url:'
         '--comment[A comment recorded with the approval.]:comment:'
-        '--ttl[How long the approval stays valid (default 15m).]:duration:'
+        '--ttl[How long the approval stays valid, e.g. 90s, 15m, 2h (at most 7d).]:duration:'
         '--print-token[Print the token on standard output, for handing over offline (gate run --token).]'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
@@ -168,7 +170,7 @@ _gate_approve() {
 _gate_deny() {
     local -i ret=1
     local -ar arg_specs=(
-        ':id:'
+        ':id:{__gate_custom_complete ---completion deny -- positional@0 "${current_word_index}" "$(__gate_cursor_index_in_current_word)"}'
         '--key[Your secret key (default\: $GATE_KEY or ~/.config/gate/key).]:file:'
         '--server[Work against this gate server (default\: $GATE_SERVER; unset\: this host'\''s state directory).]:url:'
         '--reason[Why; shown to the requester and recorded.]:reason:'
@@ -183,7 +185,7 @@ _gate_deny() {
 _gate_review() {
     local -i ret=1
     local -ar arg_specs=(
-        ':id:'
+        ':id:{__gate_custom_complete ---completion review -- positional@0 "${current_word_index}" "$(__gate_cursor_index_in_current_word)"}'
         '--key[Your secret key (default\: $GATE_KEY or ~/.config/gate/key).]:file:'
         '--server[Work against this gate server (default\: $GATE_SERVER; unset\: this host'\''s state directory).]:url:'
         '--comment[What you found; recorded with the review.]:comment:'
@@ -255,6 +257,58 @@ _gate_log() {
         '--json[One JSON object per line, with hashes.]'
         '--request[Only entries for this request id.]:request:'
         '--last[Only the last N entries.]:last:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_gate_mcp() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--agent[The agent label recorded with each request (default\: $GATE_AGENT).]:name:'
+        '--max-output[Bytes of a command'\''s stdout and of its stderr returned to the agent; the rest is dropped and flagged.]:bytes:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_gate_hook() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'claude-code:A Claude Code PreToolUse hook for the Bash tool (reads the hook'\''s JSON on stdin).'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        claude-code)
+            "_gate_hook_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_gate_hook_claude-code() {
+    local -i ret=1
+    local -ar arg_specs=(
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
@@ -339,7 +393,7 @@ _gate_audit_export() {
     local -i ret=1
     local -ar ___format=('jsonl' 'csv')
     local -ar arg_specs=(
-        '--format[jsonl or csv.]:format:{__gate_complete "${___format[@]}"}'
+        '--format[The format\: jsonl verifies on its own, csv is for people.]:format:{__gate_complete "${___format[@]}"}'
         '--since[Only entries at or after this time (UTC\: 2026-11-22, 2026-11-22T05\:00\:00Z, or Unix seconds).]:time:'
         '--until[Only entries before this time (same forms).]:time:'
         '--version[Show the version.]'
@@ -467,6 +521,25 @@ _gate_help() {
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
 
     return "${ret}"
+}
+
+
+# Added by scripts/generate.sh from scripts/completion/gate.zsh. argument-parser cannot say
+# "after --, complete a command line", so this does it as sudo's completion does: in
+# `gate [OPTIONS] -- CMD ARGS…` (and `gate policy explain -- CMD …`) the words after `--` are
+# completed as a command line of their own (_normal: command names, then CMD's own completion).
+functions[__gate_parsed]=$functions[_gate]
+_gate() {
+    local -i i
+    for ((i = 2; i < CURRENT; i++)); do
+        if [[ ${words[i]} == -- ]]; then
+            shift $i words
+            (( CURRENT -= i ))
+            _normal
+            return
+        fi
+    done
+    __gate_parsed "$@"
 }
 
 if [[ "${funcstack[1]}" = _gate ]]; then

@@ -4,8 +4,10 @@
 # Python verifier against gate's output. Installs what is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# procps, passwd, util-linux: pgrep/pkill, useradd, setpriv (the daemon tests' real unix users);
+# groff-base, man-db: the man pages are checked as man formats them.
 scripts/deps.sh libsodium-dev libsqlite3-dev zlib1g-dev pkg-config sqlite3 tmux python3 curl openssl chromium \
-    procps passwd util-linux   # pgrep/pkill, useradd, setpriv: the daemon tests' real unix users
+    procps passwd util-linux groff-base man-db
 scripts/python-deps.sh
 scripts/python-tools.sh
 export PATH="/opt/swift/usr/bin:$PATH"

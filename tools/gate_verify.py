@@ -16,7 +16,9 @@ Usage:
   gate_verify.py statement STATEMENT PUBKEY [DIGEST_HEX]
                                                    verify a requester's signed statement (SPEC §9.1), as a
                                                    gate server's `requested` entries record it
-Exit status: 0 verified, 1 rejected (the reason on stderr), 2 usage.
+Exit status: 0 verified, 1 rejected (the reason on stderr), 2 usage. An evidence bundle checked
+without PUBKEY exits 0 when it is consistent, but its first word is not "evidence ok": it says
+"signatures consistent, but no ledger key pinned: this proves nothing about who signed".
 """
 import base64
 import hashlib
@@ -263,7 +265,7 @@ def utc(seconds):
 
 
 CHAIN_FIELDS = ("seq", "time_us", "kind", "request_id", "actor", "payload_text", "prev_hash", "hash")
-EXPORT_FIELDS = ("requester", "agent", "host", "argv", "intent_digest", "rule", "reason", "approver", "key_id",
+EXPORT_FIELDS = ("requester", "agent", "host", "argv", "intent_digest", "rule", "reason", "ticket", "approver", "key_id",
                  "code", "message", "exit_code", "signal", "duration_ms")
 
 
@@ -280,7 +282,7 @@ def export_columns(payload_text):
     is_str = lambda v: isinstance(v, str)
     is_int = lambda v: isinstance(v, int) and not isinstance(v, bool)
     names = dict(user="requester", agent="agent", host="host", intent_digest="intent_digest", rule="rule", reason="reason",
-                 approver="approver", key_id="key_id", code="code", message="message")
+                 ticket="ticket", approver="approver", key_id="key_id", code="code", message="message")
     for k, col in names.items():
         if is_str(p.get(k)):
             out[col] = p[k]
@@ -360,6 +362,19 @@ def describe_entries(last, first, header):
 
 
 EXPORT_FORMAT = "gate-export-v1"
+REQUEST_ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def hashed_request_id(shown, seq):
+    """SPEC §7: an export shows a request id as people see it, `7K3F-Q2XZ`; the chain hashes the
+    compact form (§2.4), the same characters without the dash. Any other value (the compact form
+    of `gate log --json`, an empty id, a gate server's ledger id) is hashed as it is."""
+    if not isinstance(shown, str):
+        raise Rejected("entry %s: request_id is not a string" % seq)
+    compact = shown[:4] + shown[5:]
+    if len(shown) == 9 and shown[4] == "-" and all(c in REQUEST_ID_ALPHABET for c in compact):
+        return compact
+    return shown
 
 
 def verify_ledger_lines(lines, on_entry=None):
@@ -509,6 +524,7 @@ def verify_entries(entries, on_entry=None, approvals=None):
             head, count = bytes.fromhex(e["prev_hash"]), seq - 1
         if seq != count + 1:
             raise Rejected("entry %d is missing (found %d)" % (count + 1, seq))
+        e["request_id"] = hashed_request_id(e.get("request_id"), seq)
         h = entry_hash(seq, e["time_us"], e["kind"], e["request_id"], e["actor"], e["payload_text"],
                        bytes.fromhex(e["prev_hash"]))
         if h.hex() != e["hash"]:
@@ -704,11 +720,15 @@ def verify_evidence(b, pinned_key=None):
         outcome = ("exit %d" % f["exit_code"]) if "exit_code" in f else ("signal %d" % f["signal"]) if "signal" in f else "error"
         outcome += " after %d ms" % f["duration_ms"]
     how = "approved by " + ", ".join(approvers) if approvers else ("break-glass" if start["kind"] == "break-glass" else "no approval needed")
+    # Without the ledger key the auditor recorded, a consistent bundle proves nothing: anyone can
+    # make one with a ledger key and approver keys of their own. Only a pinned key says "ok".
+    verdict = "evidence ok" if pinned_key is not None else \
+        "signatures consistent, but no ledger key pinned: this proves nothing about who signed"
     if pinned_key is None:
-        print("gate_verify: warning: no ledger key pinned: the bundle is consistent, but anyone can make a consistent "
-              "bundle with keys of their own; pass the ledger key you recorded (gate audit key)", file=sys.stderr)
-    return "evidence ok: run %s: %s by %s@%s (%s), %s; entries %d-%d under checkpoint %d of ledger %s, ledger key %s%s" % (
-        run, shlex.join(p["argv"]), p["user"], p["host"], how, outcome, entries[0]["seq"], count, c["size"], c["ledger"],
+        print("gate_verify: warning: no ledger key pinned: anyone can make a consistent bundle with keys of their own; "
+              "pass the ledger key you recorded (gate audit key) to verify this one", file=sys.stderr)
+    return "%s: run %s: %s by %s@%s (%s), %s; entries %d-%d under checkpoint %d of ledger %s, ledger key %s%s" % (
+        verdict, run, shlex.join(p["argv"]), p["user"], p["host"], how, outcome, entries[0]["seq"], count, c["size"], c["ledger"],
         c["key_id"].hex().upper(), "" if pinned_key is not None else " (not pinned)")
 
 

@@ -241,7 +241,7 @@ struct AuditExportCommand: ParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case jsonl, csv }
 
-    @Option(help: "jsonl or csv.") var format: Format = .jsonl
+    @Option(help: "The format: jsonl verifies on its own, csv is for people.") var format: Format = .jsonl
     @Option(help: ArgumentHelp("Only entries at or after this time (UTC: 2026-11-22, 2026-11-22T05:00:00Z, or Unix seconds).", valueName: "time")) var since: String?
     @Option(help: ArgumentHelp("Only entries before this time (same forms).", valueName: "time")) var until: String?
 

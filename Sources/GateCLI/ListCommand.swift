@@ -16,6 +16,8 @@ struct ListCommand: ParsableCommand {
     @Flag(help: "Every request: also abandoned, decided, finished and cancelled ones (newest first).") var all = false
     @Flag(help: "Keep the list on screen, redrawn whenever it changes (Ctrl-C stops).") var watch = false
     @OptionGroup var remote: ServerOption
+    /// For shell completion (IDCompletion): the ids alone, one per line, never an error.
+    @Flag(help: .hidden) var ids = false
 
     /// A list cut at its limit says so (on stderr, so --json stays one document).
     static func cutNote(shown: Int, total: Int64) -> String {
@@ -23,6 +25,7 @@ struct ListCommand: ParsableCommand {
     }
 
     func run() throws {
+        if ids { return IDCompletion.printIDs(server: remote.server) }
         if remote.server == nil, let daemon = DaemonClient.configured() { try DaemonRouting.forward(daemon) }
         guard watch else {
             let (out, notes) = try render()

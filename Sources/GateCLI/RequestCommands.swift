@@ -16,7 +16,7 @@ struct ServerOption: ParsableArguments {
 struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "Show everything about one request.")
 
-    @Argument(help: "The request id, or a unique prefix of it.") var id: String
+    @Argument(help: "The request id, or a unique prefix of it.", completion: IDCompletion.kind) var id: String
     @Flag(help: "Machine-readable output.") var json = false
     @Flag(help: "Print long output directly instead of through $PAGER.") var noPager = false
     @OptionGroup var remote: ServerOption
@@ -63,7 +63,7 @@ struct ShowCommand: ParsableCommand {
 }
 
 struct DecisionOptions: ParsableArguments {
-    @Argument(help: "The request id, or a unique prefix of it.") var id: String
+    @Argument(help: "The request id, or a unique prefix of it.", completion: IDCompletion.kind) var id: String
     @Option(help: ArgumentHelp("Your secret key (default: $GATE_KEY or ~/.config/gate/key).", valueName: "file")) var key: String?
     @OptionGroup var remote: ServerOption
 }
@@ -74,7 +74,7 @@ struct ApproveCommand: ParsableCommand {
 
     @OptionGroup var common: DecisionOptions
     @Option(help: "A comment recorded with the approval.") var comment: String = ""
-    @Option(help: ArgumentHelp("How long the approval stays valid (default 15m).", valueName: "duration")) var ttl: String = "15m"
+    @Option(help: ArgumentHelp("How long the approval stays valid, e.g. 90s, 15m, 2h (at most 7d).", valueName: "duration")) var ttl: String = "15m"
     @Flag(help: "Print the token on standard output, for handing over offline (gate run --token).") var printToken = false
 
     func run() throws {

@@ -107,6 +107,9 @@ public struct RemoteClient: Sendable {
             ("intent", .string(Base64URL.encode(r.intent.encoded()))),
             ("reason", .string(r.reason)), ("ticket", .string(r.ticket)), ("context", r.context),
             ("blobs", RequestTransfer.encodeBlobs(blobs)),
+            // The rule of this host's policy that asked for approval: the server's own policy
+            // may number its lines differently, and approvers are shown both.
+            ("rule", .string(r.rule)),
         ])
         var bytes: [UInt8] = []
         body.serialize(into: &bytes)

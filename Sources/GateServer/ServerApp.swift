@@ -56,6 +56,7 @@ public enum ServerApp {
                              onRunning: @escaping @Sendable (Int) -> Void = { _ in }) throws -> some ApplicationProtocol {
         let state = try ServerState(home: configuration.stateDirectory, webhooks: configuration.webhooks,
                                     publicURL: configuration.publicURL ?? "http://\(configuration.host):\(configuration.port)",
+                                    publicURLConfigured: configuration.publicURL != nil,
                                     maxPending: configuration.maxPendingPerRequester, context: configuration.context, copies: configuration.copies)
         let budget = BodyBudget(configuration.bodies)
         let router = Router()
@@ -107,7 +108,9 @@ public enum ServerApp {
             try await json(.ok, state.checkpoints(ledger: try context.parameters.require("ledger"), all: try allFlag(request)))
         }
         router.get("/") { request, _ in try await html(state.indexPage(after: try cursor(request))) }
-        router.get("/r/:id") { _, context in try await html(state.requestPage(try context.parameters.require("id"))) }
+        router.get("/r/:id") { request, context in
+            try await html(state.requestPage(try context.parameters.require("id"), hostHeader: request.head.authority))
+        }
         let limits = ConnectionGuard.Limits(maxConnections: configuration.maxConnections, headSeconds: configuration.idleTimeoutSeconds,
                                             bodySeconds: configuration.bodyTimeoutSeconds)
         return Application(
@@ -115,7 +118,11 @@ public enum ServerApp {
             server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(limits)],
                                                 idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "gate-server"),
-            onServerRunning: { channel in onRunning(channel.localAddress?.port ?? configuration.port) })
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? configuration.port
+                await state.listening(host: configuration.host, port: port)
+                onRunning(port)
+            })
     }
 
     /// `all=1` or `all=0` (absent: 0); anything else is refused.

@@ -8,15 +8,36 @@ import GateSystem
 actor ServerState {
     let broker: Broker
     let webhooks: WebhookSender
-    let publicURL: String
+    /// Where people and messages link to: `--public-url`, else the address this server bound.
+    private(set) var publicURL: String
+    private let publicURLConfigured: Bool
     private var waiters: [String: [UInt64: CheckedContinuation<Void, Never>]] = [:]
     private var nextWaiter: UInt64 = 0
 
-    init(home: String, webhooks: [Webhook], publicURL: String, maxPending: Int = 20, context: Broker.ContextLimits = .init(),
-         copies: Broker.CopyLimits = .init()) throws {
+    init(home: String, webhooks: [Webhook], publicURL: String, publicURLConfigured: Bool = true, maxPending: Int = 20,
+         context: Broker.ContextLimits = .init(), copies: Broker.CopyLimits = .init()) throws {
         broker = try Broker(home: home, maxPendingPerRequester: maxPending, contextLimits: context, copyLimits: copies)
         self.webhooks = WebhookSender(webhooks)
         self.publicURL = publicURL
+        self.publicURLConfigured = publicURLConfigured
+    }
+
+    /// Without `--public-url`, links name the address actually bound (with port 0 the system
+    /// chose it, and `http://HOST:0` reaches nothing).
+    func listening(host: String, port: Int) {
+        guard !publicURLConfigured else { return }
+        publicURL = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+    }
+
+    /// The URL the request page tells approvers to use. A server listening on every address
+    /// (0.0.0.0, ::) without `--public-url` has no one name: the page names the host the viewer
+    /// reached it by (the Host header, when it is a plain host[:port]).
+    func pageURL(hostHeader: String?) -> String {
+        guard !publicURLConfigured, publicURL.hasPrefix("http://0.0.0.0:") || publicURL.hasPrefix("http://[::]:"),
+              let h = hostHeader, !h.isEmpty, h.utf8.count <= 255,
+              h.unicodeScalars.allSatisfy({ ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9")
+                  || "-.:[]".unicodeScalars.contains($0) }) else { return publicURL }
+        return "http://\(h)"
     }
 
     func health() throws -> JSON {
@@ -110,10 +131,10 @@ actor ServerState {
                               tokenCount: { (try? store.tokenTexts(for: $0).count) ?? 0 })
     }
 
-    func requestPage(_ id: String) throws -> String {
+    func requestPage(_ id: String, hostHeader: String? = nil) throws -> String {
         let (record, _) = try broker.get(id, withBlobs: false)
         return try WebPages.request(record, tokens: try broker.store.tokenTexts(for: record.id), policy: broker.policyForDisplay(),
-                                    blob: { try self.broker.store.blob($0) })
+                                    publicURL: pageURL(hostHeader: hostHeader), blob: { try self.broker.store.blob($0) })
     }
 }
 

@@ -56,6 +56,14 @@ public enum Views {
         ])
     }
 
+    /// The rule that asked for approval. A request on a gate server was decided twice, by the
+    /// requesting host's policy and by the server's, whose lines may be numbered differently
+    /// (the server's also registers requesters): both are named, each with whose it is.
+    public static func ruleText(_ r: RequestRecord) -> String {
+        guard let theirs = r.context["requester"]?["rule"]?.stringValue, !theirs.isEmpty else { return r.rule }
+        return "\(ShellQuote.inert(theirs)) of the requesting host's policy (\(ShellQuote.inert(r.intent.host))), \(r.rule) of the gate server's"
+    }
+
     public static func showText(_ r: RequestRecord, tokens: [String], policy: Policy?) -> String {
         let i = r.intent
         var out = "request     \(r.id)  (\(status(r)))\n"
@@ -67,7 +75,7 @@ public enum Views {
         out += "requested   \(time(r.createdMicros))\n"
         out += "reason      \(r.reason.isEmpty ? "(none given)" : ShellQuote.inert(r.reason))\n"
         if !r.ticket.isEmpty { out += "ticket      \(ShellQuote.inert(r.ticket))\n" }
-        out += "rule        \(r.rule); needs \(r.requirements.map(\.description).joined(separator: " and "))\n"
+        out += "rule        \(ruleText(r)); needs \(r.requirements.map(\.description).joined(separator: " and "))\n"
         out += "intent      \(r.digest.hex)\n"
         // Interpreters of a #! script are bound files too; the context names which they are.
         let interpreters = Set((r.context["interpreters"]?.arrayValue ?? []).compactMap(\.stringValue))

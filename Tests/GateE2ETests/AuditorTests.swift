@@ -50,12 +50,13 @@ import Testing
         #expect(v.status == 0 && v.stdout.contains("approved by bob"), "\(v.stderr)")
     }
 
-    /// Finding 3: only a run has evidence. A denied, a withdrawn and a refused request are
-    /// refused at once, each saying why, and no file is written.
+    /// Finding 3: only a run has evidence. A denied, a withdrawn, an expired, a refused and a
+    /// still pending request are refused at once, in one line saying what became of it (issue 15
+    /// item 18), and no file is written, nor anything on standard output with `--out -`.
     @Test func evidenceIsRefusedForWhatNeverRan() throws {
         let s = try Sandbox()
         let bob = try s.keygen("bob")
-        try s.writePolicy("approver bob user=bob key=\(bob)\ndeny -- false\ndefault require 1\n")
+        try s.writePolicy("approver bob user=bob key=\(bob)\ndeny -- false\nrequire 1 ttl=2s -- printf ...\ndefault require 1\n")
         let denied = try s.abandonedRequest(["echo", "denied"])
         #expect(try s.run(["deny", denied, "--key", s.path("bob.key"), "--reason", "no"]).status == 0)
         let waiting = try s.start(["--", "echo", "withdrawn"])
@@ -64,9 +65,17 @@ import Testing
         #expect(waiting.finish().status == 75)
         #expect(try s.run(["--", "false"]).status == 77)
         let refused = try s.ledger().last?["request_id"] as? String ?? ""
-        for (id, why) in [(denied, "it was denied"), (cancelled, "it was cancelled"), (refused, "it was refused")] {
-            let r = try s.run(["audit", "evidence", id, "--out", s.path("ev-\(id).json")])
-            #expect(r.status == 64 && r.stderr.contains("never ran (\(why))"), "\(id): \(r)")
+        let expiring = try s.run(["--", "printf", "expired"])
+        let expired = String(expiring.stderr.firstMatch(of: #/request ([0-9A-Z]{4}-[0-9A-Z]{4})/#)?.output.1 ?? "")
+        #expect(expiring.status == 75 && expiring.stderr.contains("expired"), "\(expiring)")
+        let pending = try s.abandonedRequest(["echo", "pending"])
+        for (id, state) in [(denied, "was denied"), (cancelled, "was cancelled"), (refused, "was refused"), (expired, "was expired"),
+                            (pending, "is still pending")] {
+            let shown = Sandbox.displayed(id)
+            for out in [s.path("ev-\(id).json"), "-"] {
+                let r = try s.run(["audit", "evidence", id, "--out", out])
+                #expect(r.status == 64 && r.stderr == "gate: error: request \(shown) \(state); it never ran\n" && r.stdout.isEmpty, "\(id): \(r)")
+            }
             #expect(!FileManager.default.fileExists(atPath: s.path("ev-\(id).json")))
         }
     }
@@ -210,9 +219,13 @@ import Testing
         var bundle = try EvidenceBundleTests.bundle(s, run)
         let loose = try Self.python(["evidence", s.path("ev.json")])
         #expect(loose.status == 0 && loose.stdout.contains("approved by bob") && loose.stderr.contains("no ledger key pinned"), "\(loose)")
+        // Unpinned, it never says "ok" (issue 15 item 19): the first words say what it proves.
+        #expect(loose.stdout.hasPrefix("signatures consistent, but no ledger key pinned: this proves nothing about who signed")
+                && !loose.stdout.contains("evidence ok"), "\(loose)")
         let key = try s.run(["audit", "key"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let pinned = try Self.python(["evidence", s.path("ev.json"), key])
         #expect(pinned.status == 0 && !pinned.stderr.contains("no ledger key pinned"), "\(pinned)")
+        #expect(pinned.stdout.hasPrefix("evidence ok: run ") && !pinned.stdout.contains("pinned"), "\(pinned)")
         // Dropping the entries before the start (the request and its approval) is refused.
         var entries = bundle["entries"] as? [[String: Any]] ?? []
         let start = entries.firstIndex { ($0["kind"] as? String) == "started" && ($0["request_id"] as? String) == run } ?? 0

@@ -173,9 +173,10 @@ import Testing
         // pre-issued token, and a refusal.
         let runs = try s.ledger().filter { ($0["kind"] as? String) == "started" }.compactMap { $0["request_id"] as? String }
         #expect(runs.count == 2)
+        let key = try s.run(["audit", "key"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         for (i, run) in runs.enumerated() {
             let b = try Self.bundle(s, run, "ev\(i).json")
-            let v = try EvidenceTests.python(["evidence", s.path("ev\(i).json")])
+            let v = try EvidenceTests.python(["evidence", s.path("ev\(i).json"), key])
             #expect(v.status == 0, "\(v.stderr)")
             #expect(v.stdout.contains("evidence ok: run \(run):") && v.stdout.contains("exit 0"), "\(v.stdout)")
             #expect((b["policy"] as? String)?.contains("approver bob") == true)

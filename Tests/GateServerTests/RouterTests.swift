@@ -106,7 +106,7 @@ extension TestResponse {
                 #expect(response.text.contains("href=\"/r/\(r.id.compact)\"") && response.text.contains("/bin/echo hi"), "\(response.text)")
             }
             try await client.execute(uri: "/r/\(r.id.compact)", method: .get) { response in
-                #expect(response.status == .ok && response.text.contains("gate approve \(r.id.compact)") && response.text.contains("Sent by requester <b>ci1</b>"))
+                #expect(response.status == .ok && response.text.contains("gate approve \(r.id)") && response.text.contains("Sent by requester <b>ci1</b>"))
             }
             try await client.execute(uri: "/r/NOPE", method: .get) { #expect($0.status == .notFound) }
             for bad in ["timeout=nan", "timeout=inf", "timeout=x", "seen=1.5"] {

@@ -101,7 +101,10 @@ extension Broker {
             throw refuse(403, .ticketRequired, "the server's policy (\(decision.rule)) requires a ticket", request: id.compact, actor: requester.name)
         }
         contextFields.removeAll { $0.0 == "requester" }
-        contextFields.append(("requester", .object([("name", .string(requester.name)), ("key_id", .string(statement.payload.keyID.description))])))
+        var who: [(String, JSON)] = [("name", .string(requester.name)), ("key_id", .string(statement.payload.keyID.description))]
+        // The requester host's rule ("line 4"), shown beside the server's own (SPEC.md §9.2).
+        if let rule = b["rule"]?.stringValue, !rule.isEmpty { who.append(("rule", .string(String(rule.prefix(64))))) }
+        contextFields.append(("requester", .object(who)))
         context = .object(contextFields)
         let now = System.nowMicros()
         var record = RequestRecord(id: id, createdMicros: now, intent: intent)

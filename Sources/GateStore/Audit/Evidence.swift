@@ -47,8 +47,7 @@ public enum Evidence {
         // ran has none to prove, and a bundle for it could never verify.
         guard starts == 1 else {
             if starts > 1 { throw GateFailure(.dataError, "the ledger has \(starts) starts for run \(run); one run starts once") }
-            let why = ending.map { "it was \($0)" } ?? "it has not started"
-            throw GateFailure.usage("request \(run) never ran (\(why)): evidence proves a run", hint: "gate log shows what happened to it")
+            throw GateFailure.usage(try neverRan(run, ending: ending, store: store))
         }
         let checkpoint = try store.checkpoint(coveringAtLeast: last) ?? store.checkpointNow()
 
@@ -94,6 +93,19 @@ public enum Evidence {
 }
 
 extension Evidence {
+    /// Why a request has no run to prove, in one line: its state as the ledger ended it
+    /// (denied, cancelled, refused) or, while nothing ended it, as the request stands.
+    static func neverRan(_ run: RequestID, ending: String?, store: Store) throws -> String {
+        let state: String
+        switch try store.request(run)?.status {
+        case let s? where [.denied, .cancelled, .expired, .refused].contains(s): state = "was \(s.rawValue)"
+        case .pending?: state = "is still pending"
+        case .approved?: state = "was approved but has not started"
+        default: state = ending.map { "was \($0)" } ?? "has no start in the ledger"
+        }
+        return "request \(run) \(state); it never ran"
+    }
+
     static func recordedPolicy(digest: [UInt8], in store: Store) throws -> Policy? {
         digest.count == 32 ? try store.recordedPolicy(digest: digest) : nil
     }

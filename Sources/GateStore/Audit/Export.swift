@@ -12,7 +12,7 @@ public enum Export {
     public static func row(_ e: LedgerEntry) -> [(String, JSON)] {
         // One pass over the payload's fields (a million rows: no repeated lookups).
         var user = JSON.null, agent = JSON.null, host = JSON.null, argv = JSON.null, digest = JSON.null
-        var rule = JSON.null, reason = JSON.null, approver = JSON.null, keyID = JSON.null, code = JSON.null
+        var rule = JSON.null, reason = JSON.null, ticket = JSON.null, approver = JSON.null, keyID = JSON.null, code = JSON.null
         var message = JSON.null, exitCode = JSON.null, signal = JSON.null, duration = JSON.null
         if case .object(let pairs)? = try? JSON.parse(e.payload) {
             func str(_ v: JSON) -> JSON { if case .string = v { return v }; return .null }
@@ -27,6 +27,7 @@ public enum Export {
                 case "intent_digest": digest = str(v)
                 case "rule": rule = str(v)
                 case "reason": reason = str(v)
+                case "ticket": ticket = str(v)
                 case "approver": approver = str(v)
                 case "key_id": keyID = str(v)
                 case "code": code = str(v)
@@ -45,13 +46,22 @@ public enum Export {
         }
         return [
             ("seq", .int(e.seq)), ("time", .string(formatUTC(UInt64(max(0, e.timeMicros / 1_000_000))))), ("time_us", .int(e.timeMicros)),
-            ("kind", .string(e.kind)), ("request_id", .string(e.requestID)), ("actor", .string(e.actor)),
+            ("kind", .string(e.kind)), ("request_id", .string(shownID(e.requestID))), ("actor", .string(e.actor)),
             ("requester", user), ("agent", agent), ("host", host),
-            ("argv", argv), ("intent_digest", digest), ("rule", rule), ("reason", reason),
+            ("argv", argv), ("intent_digest", digest), ("rule", rule), ("reason", reason), ("ticket", ticket),
             ("approver", approver), ("key_id", keyID), ("code", code), ("message", message),
             ("exit_code", exitCode), ("signal", signal), ("duration_ms", duration),
             ("payload_text", .string(e.payload)), ("prev_hash", .string(Hex.encode(e.prevHash))), ("hash", .string(Hex.encode(e.hash))),
         ]
+    }
+
+    /// The request id as people are shown it everywhere else (`7K3F-Q2XZ`), in every row of both
+    /// formats, so a search for the id gate printed finds all of its rows (SPEC.md §7). The chain
+    /// hashes the compact form: a verifier drops the dash. Anything that is not a request id (an
+    /// empty one, a gate server's ledger ids) is as stored.
+    static func shownID(_ compact: String) -> String {
+        guard compact.utf8.count == RequestID.length, let id = RequestID(compact), id.compact == compact else { return compact }
+        return id.description
     }
 
     public static let format = "gate-export-v1"
@@ -77,8 +87,6 @@ public enum Export {
 
     public static var csvHeader: String { fields.joined(separator: ",") + "\r\n" }
 
-    /// RFC 4180 rows. A cell that a spreadsheet would read as a formula (leading `=`, `+`, `-`,
-    /// `@`, tab or CR) is prefixed with `'`; the JSONL export keeps every value exact.
     /// RFC 4180 rows. A cell that a spreadsheet would read as a formula (leading `=`, `+`, `-`,
     /// `@`, tab or CR) is prefixed with `'`; the JSONL export keeps every value exact.
     public static func csvLine(_ e: LedgerEntry, into out: inout [UInt8]) {
