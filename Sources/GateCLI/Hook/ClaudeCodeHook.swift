@@ -20,7 +20,9 @@ struct ClaudeCodeHookCommand: ParsableCommand {
             denied with the policy's message; ones that need approval are rewritten to gate --reason \
             DESCRIPTION -- ARGV, so the Bash tool waits on a real, bound approval. A command with shell \
             syntax is judged as sh -c STRING. Anything that cannot be read or judged is denied. Other \
-            tools get no answer (Claude Code's own permissions apply): match the hook to Bash.
+            tools get no answer (Claude Code's own permissions apply): match the hook to Bash. In \
+            ~/.claude/settings.json or a project's .claude/settings.json: {"hooks": {"PreToolUse": \
+            [{"matcher": "Bash", "hooks": [{"type": "command", "command": "gate hook claude-code"}]}]}}
             """)
     func run() throws { try ClaudeCodeHook.run() }
 }
