@@ -46,6 +46,7 @@ struct MCPJob {
             dup2(outPipe[1], 1)
             dup2(errPipe[1], 2)
             signal(SIGPIPE, SIG_DFL)
+            signal(SIGCHLD, SIG_DFL)
             if let agent { setenv("GATE_AGENT", agent, 1) }
             runChild(call, statusPath: statusPath)
         }
