@@ -16,8 +16,15 @@ import Testing
         let abandoned = try s.abandonedRequest(["touch", s.path("a")])
         let filed = try s.run(["run", "--no-wait", "--", "touch", s.path("b")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         usleep(10_000)
-        let (waiting, live) = try s.pendingRequest(["touch", s.path("c")])
+        let waiting = try s.start(["--", "touch", s.path("c")])
         defer { waiting.signal(SIGINT); _ = waiting.finish() }
+        // The live request: the pending one that is not the --no-wait one (which is pending too).
+        var live = ""
+        for _ in 0..<400 where live.isEmpty {
+            let list = try JSONSerialization.jsonObject(with: Data(try s.run(["list", "--json"]).stdout.utf8)) as? [[String: Any]] ?? []
+            live = list.compactMap { $0["id"] as? String }.map(Sandbox.displayed).first { $0 != filed } ?? ""
+            if live.isEmpty { usleep(20_000) }
+        }
         let list = try s.run(["list"])
         let ids = list.stdout.split(separator: "\n").map { String($0.prefix(9)) }
         #expect(ids == [live, filed], "\(list.stdout)")
