@@ -17,6 +17,10 @@ enum PickUp {
         do { record = try s.store.findRequest(typed) } catch let f as GateFailure {
             throw s.refuse(f, code: .unknownRequest, about: launch.refused)
         }
+        // Only one's own request is picked up (through the daemon, another's is not even named).
+        guard record.intent.uid == launch.intent.uid else {
+            throw s.refuse(.denied("no request \(ShellQuote.inert(typed)) of yours to run"), code: .unknownRequest, about: launch.refused)
+        }
         s.options.report.requestID = record.id.compact
         // What the approvers were shown is the request's; everything else is captured now.
         launch.intent.shown = record.intent.shown
