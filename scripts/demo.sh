@@ -56,7 +56,7 @@ set +e; "$gate" --token "$token" -- sh -c 'echo again'; status=$?; set -e
 echo "replay exited with $status"
 [ "$status" -eq 77 ] || { echo "demo: the replay was not refused" >&2; exit 1; }
 
-say "the approver sees the plan, and approves exactly that plan: a plan changed afterwards is refused"
+say "the approver sees the plan, and approves exactly that plan: a plan changed since is not signed"
 printf '  + resource "bucket" "logs"\n  - resource "instance" "old"\n' > "$demo/plan.txt"
 ( cd "$demo" && "$gate" --ticket DEMO-1 -- cp plan.txt applied.txt ) & requester=$!
 for _ in $(seq 100); do id3=$("$gate" list | awk '$3 == "pending" {print $1; exit}'); [ -n "$id3" ] && break; sleep 0.1; done
@@ -64,10 +64,13 @@ for _ in $(seq 100); do id3=$("$gate" list | awk '$3 == "pending" {print $1; exi
 run "$gate" show "$id3" --no-pager
 echo '  - resource "database" "main"' >> "$demo/plan.txt"
 echo "(someone appends a line to plan.txt after the approver looked)"
-run "$gate" approve "$id3" --key "$demo/alice.key"
+echo "\$ gate approve $id3 --key $demo/alice.key"
+set +e; "$gate" approve "$id3" --key "$demo/alice.key"; status=$?; set -e
+[ "$status" -eq 77 ] || { echo "demo: the changed plan was signed" >&2; exit 1; }
+kill -INT "$requester"
 set +e; wait "$requester"; status=$?; set -e
-echo "requester exited with $status"
-[ "$status" -eq 77 ] && [ ! -e "$demo/applied.txt" ] || { echo "demo: the changed plan was not refused" >&2; exit 1; }
+echo "requester withdrew its request (Ctrl-C), exit $status"
+[ "$status" -eq 75 ] && [ ! -e "$demo/applied.txt" ] || { echo "demo: the changed plan ran" >&2; exit 1; }
 
 say "the policy denies some commands outright"
 set +e; "$gate" -- rm -rf "$demo/nothing"; status=$?; set -e
