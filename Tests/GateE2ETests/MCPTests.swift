@@ -66,7 +66,7 @@ import Testing
     @Test func aCancellationWithdrawsTheRequestOnRecord() throws {
         let s = try Self.sandbox()
         let steps = try Self.host("cancel", s)
-        #expect(steps["cancelled"] != nil && steps["after"]?["is_error"] as? Bool == false, "\(steps)")
+        #expect(steps["cancelled"]?["withdrawn_while_open"] as? Bool == true && steps["after"]?["is_error"] as? Bool == false, "\(steps)")
         var kinds: [String] = []
         for _ in 0..<100 {
             kinds = try s.ledger().map { $0["kind"] as? String ?? "" }

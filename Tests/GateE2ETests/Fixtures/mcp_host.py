@@ -73,7 +73,15 @@ async def main():
                     with anyio.fail_after(20):
                         await decided.wait()
                     tg.cancel_scope.cancel()
-                out(step="cancelled", progress=progress)
+                # Withdrawn on record while the session is still open (not only when it closes).
+                withdrawn = False
+                for _ in range(200):
+                    log = subprocess.run([gate, "log", "--json"], env=os.environ, capture_output=True, text=True).stdout
+                    if '"kind":"cancelled"' in log:
+                        withdrawn = True
+                        break
+                    await anyio.sleep(0.05)
+                out(step="cancelled", progress=progress, withdrawn_while_open=withdrawn)
                 # The server keeps serving after a cancellation.
                 r = await session.call_tool("explain", {"argv": ["true"]})
                 out(step="after", **structured(r))
