@@ -53,7 +53,7 @@ enum DaemonRequests {
             let approver = try isApprover()
             if !approver { DaemonWorkerMode.onlyRequestsOf = DaemonWorkerMode.requester?.user }
             switch request["op"]?.stringValue {
-            case "run": try run(request)
+            case "run": try run(request, reply: reply)
             case "cli": return try cli(request, approver: approver)
             case "get":
                 guard approver else { throw GateFailure.denied("only approvers fetch requests to decide them") }
@@ -71,7 +71,7 @@ enum DaemonRequests {
         }
     }
 
-    private static func run(_ request: JSON) throws -> Never {
+    private static func run(_ request: JSON, reply: (JSON) -> Void) throws -> Never {
         var inv = RunInvocation()
         inv.command = (request["argv"]?.arrayValue ?? []).compactMap(\.stringValue)
         // The ledger records what was asked: bounded here, as the kernel bounds a local gate's argv.
@@ -84,7 +84,13 @@ enum DaemonRequests {
         inv.breakGlass = request["break_glass"] == .bool(true)
         inv.noWait = request["no_wait"] == .bool(true)
         inv.pickUp = request["request"]?.stringValue
-        try inv.executeHere(tokens: (request["tokens"]?.arrayValue ?? []).compactMap(\.stringValue))
+        let tokens = (request["tokens"]?.arrayValue ?? []).compactMap(\.stringValue)
+        guard request["json_status"] == .bool(true) else { try inv.executeHere(tokens: tokens) }
+        // The report goes back to the client as a message; executeHere never returns.
+        try withoutActuallyEscaping(reply) { sink throws -> Never in
+            inv.reportSink = sink
+            try inv.executeHere(tokens: tokens)
+        }
     }
 
     /// `gate list`, `show` and `log` as the client typed them: only these, never with a server,

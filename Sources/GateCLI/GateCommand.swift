@@ -35,7 +35,8 @@ public struct GateCommand: ParsableCommand {
             ENVIRONMENT: GATE_HOME state directory (default $XDG_STATE_HOME/gate, i.e. \
             ~/.local/state/gate); GATE_POLICY policy file (default $GATE_HOME/policy, see \
             gate-policy(5)); GATE_KEY approver secret key (default ~/.config/gate/key); GATE_TOKEN \
-            a pre-issued token or @FILE; GATE_AGENT label of an agent acting for the user; \
+            a pre-issued token or @FILE; GATE_AGENT label of an agent acting for the user (with it set, approve, deny and review \
+            refuse: decisions are people's); \
             GATE_PASSPHRASE_FILE file holding a key passphrase (mode 0600) for non-interactive \
             use; GATE_SERVER URL of a gate server (remote mode: requests, list, show, approve, \
             deny and checkpoint copies go through it; also --server); GATE_REQUESTER_KEY this \

@@ -60,6 +60,9 @@ struct RunInvocation {
     var noWait = false
     var pickUp: String?
     var jsonStatus: String?
+    /// In a daemon's worker: where `--json-status`'s report goes (a message to the client, which
+    /// writes the file as itself).
+    var reportSink: ((JSON) -> Void)?
     var command: [String] = []
 
     func execute() throws -> Never {
@@ -73,11 +76,16 @@ struct RunInvocation {
         if let daemon = DaemonClient.configured() {
             guard server == nil else { throw GateFailure.usage("--server and the gate daemon (GATE_SOCKET) do not go together") }
             let status: Int32
-            do { status = try daemon.call(daemonRequest(tokens: resolved), withDirectory: true) } catch let f as GateFailure {
+            var reported: JSON?
+            do {
+                status = try daemon.call(daemonRequest(tokens: resolved), withDirectory: true) { message in
+                    if let report = message["report"] { reported = report }
+                }
+            } catch let f as GateFailure {
                 writeStatus(RunReport(), status: f.exitCode.rawValue, message: f.message)
                 throw f
             }
-            writeStatus(RunReport(), status: status, message: nil)
+            if let reported { writeStatusJSON(reported) } else { writeStatus(RunReport(), status: status, message: nil) }
             exit(status)
         }
         try executeHere(tokens: resolved)
@@ -89,6 +97,7 @@ struct RunInvocation {
         .object([("op", .string("run")), ("argv", .array(command.map(JSON.string))), ("reason", .string(reason)),
                  ("ticket", .string(ticket)), ("timeout", timeout.map(JSON.string) ?? .null), ("tokens", .array(tokens.map(JSON.string))),
                  ("break_glass", .bool(breakGlass)), ("no_wait", .bool(noWait)), ("request", pickUp.map(JSON.string) ?? .null),
+                 ("json_status", .bool(jsonStatus != nil)),
                  ("env", .array(DaemonClient.environment()))])
     }
 
@@ -135,15 +144,28 @@ struct RunInvocation {
     /// `--json-status FILE`, written whatever the outcome; a file that cannot be written is said,
     /// and does not change the run's status (the command may already have run).
     func writeStatus(_ report: RunReport, status: Int32, message: String?) {
+        let json = report.json(status: status, message: message)
+        if let reportSink { reportSink(.object([("report", json)])); return }
+        writeStatusJSON(json)
+    }
+
+    /// A regular file (made if missing), never through a symlink, and never blocking: a FIFO or
+    /// a device named there is refused with a warning, after the run it reports on.
+    func writeStatusJSON(_ json: JSON) {
         guard let path = jsonStatus else { return }
-        let text = report.json(status: status, message: message).serialized(pretty: true) + "\n"
-        let fd = open(Paths.expandTilde(path), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        let fd = open(Paths.expandTilde(path), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o644)
         guard fd >= 0 else {
             Diagnostics.warning("cannot write --json-status \(path): \(System.errnoString(errno))")
             return
         }
-        System.write(fd, text)
-        close(fd)
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
+            Diagnostics.warning("--json-status \(path) is not a regular file; nothing written")
+            return
+        }
+        _ = ftruncate(fd, 0)
+        System.write(fd, json.serialized(pretty: true) + "\n")
     }
 }
 

@@ -20,7 +20,7 @@ public enum ShellQuote {
                 case "\t": out += "\\t"
                 default:
                     if isControl(c) {
-                        out += escape(c)
+                        out += byteEscapes(c)
                     } else {
                         out.unicodeScalars.append(c)
                     }
@@ -36,6 +36,13 @@ public enum ShellQuote {
         let hex = String(c.value, radix: 16)
         if c.value < 0x80 { return "\\x" + (c.value < 16 ? "0" : "") + hex }
         return "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    }
+
+    /// The character's UTF-8 bytes as `\xNN` each: bash's `$'…'` makes exactly these bytes in any
+    /// locale (a `\uNNNN` becomes the text `\uNNNN` under LC_ALL=C), so a quoted command
+    /// re-reads as the same argv wherever it runs (the Claude Code hook's rewrite depends on it).
+    static func byteEscapes(_ c: Unicode.Scalar) -> String {
+        String(c).utf8.map { "\\x" + ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 
     public static func join(_ argv: [String]) -> String { argv.map(quote).joined(separator: " ") }

@@ -108,3 +108,49 @@ import Testing
         #expect(try hook(s, try Self.envelope(nil, tool: "Read", cwd: s.root.path)).decision == nil)
     }
 }
+
+/// The hook's second attack round: an agent asks gate only for runs and reads; decisions are
+/// people's; a rewritten argument re-reads as the same bytes in any locale.
+@Suite(.timeLimit(.minutes(2))) struct ClaudeCodeHookGateCommandTests {
+    @Test(arguments: ["gate approve 7K3F-Q2XZ --key k", "gate deny 7K3F --reason x", "gate review 7K3F", "gate keygen --name x",
+                      "gate audit export", "gate --break-glass --reason now -- touch x", "gate run --break-glass --reason now -- touch x",
+                      "gate daemon", "gate mcp", "gate hook claude-code", "gate", "gate touch x"])
+    func anAgentDoesNotDecideOrHoldKeys(_ command: String) throws {
+        let s = try ClaudeCodeHookTests.sandbox()
+        let d = try ClaudeCodeHookTests().hook(s, try ClaudeCodeHookTests.envelope(command, cwd: s.root.path))
+        #expect(d.decision == "deny", "\(command): \(d.raw)")
+    }
+
+    @Test(arguments: ["gate -- touch x", "gate run --reason 'a b' -- touch x", "gate --ticket CHG-1 -- rm x", "gate list", "gate status 7K3F",
+                      "gate policy explain -- rm x"])
+    func runsAndReadsPass(_ command: String) throws {
+        let s = try ClaudeCodeHookTests.sandbox()
+        let d = try ClaudeCodeHookTests().hook(s, try ClaudeCodeHookTests.envelope(command, cwd: s.root.path))
+        #expect(d.decision == "allow" && d.command == nil, "\(command): \(d.raw)")
+    }
+
+    @Test func decisionsRefuseAnAgentsLabel() throws {
+        let (s, _) = try Sandbox.withApprover()
+        let (requester, id) = try s.pendingRequest(["true"])
+        defer { requester.signal(SIGINT); _ = requester.finish() }
+        for verb in [["approve", id], ["deny", id, "--reason", "x"]] {
+            let r = try s.run(verb + ["--key", s.path("bob.key")], env: ["GATE_AGENT": "claude"])
+            #expect(r.status == 77 && r.stderr.contains("decisions are people's"), "\(r.stderr)")
+        }
+        #expect(try s.lastEntry().kind == "requested")
+    }
+
+    /// An argument with a character gate shows escaped (here a zero-width space) is rewritten so
+    /// that bash, even under LC_ALL=C, gives gate exactly the bytes that were judged.
+    @Test func aRewrittenArgumentIsTheSameBytesInAnyLocale() throws {
+        let s = try ClaudeCodeHookTests.sandbox()
+        try s.writePolicy("allow -- printf ...\n")
+        let argument = "a\u{200B}b\u{85}c"
+        let d = try ClaudeCodeHookTests().hook(s, try ClaudeCodeHookTests.envelope("printf %s '\(argument)'", cwd: s.root.path))
+        #expect(d.decision == "allow", "\(d.raw)")
+        var env = s.env
+        env["LC_ALL"] = "C"
+        let ran = try Spawned.run(["bash", "-c", d.command ?? "false"], env: env, cwd: s.root.path)
+        #expect(Array(ran.stdout.utf8) == Array(argument.utf8), "\(d.command ?? ""): \(Array(ran.stdout.utf8))")
+    }
+}

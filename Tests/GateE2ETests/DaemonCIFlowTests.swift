@@ -37,8 +37,13 @@ struct DaemonCIFlowTests {
         #expect(other.status == 77, "\(other.stderr)")
         #expect(try rig.run(as: DaemonRig.agent, ["status", id]).stdout.contains("pending"))
         #expect(try rig.approve(id).status == 0)
-        let ran = try rig.run(as: DaemonRig.agent, ["run", "--request", id, "--", "/bin/cat", "plan"])
+        let status = rig.s.path("work/status.json")
+        let ran = try rig.run(as: DaemonRig.agent, ["run", "--request", id, "--json-status", status, "--", "/bin/cat", "plan"])
         #expect(ran.status == 0 && ran.stdout == "the plan\n", "\(ran.stderr)")
+        // The worker's report reaches the client's --json-status file, as in local mode.
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: status))) as? [String: Any] ?? [:]
+        #expect(report["outcome"] as? String == "ran" && report["exit_code"] as? Int == 0 && report["approvers"] as? [String] == ["alice"]
+                && report["request_id"] as? String == id, "\(report)")
         // A second request, withdrawn by its requester.
         let second = try rig.run(as: DaemonRig.agent, ["run", "--no-wait", "--", "/bin/cat", "plan"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try rig.run(as: DaemonRig.agent, ["cancel", second]).status == 0)

@@ -40,4 +40,35 @@ import Testing
         #expect(try s.run(["--", "true"], env: env).status == 0)
         #expect(Date().timeIntervalSince(started) < 3)
     }
+
+    /// A receiver that accepts and never answers, a FIFO for the secret or the status file: the
+    /// requester's `$(gate run --no-wait …)` still returns at once.
+    @Test func nothingTheNotifierOrTheStatusFileMeetsHoldsTheRequester() throws {
+        let (s, _) = try Sandbox.withApprover("require 1 -- touch ...\n")
+        let listener = """
+            import socket, sys, time
+            s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16); print(s.getsockname()[1], flush=True)
+            held = []
+            while True:
+                c, _ = s.accept(); held.append(c)
+            """
+        let silent = try Spawned.start(["python3", "-c", listener])
+        defer { silent.signal(SIGKILL); _ = silent.finish(timeout: 5) }
+        var port = ""
+        for _ in 0..<200 where port.isEmpty {
+            port = ((try? String(contentsOfFile: silent.out, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            if port.isEmpty { usleep(20_000) }
+        }
+        #expect(mkfifo(s.path("secret.fifo"), 0o600) == 0 && mkfifo(s.path("status.fifo"), 0o600) == 0)
+        let cases: [[String: String]] = [["GATE_WEBHOOK": "http://127.0.0.1:\(port)/x"],
+                                         ["GATE_WEBHOOK": "http://127.0.0.1:\(port)/x", "GATE_WEBHOOK_SECRET": s.path("secret.fifo")]]
+        for extra in cases {
+            let started = Date()
+            let r = try Spawned.run(["sh", "-c", "id=$(\"$0\" run --no-wait --json-status \"$1\" -- touch \"$2\"); echo \"id=$id\"",
+                                     Sandbox.binary, s.path("status.fifo"), s.path("ran")], env: s.env.merging(extra) { $1 })
+            #expect(Date().timeIntervalSince(started) < 5, "\(extra): the requester was held")
+            #expect(r.stdout.hasPrefix("id=") && r.stdout.count > 8, "\(extra): \(r.stdout) \(r.stderr)")
+            #expect(r.stderr.contains("--json-status") && r.stderr.contains("not a regular file") || r.stderr.contains("cannot write --json-status"), "\(r.stderr)")
+        }
+    }
 }

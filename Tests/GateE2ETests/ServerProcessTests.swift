@@ -3,7 +3,7 @@ import Testing
 
 /// The real `gate-server` binary on 127.0.0.1 with a port the system picks: it says where it
 /// listens, answers, and stops gracefully on SIGTERM.
-@Suite(.timeLimit(.minutes(1))) struct ServerProcessTests {
+@Suite(.timeLimit(.minutes(3))) struct ServerProcessTests {
     static let binary = URL(fileURLWithPath: Sandbox.binary).deletingLastPathComponent().appendingPathComponent("gate-server").path
 
     /// A state directory with a policy that registers no requester (the server warns).

@@ -5,7 +5,7 @@ import Testing
 /// `syslog local3` in the policy: one line per ledger event and per checkpoint, in syslog(3)'s
 /// format, received here on a datagram socket standing in for /dev/log (debug builds read
 /// GATE_SYSLOG_SOCKET; release builds always use /dev/log).
-@Suite(.timeLimit(.minutes(1))) struct SyslogTests {
+@Suite(.timeLimit(.minutes(3))) struct SyslogTests {
     final class Receiver {
         let fd: Int32
         let path: String

@@ -76,6 +76,7 @@ enum ClaudeCodeHook {
             guard let named, named == Paths.real("/proc/self/exe") else {
                 return deny("gate: '\(words[0])' here is \(named ?? "not found"), not this gate (\(Self.gatePath)); denied")
             }
+            if let why = Self.notForAgents(Array(words.dropFirst())) { return deny(why) }
             return decision("allow", "gate: already a gate command", updated: nil)
         }
         let argv = words ?? ["sh", "-c", command]
@@ -123,6 +124,23 @@ enum ClaudeCodeHook {
     }
 
     static func deny(_ reason: String) -> JSON { decision("deny", ShellQuote.inert(reason), updated: nil) }
+
+    /// What an agent may ask gate for itself: a run (`gate [run] [OPTIONS] -- ARGV`, which gate
+    /// judges as it judges any run) and the commands that only read. Deciding requests, keys,
+    /// break-glass and the services are people's; nil when `args` may pass.
+    static func notForAgents(_ args: [String]) -> String? {
+        let reading: Set<String> = ["list", "show", "status", "wait", "cancel", "whoami", "log", "policy", "help", "--help", "-h", "--version"]
+        guard let first = args.first else { return "gate: 'gate' alone runs nothing; denied" }
+        if reading.contains(first) { return nil }
+        guard first == "run" || first.hasPrefix("-"), args.contains("--") else {
+            return "gate: an agent does not run 'gate \(ShellQuote.inert(first))': approving, denying, reviewing, keys and gate's services are for people; gate -- ARGV and the read-only commands (list, show, status, wait, explain) pass"
+        }
+        let options = args[..<args.firstIndex(of: "--")!]
+        if options.contains(where: { $0 == "--break-glass" || $0.hasPrefix("--break-glass=") }) {
+            return "gate: break-glass is for people: an agent asks for approval instead; denied"
+        }
+        return nil
+    }
 
     /// Where the Bash tool's shell would find `name` (the hook runs with the agent's PATH).
     static func onPath(_ name: String) -> String? {

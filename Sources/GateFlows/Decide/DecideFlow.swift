@@ -36,6 +36,11 @@ public struct DecideFlow {
     var verb: String { options.review ? "review" : options.decision == .approve ? "approve" : "deny" }
 
     public static func run(_ options: Options) throws -> Result {
+        // Decisions are people's: an agent's label on the environment refuses them at once.
+        if let agent = System.envNonEmpty("GATE_AGENT") {
+            throw GateFailure.denied("an agent (GATE_AGENT=\(agent)) does not \(DecideFlow(options: options).verb) requests: decisions are people's",
+                                     hint: "an approver runs it in their own shell, without GATE_AGENT")
+        }
         let environment = try GateEnvironment.current()
         let flow = DecideFlow(options: options)
         if options.server == nil, let daemon = DaemonClient.configured() { return try flow.viaDaemon(daemon) }

@@ -11,8 +11,9 @@ import Glibc
 /// payloads a gate server sends (SPEC.md §9.4) to `GATE_WEBHOOK` (JSON, signed with the key in
 /// `GATE_WEBHOOK_SECRET`, a file of mode 0600, when set) and `GATE_SLACK_WEBHOOK` (a Slack
 /// incoming webhook). Delivery happens in a child process, retried with backoff for about 15 s,
-/// so the requester's wait starts at once and a dead receiver delays nothing; failures are said
-/// on stderr. A convenience for people, not a control: the requester's environment chooses it.
+/// so the requester's wait starts at once and a dead receiver delays nothing (the child holds
+/// none of the requester's descriptors, and says nothing). A convenience for people, not a
+/// control: the requester's environment chooses it.
 enum LocalNotify {
     struct Target {
         var url: String
@@ -29,7 +30,11 @@ enum LocalNotify {
         guard !hooks.isEmpty, !DaemonWorkerMode.active else { return }
         var secret: [UInt8]?
         if let file = System.envNonEmpty("GATE_WEBHOOK_SECRET") {
-            if let info = Files.info(file), info.mode & 0o077 != 0 {
+            guard let info = Files.info(file), info.isRegular else {
+                System.write(2, "gate: warning: GATE_WEBHOOK_SECRET \(file) is not a regular file; not notifying\n")
+                return
+            }
+            if info.mode & 0o077 != 0 {
                 System.write(2, "gate: warning: GATE_WEBHOOK_SECRET \(file) is accessible by group or others; not notifying\n")
                 return
             }
@@ -53,6 +58,11 @@ enum LocalNotify {
             return
         }
         for sig in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE] { signal(sig, SIG_DFL) }
+        // Nothing of the requester's: `id=$(gate run --no-wait …)` must not wait for this child
+        // to let go of its output (it says nothing; a receiver that never answers is its problem).
+        let null = open("/dev/null", O_RDWR)
+        if null >= 0 { dup2(null, 0); dup2(null, 1); dup2(null, 2) }
+        _ = setsid()
         for (hook, body) in bodies { deliver(body, to: hook, secret: secret, delivery: delivery, request: request) }
         _exit(0)
     }
