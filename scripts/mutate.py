@@ -358,6 +358,19 @@ MUTATIONS = [
     ("an MCP cancellation does not withdraw the request", "Sources/GateCLI/MCP/MCPServerLoop.swift",
      [("for i in jobs.indices where jobs[i].id == id { jobs[i].cancelled = true; jobs[i].interrupt() }",
        "for i in jobs.indices where jobs[i].id == id { jobs[i].cancelled = true }")]),
+    # Issues 15 and 16, the attack round.
+    ("the hook passes gate approve from an agent", "Sources/GateCLI/Hook/ClaudeCodeHook.swift",
+     [("            if let why = Self.notForAgents(Array(words.dropFirst())) { return deny(why) }\n", "")]),
+    ("an agent's label does not refuse a decision", "Sources/GateFlows/Decide/DecideFlow.swift",
+     [('if let agent = System.envNonEmpty("GATE_AGENT") {', 'if let agent = System.envNonEmpty("GATE_AGENT"), false {')]),
+    ("the notifier holds the requester's output open", "Sources/GateFlows/Run/LocalNotify.swift",
+     [("if null >= 0 { dup2(null, 0); dup2(null, 1); dup2(null, 2) }", "if null >= 0 { dup2(null, 0) }")]),
+    ("--json-status waits on a FIFO", "Sources/GateCLI/RunCommand.swift",
+     [("O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o644)", "O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)")]),
+    ("the daemon's report does not reach --json-status", "Sources/GateCLI/RunCommand.swift",
+     [("if let reported { writeStatusJSON(reported) } else {", "if let reported, false { writeStatusJSON(reported) } else {")]),
+    ("quoted arguments use \\u escapes", "Sources/GateSystem/ShellQuote.swift",
+     [("                        out += byteEscapes(c)\n", "                        out += escape(c)\n")]),
 ]
 
 

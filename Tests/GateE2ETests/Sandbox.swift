@@ -38,10 +38,22 @@ final class Sandbox: @unchecked Sendable {
 
     func path(_ name: String) -> String { root.appendingPathComponent(name).path }
 
+    /// Written through a close-on-exec descriptor: a process another test spawns at that moment
+    /// must not inherit it, or a script written here could not be executed (ETXTBSY) while
+    /// that process lives.
     func write(_ name: String, _ text: String, mode: Int = 0o644) throws {
         let p = path(name)
         try? FileManager.default.removeItem(atPath: p)
-        try text.write(toFile: p, atomically: false, encoding: .utf8)
+        let fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(0o600))
+        guard fd >= 0 else { throw SandboxError("cannot create \(p): \(String(cString: strerror(errno)))") }
+        let bytes = Array(text.utf8)
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
+            guard n > 0 || (n < 0 && errno == EINTR) else { close(fd); throw SandboxError("cannot write \(p)") }
+            if n > 0 { done += n }
+        }
+        close(fd)
         try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: p)
     }
 
