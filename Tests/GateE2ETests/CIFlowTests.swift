@@ -121,4 +121,15 @@ import Testing
         let e = try status(s, "e.json")
         #expect(e["outcome"] as? String == "refused" && e["code"] as? String == "malformed-token", "\(e)")
     }
+
+    /// `gate cancel` from another shell ends a waiting requester too (exit 75), not only the record.
+    @Test func aWaitingRequesterSeesItsRequestCancelled() throws {
+        let s = try Self.sandbox()
+        let waiting = try s.start(["--", "touch", s.path("ran")])
+        let id = try s.waitForPending()
+        #expect(try s.run(["cancel", id]).status == 0)
+        let r = waiting.finish(timeout: 20)
+        #expect(r.status == 75 && r.stderr.contains("was withdrawn"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.path("ran")))
+    }
 }

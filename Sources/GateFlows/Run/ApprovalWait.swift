@@ -48,6 +48,12 @@ struct ApprovalWait {
                 throw GateFailure(.tempFail, "cancelled: request \(id) withdrawn")
             case .changed:
                 lastCheck = System.monotonicNanos()
+                // Withdrawn by its requester elsewhere (gate cancel): nothing to wait for.
+                if let now = try session.store.request(id), now.status == .cancelled || now.status == .expired {
+                    indicator.clear()
+                    session.options.report.outcome = "cancelled"
+                    throw GateFailure(.tempFail, "request \(id) was withdrawn (\(now.status.rawValue)) while it waited")
+                }
             case .tick:
                 indicator.update()
                 // Safety net for file systems without inotify: re-read once a second.
