@@ -371,6 +371,8 @@ MUTATIONS = [
      [("if let reported { writeStatusJSON(reported) } else {", "if let reported, false { writeStatusJSON(reported) } else {")]),
     ("quoted arguments use \\u escapes", "Sources/GateSystem/ShellQuote.swift",
      [("                        out += byteEscapes(c)\n", "                        out += escape(c)\n")]),
+    ("a waiting requester does not see its request withdrawn", "Sources/GateFlows/Run/ApprovalWait.swift",
+     [("now.status == .cancelled || now.status == .expired {", "now.status == .cancelled && false {")]),
 ]
 
 
