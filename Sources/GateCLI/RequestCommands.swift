@@ -34,15 +34,7 @@ struct ShowCommand: ParsableCommand {
             }
         } else {
             let store = try Store.open(env)
-            if let own = DaemonWorkerMode.onlyRequestsOf {
-                // Whole ids only, and one answer for another's and for none: a prefix would
-                // let a requester list everyone's ids a letter at a time.
-                guard let full = RequestID.normalise(id), full.count == RequestID.length, let found = try? store.findRequest(full),
-                      found.intent.user == own else {
-                    throw GateFailure.denied("no request \(ShellQuote.inert(id)) of yours: through the gate daemon, a requester sees their own requests, by their whole id")
-                }
-            }
-            request = try store.findRequest(id)
+            request = try VisibleRequest.find(id, in: store)
             if let why = try store.integrityProblem(request) {
                 throw GateFailure(.dataError, why, hint: "do not approve it: gate approve refuses it too; gate audit verify checks the ledger")
             }
@@ -59,6 +51,20 @@ struct ShowCommand: ParsableCommand {
             let text = Views.showText(request, tokens: tokens, policy: policy) + (try Views.contextText(request, color: color, blob: blob))
             if noPager { System.write(1, text) } else { Pager.show(text) }
         }
+    }
+}
+
+/// A request as the one asking may name it. Through the daemon a requester who is not an
+/// approver names only their own, by whole id, and gets one answer for another's and for none:
+/// a prefix would let them list everyone's ids a letter at a time.
+enum VisibleRequest {
+    static func find(_ typed: String, in store: Store) throws -> RequestRecord {
+        guard let own = DaemonWorkerMode.onlyRequestsOf else { return try store.findRequest(typed) }
+        guard let full = RequestID.normalise(typed), full.count == RequestID.length, let found = try? store.findRequest(full),
+              found.intent.user == own else {
+            throw GateFailure.denied("no request \(ShellQuote.inert(typed)) of yours: through the gate daemon, a requester sees their own requests, by their whole id")
+        }
+        return found
     }
 }
 

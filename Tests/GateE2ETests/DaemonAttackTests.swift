@@ -101,6 +101,14 @@ struct DaemonAttackTests {
         // A prefix is not a way to learn others' ids: one answer for another's and for none.
         let prefix = try rig.run(as: DaemonRig.agent, ["show", String(id.prefix(1)), "--no-pager"])
         #expect(prefix.status == 77 && !prefix.stderr.contains(id), "\(prefix)")
+        // status, wait and cancel name requests the same way: a prefix of another's id gets the
+        // answer a made-up id gets.
+        for verb in [["status"], ["wait", "--timeout", "1s"], ["cancel"]] {
+            let theirs = try rig.run(as: DaemonRig.agent, verb + [String(id.prefix(4))])
+            let none = try rig.run(as: DaemonRig.agent, verb + ["ZZZZ"])
+            #expect(theirs.status == 77 && none.status == 77, "\(verb): \(theirs) \(none)")
+            #expect(theirs.stderr.replacingOccurrences(of: String(id.prefix(4)), with: "ZZZZ") == none.stderr, "\(verb): \(theirs.stderr) | \(none.stderr)")
+        }
         #expect(Self.ids(try rig.run(as: DaemonRig.agent, ["list", "--json"]).stdout).isEmpty)
         let aliceSees = Self.ids(try rig.run(as: DaemonRig.alice, ["list", "--json"]).stdout).map { $0.replacingOccurrences(of: "-", with: "") }
         #expect(aliceSees == [id.replacingOccurrences(of: "-", with: "")], "\(aliceSees)")
