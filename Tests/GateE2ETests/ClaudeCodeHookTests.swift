@@ -90,6 +90,9 @@ import Testing
         #expect(fake.decision == "deny" && fake.reason.contains("not this gate"), "\(fake.raw)")
         let relative = try hook(s, try Self.envelope("./fake/gate -- rm -rf /", cwd: s.root.path))
         #expect(relative.decision == "deny", "\(relative.raw)")
+        // An empty PATH entry is the working directory to bash: a `gate` there is the one it runs.
+        let inCwd = try hook(s, try Self.envelope("gate -- rm -rf /", cwd: s.path("fake")), env: ["PATH": ":" + (s.env["PATH"] ?? "")])
+        #expect(inCwd.decision == "deny" && inCwd.reason.contains("not this gate"), "\(inCwd.raw)")
     }
 
     @Test func whatCannotBeReadOrJudgedIsDenied() throws {

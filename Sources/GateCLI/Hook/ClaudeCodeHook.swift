@@ -71,9 +71,10 @@ enum ClaudeCodeHook {
         let words = ShellWords.split(command)
         if let cwd, chdir(cwd) != 0 { throw GateFailure.usage("cannot use the call's cwd \(cwd): \(System.errnoString())") }
         if let words, words[0] == "gate" || words[0].hasSuffix("/gate") {
-            // Only this gate passes: a `gate` the agent put first on its PATH is any program.
-            let named = words[0].contains("/") ? Paths.real(words[0]) : Self.onPath(words[0]).flatMap(Paths.real)
-            guard let named, named == Paths.real("/proc/self/exe") else {
+            // Only this gate passes: a `gate` the agent put first on its PATH is any program. It
+            // is found as gate finds any command (the agent's PATH, an empty entry being the cwd).
+            let named = (try? ExecutableResolver.resolve(words[0], cwd: try System.currentDirectory())).flatMap(Paths.real)
+            guard let named, named == Self.gatePath else {
                 return deny("gate: '\(words[0])' here is \(named ?? "not found"), not this gate (\(Self.gatePath)); denied")
             }
             if let why = Self.notForAgents(Array(words.dropFirst())) { return deny(why) }
@@ -138,15 +139,6 @@ enum ClaudeCodeHook {
         let options = args[..<args.firstIndex(of: "--")!]
         if options.contains(where: { $0 == "--break-glass" || $0.hasPrefix("--break-glass=") }) {
             return "gate: break-glass is for people: an agent asks for approval instead; denied"
-        }
-        return nil
-    }
-
-    /// Where the Bash tool's shell would find `name` (the hook runs with the agent's PATH).
-    static func onPath(_ name: String) -> String? {
-        for dir in (System.env("PATH") ?? "").split(separator: ":") where !dir.isEmpty {
-            let candidate = Paths.join(String(dir), name)
-            if access(candidate, X_OK) == 0, Files.info(candidate)?.isRegular == true { return candidate }
         }
         return nil
     }
