@@ -351,7 +351,7 @@ MUTATIONS = [
     ("the hook treats $ inside double quotes as a word", "Sources/GateCore/ShellWords.swift",
      [('if d == UInt8(ascii: "$") || d == UInt8(ascii: "`") ||', 'if d == UInt8(ascii: "`") ||')]),
     ("the hook passes any program named gate", "Sources/GateCLI/Hook/ClaudeCodeHook.swift",
-     [('guard let named, named == Paths.real("/proc/self/exe") else {', 'guard let named, named == Paths.real("/proc/self/exe") || true else {')]),
+     [("guard let named, named == Self.gatePath else {", "guard let named, named == Self.gatePath || true else {")]),
     ("the hook allows what it cannot read", "Sources/GateCLI/Hook/ClaudeCodeHook.swift",
      [('return deny("gate: the hook input is not a JSON object; denied (fail closed)")',
        'return decision("allow", "unreadable", updated: nil)')]),

@@ -11,8 +11,18 @@ import Glibc
 /// One request as these commands see it: here (or through the daemon's worker), or on a server.
 struct RequestLookup {
     var record: RequestRecord
-    var tokens: [String]
-    var policy: Policy?
+    /// How far its approvals have come and who denied it (nil without a policy to check them).
+    var progress: ApprovalProgress?
+    var denial: (approver: String, comment: String)?
+
+    init(record: RequestRecord, tokens: [String], policy: Policy?) {
+        self.record = record
+        guard let policy else { return }
+        let now = System.nowSeconds()
+        let decisions = record.validDecisions(tokens: tokens, policy: policy, now: now)
+        progress = record.progress(of: decisions, policy: policy, now: now)
+        denial = decisions.first { $0.token.payload.decision == .deny }.map { ($0.approver, $0.token.payload.comment) }
+    }
 
     static func find(_ typed: String, server: String?) throws -> RequestLookup {
         let env = try GateEnvironment.current()
@@ -24,21 +34,6 @@ struct RequestLookup {
         let store = try Store.open(env)
         let record = try VisibleRequest.find(typed, in: store)
         return RequestLookup(record: record, tokens: try store.tokenTexts(for: record.id), policy: policy)
-    }
-
-    var progress: ApprovalProgress? {
-        policy.map { record.progress(tokens: tokens, policy: $0, now: System.nowSeconds()) }
-    }
-
-    /// The first valid denial on record, by name.
-    var denial: (approver: String, comment: String)? {
-        guard let policy else { return nil }
-        let check = record.submittedTokenCheck(policy: policy, now: System.nowSeconds())
-        for text in tokens {
-            guard let t = try? SignedToken(text: text), t.payload.decision == .deny, case .success(let d) = check.verify(t) else { continue }
-            return (d.approver, t.payload.comment)
-        }
-        return nil
     }
 
     /// pending (still needs approvals), approved (enough: the requester may run it), or the

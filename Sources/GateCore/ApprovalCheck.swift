@@ -111,7 +111,13 @@ public struct ApprovalCheck: Sendable {
                 if !approvals.contains(where: { $0.approver == d.approver }) { approvals.append(d) }
             }
         }
-        let people = Set(approvals.map(\.approver))
+        let missing = self.missing(people: Set(approvals.map(\.approver)))
+        return missing.isEmpty ? .approved(approvals) : .pending(have: approvals, missing: missing)
+    }
+
+    /// What approvals by `people` (distinct, each already verified) leave unmet, as people read
+    /// it; empty once every requirement is met.
+    public func missing(people: Set<String>) -> [String] {
         var missing: [String] = []
         for r in requirements {
             let have = people.intersection(policy.eligibleApprovers(for: r)).count
@@ -123,7 +129,7 @@ public struct ApprovalCheck: Sendable {
             let needed = requirements.reduce(0) { $0 + $1.count }
             missing.append("\(needed - people.count > 0 ? needed - people.count : 1) more distinct approver(s): one person fills one place")
         }
-        return missing.isEmpty ? .approved(approvals) : .pending(have: approvals, missing: missing)
+        return missing
     }
 }
 

@@ -217,12 +217,12 @@ public final class DaemonServer {
             guard pid > 0 else { return }
             guard let fd = workers.removeValue(forKey: pid)?.fd else { continue }
             guard fd >= 0, clients[fd] != nil else { continue }
-            let low = status & 0x7f
             var answer: [(String, JSON)]
-            if low == 0 {
-                answer = [("exit", .int(Int64((status >> 8) & 0xff)))]
-            } else {
-                answer = [("exit", .int(70)), ("error", .string("the daemon's worker for this request died of signal \(low)"))]
+            switch ChildExit(waitStatus: status) {
+            case .exited(let code):
+                answer = [("exit", .int(Int64(code)))]
+            case .signaled(let sig):
+                answer = [("exit", .int(70)), ("error", .string("the daemon's worker for this request died of signal \(sig)"))]
             }
             _ = try? DaemonWire.send(fd, .object(answer), dontWait: true)
             clients[fd] = nil

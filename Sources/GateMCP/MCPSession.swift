@@ -68,6 +68,11 @@ public enum MCPResults {
                  ("structuredContent", structured), ("isError", .bool(isError))])
     }
 
+    /// gate's own `gate: error: …` line (the last, if several), without its prefix.
+    public static func gateError(in stderr: String) -> String? {
+        stderr.split(separator: "\n").last { $0.hasPrefix("gate: error: ") }.map { String($0.dropFirst(13)) }
+    }
+
     /// `run`'s outcome from gate's own `--json-status` report (nil: gate ended without one) and
     /// the captured output.
     public static func run(report: JSON?, stdout: String, stderr: String, stdoutTruncated: Bool, stderrTruncated: Bool,
@@ -81,9 +86,8 @@ public enum MCPResults {
         case "denied":
             fields += [("by", report?["denied_by"] ?? .null), ("reason", report?["message"] ?? .null)]
         default:
-            let lastLine = stderr.split(separator: "\n").last { $0.hasPrefix("gate: error: ") }.map { String($0.dropFirst(13)) }
             fields += [("code", report?["code"] ?? (report == nil ? .string("internal") : .null)),
-                       ("message", report?["message"] ?? lastLine.map(JSON.string) ?? .string("gate ended with status \(exitStatus) and no report"))]
+                       ("message", report?["message"] ?? gateError(in: stderr).map(JSON.string) ?? .string("gate ended with status \(exitStatus) and no report"))]
         }
         fields += [("stdout", .string(stdout)), ("stderr", .string(stderr)), ("stdout_truncated", .bool(stdoutTruncated)),
                    ("stderr_truncated", .bool(stderrTruncated)), ("duration_ms", .int(durationMs))]

@@ -7,6 +7,12 @@ public enum ChildExit: Sendable, Equatable {
     case exited(Int32)
     case signaled(Int32)
 
+    /// From a waitpid status (WIFEXITED and friends are macros that do not import: decoded by hand).
+    public init(waitStatus status: Int32) {
+        let low = status & 0x7f
+        self = low == 0 ? .exited((status >> 8) & 0xff) : .signaled(low)
+    }
+
     public var gateStatus: Int32 {
         switch self {
         case .exited(let c): return c
@@ -125,10 +131,7 @@ public enum Spawner {
             if errno != EINTR { throw GateFailure.internalError("waitpid failed: \(System.errnoString())") }
         }
         forwardTarget = 0
-        // WIFEXITED and friends are macros that do not import: decode by hand.
-        let low = status & 0x7f
-        if low == 0 { return .exited((status >> 8) & 0xff) }
-        return .signaled(low)
+        return ChildExit(waitStatus: status)
     }
 
     /// gate's environment, in the order the process has it (split at the first `=` by bytes).

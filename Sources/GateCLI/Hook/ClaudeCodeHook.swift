@@ -85,7 +85,7 @@ enum ClaudeCodeHook {
         let policy = try PolicyLoader.load(policyPath)
         let captured = try IntentCapture.capture(argv: argv, identity: .current(), trustedPath: policy.trustedPath)
         let d = policy.decide(MatchContext(intent: captured.intent, trustedAliases: captured.aliases, environment: { System.env($0) }))
-        let shown = words == nil ? "as sh -c (it has shell syntax)" : ""
+        let how = words == nil ? ", as sh -c (it has shell syntax)" : ""
         let gate = Self.gatePath
         func rewritten(_ prefix: [String], timeoutMs: Int64? = nil) -> JSON {
             var fields = toolInput.filter { $0.0 != "command" && ($0.0 != "timeout" || timeoutMs == nil) }
@@ -95,10 +95,10 @@ enum ClaudeCodeHook {
         }
         switch d.action {
         case .allow:
-            return decision("allow", "gate: allowed by policy (\(d.rule))\(shown.isEmpty ? "" : ", \(shown)"); runs under gate and is recorded",
+            return decision("allow", "gate: allowed by policy (\(d.rule))\(how); runs under gate and is recorded",
                             updated: rewritten([]))
         case .deny(let message):
-            return deny("gate: denied by policy (\(d.rule))\(shown.isEmpty ? "" : ", \(shown)")" + (message.map { ": \($0)" } ?? ""))
+            return deny("gate: denied by policy (\(d.rule))\(how)" + (message.map { ": \($0)" } ?? ""))
         case .require(let requirements):
             let needs = requirements.map(\.description).joined(separator: " and ")
             if d.options.ticketRequired {
@@ -112,7 +112,7 @@ enum ClaudeCodeHook {
             let waitSeconds = 590
             var prefix = ["--timeout", "\(waitSeconds)s"]
             if !description.isEmpty { prefix = ["--reason", description] + prefix }
-            return decision("allow", "gate: needs \(needs) (policy \(d.rule))\(shown.isEmpty ? "" : ", \(shown)"): the command now waits up to \(waitSeconds / 60) minutes for an approver (they run gate approve with the request id it prints); denied or unanswered, it does not run (exit 77 or 75)",
+            return decision("allow", "gate: needs \(needs) (policy \(d.rule))\(how): the command now waits up to \(waitSeconds / 60) minutes for an approver (they run gate approve with the request id it prints); denied or unanswered, it does not run (exit 77 or 75)",
                             updated: rewritten(prefix, timeoutMs: 600_000))
         }
     }

@@ -149,7 +149,7 @@ struct MCPJob {
             var st: Int32 = 0
             let r = waitpid(pid, &st, WNOHANG)
             guard r == pid else { return false }
-            status = (st & 0x7f) == 0 ? (st >> 8) & 0xff : 128 + (st & 0x7f)
+            status = ChildExit(waitStatus: st).gateStatus
         }
         // Output still buffered in the pipes is read once more; a pipe a leftover background
         // process holds open does not keep the answer waiting.
@@ -169,7 +169,7 @@ struct MCPJob {
                                                      durationMs: Int64((System.monotonicNanos() - started) / 1_000_000), exitStatus: status ?? 70))
         case .explain, .status:
             if status == 0, let value = try? JSON.parse(stdout) { return JSONRPC.result(id, MCPResults.tool(value, isError: false)) }
-            let message = stderr.split(separator: "\n").first { $0.hasPrefix("gate: error: ") }.map { String($0.dropFirst(13)) } ?? "gate ended with status \(status ?? 70)"
+            let message = MCPResults.gateError(in: stderr) ?? "gate ended with status \(status ?? 70)"
             return JSONRPC.result(id, MCPResults.tool(.object([("error", .string(message))]), isError: true))
         }
     }

@@ -136,7 +136,7 @@ enum ProviderRunner {
         if result.timedOut || result.truncated { kill(-pid, SIGKILL) }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        result.exit = status & 0x7f == 0 ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
+        result.exit = ChildExit(waitStatus: status)
         result.durationMs = Int64((System.monotonicNanos() - began) / 1_000_000)
         return result
     }

@@ -32,14 +32,9 @@ enum PickUp {
         }
         do { try GivenTokens.requireStanding(record) } catch {
             if error.code == .denied {
-                // Who denied it, for --json-status: the first valid denial on record.
-                let check = record.submittedTokenCheck(policy: launch.policy, now: System.nowSeconds())
-                for text in try s.store.tokenTexts(for: record.id) {
-                    if let t = try? SignedToken(text: text), t.payload.decision == .deny, case .success(let d) = check.verify(t) {
-                        s.options.report.deniedBy = d.approver
-                        break
-                    }
-                }
+                // Who denied it, for --json-status.
+                s.options.report.deniedBy = record.denial(tokens: try s.store.tokenTexts(for: record.id), policy: launch.policy,
+                                                          now: System.nowSeconds())?.approver
             }
             throw s.refuse(.denied(error.message), code: error.code, about: launch.refused)
         }

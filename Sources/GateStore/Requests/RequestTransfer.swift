@@ -118,19 +118,30 @@ public struct ApprovalProgress: Sendable, Equatable {
 }
 
 extension RequestRecord {
-    public func progress(tokens: [String], policy: Policy, now: UInt64) -> ApprovalProgress {
+    /// The decisions on record that verify, in order, each checked once. For people to read: a
+    /// run checks every token again and refuses on any that does not verify.
+    public func validDecisions(tokens: [String], policy: Policy, now: UInt64) -> [VerifiedDecision] {
         let check = submittedTokenCheck(policy: policy, now: now)
-        var approvers: [String] = []
-        for text in tokens {
-            guard let t = try? SignedToken(text: text), case .success(let d) = check.verify(t), t.payload.decision == .approve,
-                  !approvers.contains(d.approver) else { continue }
-            approvers.append(d.approver)
+        return tokens.compactMap { text in
+            guard let t = try? SignedToken(text: text), case .success(let d) = check.verify(t) else { return nil }
+            return d
         }
+    }
+
+    public func progress(of decisions: [VerifiedDecision], policy: Policy, now: UInt64) -> ApprovalProgress {
+        var approvers: [String] = []
+        for d in decisions where d.token.payload.decision == .approve && !approvers.contains(d.approver) { approvers.append(d.approver) }
         let required = requirements.reduce(0) { $0 + $1.count }
-        var missing: [String] = []
-        if case .pending(_, let m) = check.evaluate(tokens.compactMap { try? SignedToken(text: $0) }.filter {
-            if case .success = check.verify($0) { return true } else { return false }
-        }) { missing = m }
+        let missing = submittedTokenCheck(policy: policy, now: now).missing(people: Set(approvers))
         return ApprovalProgress(approvers: approvers, missing: missing, required: max(required, approvers.count))
+    }
+
+    public func progress(tokens: [String], policy: Policy, now: UInt64) -> ApprovalProgress {
+        progress(of: validDecisions(tokens: tokens, policy: policy, now: now), policy: policy, now: now)
+    }
+
+    /// The first valid denial on record.
+    public func denial(tokens: [String], policy: Policy, now: UInt64) -> VerifiedDecision? {
+        validDecisions(tokens: tokens, policy: policy, now: now).first { $0.token.payload.decision == .deny }
     }
 }
