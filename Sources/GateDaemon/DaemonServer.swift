@@ -3,12 +3,6 @@ import GateClient
 import GateSystem
 import GateWire
 
-nonisolated(unsafe) private var wakeWrite: Int32 = -1
-private let wakeHandler: @convention(c) (Int32) -> Void = { sig in
-    var byte = UInt8(truncatingIfNeeded: sig)
-    _ = write(wakeWrite, &byte, 1)
-}
-
 /// `gate daemon`: the local service that owns the state directory, the ledger and its key, and
 /// starts approved commands as the identity the policy names (run0's shape: no setuid binary;
 /// the command starts from the daemon, nothing inherited from the requester but what the
@@ -54,7 +48,7 @@ public final class DaemonServer {
     let configuration: Configuration
     let handler: Handler
     private var listener: Int32 = -1
-    private var wakeRead: Int32 = -1
+    private var wake: SignalPipe?
     private var clients: [Int32: Client] = [:]
     /// Running workers: their client's connection (-1 once it hung up) and user.
     private var workers: [pid_t: (fd: Int32, uid: UInt32)] = [:]
@@ -75,16 +69,18 @@ public final class DaemonServer {
         try DaemonSetup.checkState(configuration.environment)
         listener = try DaemonSetup.listen(configuration.socketPath)
         defer { close(listener); unlink(configuration.socketPath) }
-        try installSignals()
+        let wake = try SignalPipe([SIGCHLD, SIGTERM, SIGINT, SIGHUP])
+        self.wake = wake
+        signal(SIGPIPE, SIG_IGN)
         ready()
         while !(stopping && workers.isEmpty) {
-            var fds = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+            var fds = [pollfd(fd: wake.readFD, events: Int16(POLLIN), revents: 0)]
             if !stopping { fds.append(pollfd(fd: listener, events: Int16(POLLIN), revents: 0)) }
             for fd in clients.keys { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
             let n = poll(&fds, nfds_t(fds.count), 1000)
             if n < 0 && errno != EINTR { throw GateFailure.internalError("poll: \(System.errnoString())") }
             for p in fds where p.revents != 0 {
-                if p.fd == wakeRead { drainWake() }
+                if p.fd == wake.readFD { drainWake(wake) }
                 else if p.fd == listener { acceptClients() }
                 else { readClient(p.fd) }
             }
@@ -93,34 +89,12 @@ public final class DaemonServer {
         }
     }
 
-    private func installSignals() throws {
-        var p: [Int32] = [0, 0]
-        guard pipe(&p) == 0 else { throw GateFailure.internalError("pipe: \(System.errnoString())") }
-        for fd in p {
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-        }
-        wakeRead = p[0]
-        wakeWrite = p[1]
-        var action = sigaction()
-        action.__sigaction_handler.sa_handler = wakeHandler
-        action.sa_flags = SA_RESTART
-        sigemptyset(&action.sa_mask)
-        for s in [SIGCHLD, SIGTERM, SIGINT, SIGHUP] { sigaction(s, &action, nil) }
-        signal(SIGPIPE, SIG_IGN)
-    }
-
-    private func drainWake() {
-        var buf = [UInt8](repeating: 0, count: 64)
-        while true {
-            let n = read(wakeRead, &buf, buf.count)
-            guard n > 0 else { return }
-            for sig in buf[0..<n] where Int32(sig) == SIGTERM || Int32(sig) == SIGINT {
-                if !stopping {
-                    stopping = true
-                    for (fd, c) in clients where c.worker == 0 { drop(fd) }
-                    for pid in workers.keys { kill(pid, SIGTERM) }
-                }
+    private func drainWake(_ wake: SignalPipe) {
+        for sig in wake.drain() where sig == SIGTERM || sig == SIGINT {
+            if !stopping {
+                stopping = true
+                for (fd, c) in clients where c.worker == 0 { drop(fd) }
+                for pid in workers.keys { kill(pid, SIGTERM) }
             }
         }
     }
@@ -194,7 +168,7 @@ public final class DaemonServer {
         guard var c = clients[fd] else { return }
         let pid = fork()
         if pid == 0 {
-            let others = Array(clients.keys.filter { $0 != fd }) + [listener, wakeRead, wakeWrite]
+            let others = Array(clients.keys.filter { $0 != fd }) + [listener, wake?.readFD ?? -1, wake?.writeFD ?? -1]
             DaemonWorker.serve(request, passed: passed, connection: fd, peer: c.peer, environment: configuration.environment,
                                closing: others, handler: handler)
         }

@@ -33,20 +33,13 @@ struct MCPServerLoop {
         defer { rmdir(scratch) }
         // A child's end wakes the loop at once (a self-pipe written by the SIGCHLD handler), so
         // an answer never waits for a poll timeout.
-        var wake: [Int32] = [-1, -1]
-        guard pipe(&wake) == 0 else { throw GateFailure.internalError("pipe: \(System.errnoString())") }
-        for fd in wake { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        MCPChildSignal.fd = wake[1]
-        signal(SIGCHLD, MCPChildSignal.handler)
+        let wake = try SignalPipe([SIGCHLD])
         var open = true
         while open || !jobs.isEmpty {
-            var fds = [pollfd(fd: open ? 0 : -1, events: Int16(POLLIN), revents: 0), pollfd(fd: wake[0], events: Int16(POLLIN), revents: 0)]
+            var fds = [pollfd(fd: open ? 0 : -1, events: Int16(POLLIN), revents: 0), pollfd(fd: wake.readFD, events: Int16(POLLIN), revents: 0)]
             for job in jobs { fds += job.pollFDs() }
             _ = poll(&fds, nfds_t(fds.count), jobs.isEmpty ? -1 : 1000)
-            if fds[1].revents != 0 {
-                var sink = [UInt8](repeating: 0, count: 64)
-                while read(wake[0], &sink, sink.count) > 0 {}
-            }
+            if fds[1].revents != 0 { _ = wake.drain() }
             if open && fds[0].revents != 0 { open = readInput() }
             // The client is gone: requests still waiting for a decision are withdrawn (as Ctrl-C
             // would); a command already running is left to finish and be recorded.
@@ -126,17 +119,6 @@ struct MCPServerLoop {
 
     func writeLine(_ line: String) { Self.writeLine(line) }
     static func writeLine(_ line: String) { System.write(1, line + "\n") }
-}
-
-/// SIGCHLD → one byte on the self-pipe (async-signal-safe: a write and nothing else).
-enum MCPChildSignal {
-    nonisolated(unsafe) static var fd: Int32 = -1
-    static let handler: @convention(c) (Int32) -> Void = { _ in
-        let saved = errno
-        var byte: UInt8 = 1
-        _ = write(MCPChildSignal.fd, &byte, 1)
-        errno = saved
-    }
 }
 
 extension MCPTools.Call {
