@@ -37,6 +37,7 @@ public enum RefusalCode: String, CaseIterable, Sendable, CustomStringConvertible
     case notPending = "not-pending"
     case notReview = "not-review"
     case alreadyDecided = "already-decided"
+    case agentDecision = "agent-decision"
 
     // Talking to a gate server (the client's side).
     case serverUnavailable = "server-unavailable"

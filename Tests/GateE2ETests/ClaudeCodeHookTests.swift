@@ -139,8 +139,11 @@ import Testing
         for verb in [["approve", id], ["deny", id, "--reason", "x"]] {
             let r = try s.run(verb + ["--key", s.path("bob.key")], env: ["GATE_AGENT": "claude"])
             #expect(r.status == 77 && r.stderr.contains("decisions are people's"), "\(r.stderr)")
+            // Refused on record, and nothing signed.
+            let last = try s.lastEntry()
+            #expect(last.kind == "refused" && last.payload["code"] as? String == "agent-decision", "\(last)")
         }
-        #expect(try s.lastEntry().kind == "requested")
+        #expect(try s.ledger().allSatisfy { $0["kind"] as? String != "approved" && $0["kind"] as? String != "denied" })
     }
 
     /// An argument with a character gate shows escaped (here a zero-width space) is rewritten so

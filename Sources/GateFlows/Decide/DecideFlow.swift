@@ -36,11 +36,6 @@ public struct DecideFlow {
     var verb: String { options.review ? "review" : options.decision == .approve ? "approve" : "deny" }
 
     public static func run(_ options: Options) throws -> Result {
-        // Decisions are people's: an agent's label on the environment refuses them at once.
-        if let agent = System.envNonEmpty("GATE_AGENT") {
-            throw GateFailure.denied("an agent (GATE_AGENT=\(agent)) does not \(DecideFlow(options: options).verb) requests: decisions are people's",
-                                     hint: "an approver runs it in their own shell, without GATE_AGENT")
-        }
         let environment = try GateEnvironment.current()
         let flow = DecideFlow(options: options)
         if options.server == nil, let daemon = DaemonClient.configured() { return try flow.viaDaemon(daemon) }
@@ -132,6 +127,12 @@ public struct DecideFlow {
         let expected: RequestStatus = options.review ? .review : .pending
         // Before any key is read, the one acting is the unix user running gate.
         let invoker = System.userName(uid: System.uid) ?? "uid:\(System.uid)"
+        // Decisions are people's: an agent's label on the environment refuses them at once.
+        if let agent = System.envNonEmpty("GATE_AGENT") {
+            let message = "an agent (GATE_AGENT=\(agent)) does not \(verb) requests: decisions are people's"
+            record(message, request: request, actor: invoker, code: .agentDecision, in: store)
+            throw GateFailure.denied(message, hint: "an approver runs it in their own shell, without GATE_AGENT")
+        }
         guard request.status == expected else {
             throw refuse("request \(request.id) is \(request.status.rawValue), not \(expected.rawValue); nothing to \(verb)",
                          actor: invoker, code: options.review ? .notReview : .notPending)
