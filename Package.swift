@@ -37,6 +37,13 @@ import PackageDescription
 //                   the views, never the client or the flows.
 //   gate-server     its thin executable: a separate binary, because linking Hummingbird into `gate`
 //                   would cost every command ~2 ms of start-up (BENCHMARKS.md, issue 5).
+// Release builds link SQLite, libsodium, zlib and libstdc++ from their archives: each shared
+// library costs every `gate` start its mapping, relocations and page faults (BENCHMARKS.md,
+// issue 17). link/ holds one linker script per library, found before the system's .so.
+let staticCLibraries: [LinkerSetting] = [
+    .unsafeFlags(["-L\(Context.packageDirectory)/link"], .when(platforms: [.linux], configuration: .release)),
+]
+
 let package = Package(
     name: "gate",
     platforms: [.macOS(.v13)],
@@ -53,11 +60,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
     ],
     targets: [
-        .systemLibrary(name: "CSodium", pkgConfig: "libsodium",
+        .systemLibrary(name: "CSodium",
                        providers: [.apt(["libsodium-dev"])]),
-        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3",
+        .systemLibrary(name: "CSQLite",
                        providers: [.apt(["libsqlite3-dev"])]),
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+        .systemLibrary(name: "CZlib",
                        providers: [.apt(["zlib1g-dev"])]),
         // fork → credentials → exec for commands run as another user (posix_spawn cannot).
         .target(name: "CGateSpawn"),
@@ -79,7 +86,7 @@ let package = Package(
             "GateDaemon", "GateMCP", "GateFlows", "GateViews", "GateClient", "GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "gate", dependencies: ["GateCLI"]),
+        .executableTarget(name: "gate", dependencies: ["GateCLI"], linkerSettings: staticCLibraries),
         .target(name: "GateServer", dependencies: [
             "GateViews", "GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -90,7 +97,7 @@ let package = Package(
         .executableTarget(name: "gate-server", dependencies: [
             "GateServer", "GateSystem",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], linkerSettings: staticCLibraries),
         // Vectors/ holds data files read through #filePath, not bundled resources.
         .testTarget(name: "GateCoreTests", dependencies: ["GateCore", "GateWire", "GateCrypto"], exclude: ["Vectors"]),
         .testTarget(name: "GateSystemTests", dependencies: ["GateSystem", "GateCore"]),

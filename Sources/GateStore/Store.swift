@@ -11,8 +11,11 @@ import GateSystem
 public final class Store {
     /// The schema version this gate writes: the last of Migrations.all.
     public static var schemaVersion: Int64 { Migrations.latest }
-    /// The bound on the WAL (4 KiB pages) before it is folded into the database.
-    public static let walPages = 256
+    /// The bound on the WAL (4 KiB pages) before it is folded into the database. Small, because
+    /// every gate process is the WAL's first reader and SQLite re-reads each frame of it to
+    /// rebuild its index: at 256 pages that was about 170 page reads per run on average; at 32,
+    /// 35, for one more sync of state.db every few runs (BENCHMARKS.md, issue 17).
+    public static let walPages = 32
     let db: Database
     public let path: String
     /// The state directory (holds `ledger.key`).
