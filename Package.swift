@@ -30,8 +30,13 @@ import PackageDescription
 //                   as the policy's user; one poll loop, a forked worker per client. It knows the
 //                   socket and the process, not the flows: GateCLI hands it what a worker runs.
 //   GateMCP         `gate mcp`'s protocol: JSON-RPC lines, the tools and their schemas, results. No I/O.
-//   GateCLI         argument-parser commands over the flows; `gate`'s hot path is parsed by hand.
-//   gate            the thin executable.
+//   GateRun         `gate`'s hot path, parsed by hand, with no argument-parser: gate [run] [OPTIONS]
+//                   -- CMD, gate hook claude-code; RunMain hands every other command line to
+//                   gate-commands (argument-parser links FoundationEssentials, ~0.3 ms of every
+//                   start: BENCHMARKS.md, issue 17).
+//   GateCLI         argument-parser commands over the flows.
+//   gate            the thin executable over GateRun.
+//   gate-commands   the thin executable over GateCLI, installed beside gate.
 //   GateServer      the remote broker (its decisions, writes and checkpoint copies in Broker/) and its
 //                   HTTP app (Hummingbird 2): one builder for main and tests. It links the store and
 //                   the views, never the client or the flows.
@@ -49,6 +54,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "gate", targets: ["gate"]),
+        .executable(name: "gate-commands", targets: ["gate-commands"]),
         .executable(name: "gate-server", targets: ["gate-server"]),
     ],
     dependencies: [
@@ -82,11 +88,13 @@ let package = Package(
         .target(name: "GateFlows", dependencies: ["GateViews", "GateClient", "GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto"]),
         .target(name: "GateDaemon", dependencies: ["GateClient", "GateSystem", "GateWire"]),
         .target(name: "GateMCP", dependencies: ["GateWire"]),
+        .target(name: "GateRun", dependencies: ["GateFlows", "GateViews", "GateClient", "GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto"]),
         .target(name: "GateCLI", dependencies: [
-            "GateDaemon", "GateMCP", "GateFlows", "GateViews", "GateClient", "GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto",
+            "GateRun", "GateDaemon", "GateMCP", "GateFlows", "GateViews", "GateClient", "GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "gate", dependencies: ["GateCLI"], linkerSettings: staticCLibraries),
+        .executableTarget(name: "gate", dependencies: ["GateRun"], linkerSettings: staticCLibraries),
+        .executableTarget(name: "gate-commands", dependencies: ["GateCLI"], linkerSettings: staticCLibraries),
         .target(name: "GateServer", dependencies: [
             "GateViews", "GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -108,7 +116,7 @@ let package = Package(
         // Reads Package.swift and Sources/ only: the module cuts and file sizes hold.
         .testTarget(name: "LayoutTests"),
         // Drives the built `gate` binary as a user would.
-        .testTarget(name: "GateE2ETests", dependencies: ["gate", "gate-server", "GateCore", "GateWire"], exclude: ["Fixtures"]),
+        .testTarget(name: "GateE2ETests", dependencies: ["gate", "gate-commands", "gate-server", "GateCore", "GateWire"], exclude: ["Fixtures"]),
         // In-process router tests of the server app (the client signs their statements).
         .testTarget(name: "GateServerTests", dependencies: [
             "GateServer", "GateClient", "GateViews", "GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto",

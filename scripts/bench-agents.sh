@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh libsodium-dev libsqlite3-dev zlib1g-dev pkg-config hyperfine sudo python3
 export PATH="/opt/swift/usr/bin:$PATH"
 n=${1:-500}
-swift build -c release --static-swift-stdlib --product gate >/dev/null
+swift build -c release --static-swift-stdlib --product gate >/dev/null && swift build -c release --static-swift-stdlib --product gate-commands >/dev/null
 gate="$PWD/.build/release/gate"
 work=$(mktemp -d /tmp/gate-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT

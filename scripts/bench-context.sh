@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh libsodium-dev libsqlite3-dev zlib1g-dev pkg-config hyperfine
 export PATH="/opt/swift/usr/bin:$PATH"
-swift build -c release --static-swift-stdlib --product gate >/dev/null
+swift build -c release --static-swift-stdlib --product gate >/dev/null && swift build -c release --static-swift-stdlib --product gate-commands >/dev/null
 gate="$PWD/.build/release/gate"
 work=$(mktemp -d /tmp/gate-bench-context.XXXXXX)
 trap 'rm -rf "$work"' EXIT

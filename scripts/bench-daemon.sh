@@ -12,7 +12,7 @@ export PATH="/opt/swift/usr/bin:$PATH"
 clients=${1:-32}
 runs=${2:-100}
 [ "$(id -u)" = 0 ] || { echo "bench-daemon: run as root" >&2; exit 1; }
-swift build -c release --static-swift-stdlib --product gate >/dev/null
+swift build -c release --static-swift-stdlib --product gate >/dev/null && swift build -c release --static-swift-stdlib --product gate-commands >/dev/null
 work=$(mktemp -d /tmp/gate-bench-daemon.XXXXXX)
 chmod 755 "$work"
 install -m 0755 .build/release/gate "$work/gate"

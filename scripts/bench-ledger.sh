@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh libsodium-dev libsqlite3-dev zlib1g-dev pkg-config hyperfine python3 time
 export PATH="/opt/swift/usr/bin:$PATH"
 n=${1:-1000000}
-swift build -c release --static-swift-stdlib --product gate >/dev/null
+swift build -c release --static-swift-stdlib --product gate >/dev/null && swift build -c release --static-swift-stdlib --product gate-commands >/dev/null
 gate="$PWD/.build/release/gate"
 work=$(mktemp -d /tmp/gate-bench-ledger.XXXXXX)
 trap 'rm -rf "$work"' EXIT

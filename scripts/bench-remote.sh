@@ -17,7 +17,7 @@ scripts/deps.sh libsodium-dev libsqlite3-dev zlib1g-dev pkg-config curl python3
 scripts/python-deps.sh
 export PATH="/opt/swift/usr/bin:$PATH"
 n="${1:-200}"
-swift build -c release --static-swift-stdlib --product gate >/dev/null
+swift build -c release --static-swift-stdlib --product gate >/dev/null && swift build -c release --static-swift-stdlib --product gate-commands >/dev/null
 swift build -c release --static-swift-stdlib --product gate-server >/dev/null
 bin="$PWD/.build/release"
 work=$(mktemp -d /tmp/gate-bench-remote.XXXXXX)

@@ -10,7 +10,7 @@ scripts/deps.sh libsodium-dev libsqlite3-dev zlib1g-dev pkg-config python3
 export PATH="/opt/swift/usr/bin:$PATH"
 runners=${1:-16}
 config=${2:-debug}
-swift build -c "$config" --product gate >/dev/null
+swift build -c "$config" --product gate >/dev/null && swift build -c "$config" --product gate-commands >/dev/null
 swift build -c "$config" --product gate-server >/dev/null
 bin="$PWD/.build/$config"
 work=$(mktemp -d /tmp/gate-bench-bodies.XXXXXX)

@@ -10,7 +10,7 @@ scripts/deps.sh libsodium-dev libsqlite3-dev zlib1g-dev pkg-config curl
 export PATH="/opt/swift/usr/bin:$PATH"
 
 echo "== building gate and gate-server (release; the server's first build takes minutes)"
-swift build -c release --static-swift-stdlib --product gate 2>&1 | tail -n 1
+swift build -c release --static-swift-stdlib --product gate 2>&1 | tail -n 1 && swift build -c release --static-swift-stdlib --product gate-commands 2>&1 | tail -n 1
 swift build -c release --static-swift-stdlib --product gate-server 2>&1 | tail -n 1
 gate="$PWD/.build/release/gate"
 

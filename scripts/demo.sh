@@ -10,7 +10,7 @@ scripts/python-deps.sh
 export PATH="/opt/swift/usr/bin:$PATH"
 
 echo "== building gate (release, static Swift runtime)"
-swift build -c release --static-swift-stdlib --product gate 2>&1 | tail -n 1
+swift build -c release --static-swift-stdlib --product gate 2>&1 | tail -n 1 && swift build -c release --static-swift-stdlib --product gate-commands 2>&1 | tail -n 1
 gate="$PWD/.build/release/gate"
 
 demo=$(mktemp -d /tmp/gate-demo.XXXXXX)

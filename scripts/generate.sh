@@ -4,7 +4,7 @@
 # Run after changing a command or option; a test fails when these are stale.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build --product gate >/dev/null
+swift build --product gate >/dev/null && swift build --product gate-commands >/dev/null
 bin=.build/debug/gate
 # argument-parser cannot complete a command line after `--` (gate -- CMD …): a hand-written
 # snippet from scripts/completion/ does, added where the shell reads it (bash and fish: at the

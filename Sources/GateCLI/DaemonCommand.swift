@@ -7,6 +7,7 @@ import GateStore
 import GateSystem
 import GateWire
 import Glibc
+import GateRun
 
 /// `gate daemon`: the enforcing mode. It runs as root (a system service: examples/gate-daemon.service),
 /// owns the state directory, the ledger and its key, and starts approved commands as the rule's

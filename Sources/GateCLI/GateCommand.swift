@@ -2,6 +2,7 @@ import ArgumentParser
 import Glibc
 import GateSystem
 import GateClient
+import GateRun
 
 /// The root command. `gate -- CMD` is `gate run -- CMD`.
 public struct GateCommand: ParsableCommand {
@@ -74,15 +75,13 @@ public struct GateCommand: ParsableCommand {
 }
 
 
+/// gate-commands: every command line, argument-parser's included. `gate` hands it what its hot
+/// path does not take (RunMain); the hot path is taken here too, the same way.
 public enum GateMain {
     public static func main() -> Never {
         let arguments = Array(CommandLine.arguments.dropFirst())
         exitAfter(arguments: arguments) {
-            if arguments.first == "serve" { try ServerLauncher.exec(Array(arguments.dropFirst())) }
-            if let fast = FastRun.parse(arguments) {
-                try fast.execute()
-            }
-            if arguments == ["hook", "claude-code"] { try ClaudeCodeHook.run() }
+            if let hot = RunMain.hotPath(arguments) { try hot() }
             try UsageHints.checkHelp(arguments)
             var command = try GateCommand.parseAsRoot()
             try command.run()
@@ -95,12 +94,8 @@ public enum GateMain {
         do {
             try body()
             exit(0)
-        } catch let f as GateFailure {
-            Diagnostics.error(f.message, hint: f.hint)
-            exit(f.exitCode.rawValue)
-        } catch let reported as DaemonClient.Reported {
-            exit(reported.status)
         } catch {
+            if let status = RunMain.report(error) { exit(status) }
             let code = GateCommand.exitCode(for: error)
             if code == .success {
                 System.write(1, GateCommand.fullMessage(for: error) + "\n")
@@ -115,24 +110,4 @@ public enum GateMain {
             exit(code.rawValue == 1 ? GateSystem.ExitCode.usage.rawValue : code.rawValue)
         }
     }
-}
-
-/// gate's own lines on stderr. Messages often quote what a request or token carried (a comment,
-/// a request id, a path), so every message is made inert here, once, for all of them: a control
-/// character is shown as \xNN and cannot act on the terminal or break the one-line format.
-enum Diagnostics {
-    static func error(_ message: String, hint: String? = nil) {
-        let color = System.useColor(fd: 2)
-        let label = color ? "\u{1b}[1;31merror\u{1b}[0m" : "error"
-        var text = "gate: \(label): \(ShellQuote.inert(message))\n"
-        if let hint { text += "gate: hint: \(ShellQuote.inert(hint))\n" }
-        System.write(2, text)
-    }
-
-    static func warning(_ message: String) {
-        let label = System.useColor(fd: 2) ? "\u{1b}[1;33mwarning\u{1b}[0m" : "warning"
-        System.write(2, "gate: \(label): \(ShellQuote.inert(message))\n")
-    }
-
-    static func note(_ message: String) { System.write(2, "gate: \(ShellQuote.inert(message))\n") }
 }

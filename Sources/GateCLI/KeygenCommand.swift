@@ -3,6 +3,7 @@ import GateCore
 import GateWire
 import GateSystem
 import GateStore
+import GateRun
 
 struct KeygenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

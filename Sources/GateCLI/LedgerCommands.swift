@@ -6,6 +6,7 @@ import GateSystem
 import GateStore
 import GateClient
 import GateFlows
+import GateRun
 
 struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "log", abstract: "Show the audit ledger: who asked, who decided, what ran.")

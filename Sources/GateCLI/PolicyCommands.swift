@@ -5,6 +5,7 @@ import GateSystem
 import GateStore
 import GateViews
 import GateFlows
+import GateRun
 
 struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "policy", abstract: "Check a policy, or explain what it says about a command.",

@@ -6,6 +6,7 @@ import GateStore
 import GateClient
 import GateViews
 import GateFlows
+import GateRun
 
 /// `--server URL`, shared by the commands that can work against a gate server.
 struct ServerOption: ParsableArguments {

@@ -7,6 +7,7 @@ import GateSystem
 import GateViews
 import GateWire
 import Glibc
+import GateRun
 
 /// One request as these commands see it: here (or through the daemon's worker), or on a server.
 struct RequestLookup {

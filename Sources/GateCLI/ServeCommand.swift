@@ -11,5 +11,5 @@ struct ServeCommand: ParsableCommand {
 
     @Argument(parsing: .allUnrecognized, help: "Arguments for gate-server.") var arguments: [String] = []
 
-    func run() throws { try ServerLauncher.exec(arguments) }
+    func run() throws { try SiblingExecutable.exec("gate-server", argv0: "gate-server", arguments: arguments, what: "gate serve") }
 }

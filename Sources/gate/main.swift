@@ -1,3 +1,3 @@
-import GateCLI
+import GateRun
 
-GateMain.main()
+RunMain.main()

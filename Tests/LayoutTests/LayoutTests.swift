@@ -40,10 +40,18 @@ import Testing
         let server = Self.package.closure(of: "gate-server")
         #expect(!server.contains("GateClient") && !server.contains("GateFlows") && !server.contains("GateCLI"))
         #expect(server.contains("GateStore") && server.contains("GateServer"))
-        let gate = Self.package.closure(of: "gate")
-        for heavy in ["GateServer", "Hummingbird", "AsyncHTTPClient", "ServiceLifecycle"] {
-            #expect(!gate.contains(heavy), "gate links \(heavy)")
+        for binary in ["gate", "gate-commands"] {
+            let closure = Self.package.closure(of: binary)
+            for heavy in ["GateServer", "Hummingbird", "AsyncHTTPClient", "ServiceLifecycle"] {
+                #expect(!closure.contains(heavy), "\(binary) links \(heavy)")
+            }
         }
+        // `gate` itself is the hot path: no argument-parser (and its FoundationEssentials), and
+        // none of the commands built on it.
+        let gate = Self.package.closure(of: "gate")
+        #expect(gate.contains("GateRun") && gate.contains("GateFlows"))
+        for heavy in ["ArgumentParser", "GateCLI", "GateDaemon", "GateMCP"] { #expect(!gate.contains(heavy), "gate links \(heavy)") }
+        #expect(Self.package.closure(of: "gate-commands").contains("GateCLI"))
     }
 
     /// The pure core does no I/O: GateWire and GateCore import no system module.
@@ -59,7 +67,7 @@ import Testing
     /// In `gate`, only the client module opens a socket: the network ones and the daemon's unix
     /// socket, both ends (the syslog mirror's AF_UNIX datagram socket to /dev/log is local).
     @Test func onlyTheClientOpensNetworkSockets() throws {
-        let gate = Self.package.closure(of: "gate")
+        let gate = Self.package.closure(of: "gate").union(Self.package.closure(of: "gate-commands"))
         for (module, files) in try Self.sources() where gate.contains(module) && module != "GateClient" {
             for (file, _) in files {
                 let text = try String(contentsOf: Self.root.appendingPathComponent(file), encoding: .utf8)

@@ -2,6 +2,7 @@ import GateMCP
 import GateSystem
 import GateWire
 import Glibc
+import GateRun
 
 /// One tool call in flight: a fork of `gate mcp` that runs gate's own code for it (the run flow
 /// of `gate -- ARGV`, or `policy explain`, or `status`) with standard input /dev/null and its

@@ -8,8 +8,8 @@
 /// Anything this parser does not recognise exactly (help, a typo, another subcommand) returns nil
 /// and goes to argument-parser, which then accepts or rejects it with its usual messages, so
 /// the two paths cannot disagree on a command line both accept.
-enum FastRun {
-    static func parse(_ args: [String]) -> RunInvocation? {
+package enum FastRun {
+    package static func parse(_ args: [String]) -> RunInvocation? {
         var i = 0
         if args.first == "run" { i = 1 }
         var inv = RunInvocation()

@@ -1,4 +1,3 @@
-import ArgumentParser
 import GateCore
 import GateFlows
 import GateStore
@@ -6,33 +5,12 @@ import GateSystem
 import GateWire
 import Glibc
 
-struct HookCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "hook", abstract: "Agent hooks: judge an agent's tool call by gate's policy before it runs.",
-        subcommands: [ClaudeCodeHookCommand.self])
-}
-
-struct ClaudeCodeHookCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "claude-code", abstract: "A Claude Code PreToolUse hook for the Bash tool (reads the hook's JSON on stdin).",
-        discussion: """
-            Allowed commands are rewritten to run under gate -- (so they are recorded); denied ones are \
-            denied with the policy's message; ones that need approval are rewritten to gate --reason \
-            DESCRIPTION -- ARGV, so the Bash tool waits on a real, bound approval. A command with shell \
-            syntax is judged as sh -c STRING. Anything that cannot be read or judged is denied. Other \
-            tools get no answer (Claude Code's own permissions apply): match the hook to Bash. In \
-            ~/.claude/settings.json or a project's .claude/settings.json: {"hooks": {"PreToolUse": \
-            [{"matcher": "Bash", "hooks": [{"type": "command", "command": "gate hook claude-code"}]}]}}
-            """)
-    func run() throws { try ClaudeCodeHook.run() }
-}
-
 /// `gate hook claude-code`: Claude Code's PreToolUse hook protocol (JSON on stdin: tool_name,
 /// tool_input.command, tool_input.description, cwd; JSON on stdout: hookSpecificOutput with
 /// permissionDecision, permissionDecisionReason, updatedInput). Reached without argument-parser
 /// (GateMain's fast path): it runs on every tool call an agent makes.
-enum ClaudeCodeHook {
-    static func run() throws -> Never {
+package enum ClaudeCodeHook {
+    package static func run() throws -> Never {
         var input: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while input.count <= 1 << 20 {

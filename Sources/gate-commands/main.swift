@@ -1,0 +1,3 @@
+import GateCLI
+
+GateMain.main()
