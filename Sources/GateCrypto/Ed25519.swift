@@ -1,7 +1,14 @@
 import CSodium
+import Synchronization
 
 /// Ed25519 signatures (libsodium's crypto_sign). Deterministic: the same seed and message give the
 /// same signature, which is what makes golden tests possible.
+/// Key, signature and message of the last signatures this process found valid. A run checks a
+/// token on its own, then with its request's other decisions; each check is about 60 µs of curve
+/// arithmetic on the hot path (BENCHMARKS.md, issue 17). Verification is a function of these
+/// bytes alone, so an exact match is the same answer; failures are never remembered.
+private let recentlyVerified = Mutex<[[UInt8]]>([])
+
 public enum Ed25519 {
     public static let publicKeyLength = 32
     public static let seedLength = 32
@@ -18,13 +25,22 @@ public enum Ed25519 {
         public func isValidSignature(_ signature: [UInt8], for message: [UInt8]) -> Bool {
             Sodium.ensureReady()
             guard signature.count == Ed25519.signatureLength else { return false }
-            return signature.withUnsafeBufferPointer { sig in
+            let triple = bytes + signature + message
+            if recentlyVerified.withLock({ $0.contains(triple) }) { return true }
+            let valid = signature.withUnsafeBufferPointer { sig in
                 message.withUnsafeBufferPointer { msg in
                     bytes.withUnsafeBufferPointer { pk in
                         crypto_sign_verify_detached(sig.baseAddress!, msg.baseAddress, UInt64(message.count), pk.baseAddress!) == 0
                     }
                 }
             }
+            if valid {
+                recentlyVerified.withLock { list in
+                    if list.count == 16 { list.removeFirst() }
+                    list.append(triple)
+                }
+            }
+            return valid
         }
     }
 

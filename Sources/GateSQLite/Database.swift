@@ -44,7 +44,8 @@ public final class Database {
         case .readWrite: flags |= SQLITE_OPEN_READWRITE
         case .readOnly: flags |= SQLITE_OPEN_READONLY
         }
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        // gate-unix: SQLite's unix VFS without a directory sync per process (shim.h).
+        let rc = sqlite3_open_v2(path, &db, flags, csqlite_gate_vfs_name())
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             if let db { sqlite3_close_v2(db) }
@@ -53,7 +54,10 @@ public final class Database {
         handle = db
     }
 
-    deinit { sqlite3_close_v2(handle) }
+    deinit {
+        for statement in idle.values { sqlite3_finalize(statement) }
+        sqlite3_close_v2(handle)
+    }
 
     /// How long a writer waits for another process's lock before SQLITE_BUSY.
     public func setBusyTimeout(milliseconds: Int32) {
@@ -94,11 +98,24 @@ public final class Database {
         }
     }
 
+    /// Statements prepared on this connection and not in use, by their SQL: a run prepares the
+    /// same few statements again and again (the two ledger appends, status changes, meta look-ups),
+    /// and each preparation parses and plans anew (BENCHMARKS.md, issue 17). A statement in use
+    /// is taken out, so a nested use of the same SQL prepares its own.
+    private var idle: [String: OpaquePointer] = [:]
+
     public func prepare(_ sql: String) throws -> Statement {
+        if let cached = idle.removeValue(forKey: sql) { return Statement(database: self, handle: cached, sql: sql) }
         var stmt: OpaquePointer?
         let rc = sqlite3_prepare_v2(handle, sql, -1, &stmt, nil)
         guard rc == SQLITE_OK, let stmt else { throw lastError(rc) }
-        return Statement(database: self, handle: stmt)
+        return Statement(database: self, handle: stmt, sql: sql)
+    }
+
+    func release(_ statement: OpaquePointer, sql: String) {
+        sqlite3_reset(statement)
+        sqlite3_clear_bindings(statement)
+        if idle[sql] == nil && idle.count < 64 { idle[sql] = statement } else { sqlite3_finalize(statement) }
     }
 
     /// Runs `body` inside BEGIN IMMEDIATE ... COMMIT (the write lock is taken up front, so two

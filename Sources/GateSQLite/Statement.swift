@@ -4,13 +4,16 @@ import CSQLite
 public final class Statement {
     private let database: Database
     private let handle: OpaquePointer
+    private let sql: String
 
-    init(database: Database, handle: OpaquePointer) {
+    init(database: Database, handle: OpaquePointer, sql: String) {
         self.database = database
         self.handle = handle
+        self.sql = sql
     }
 
-    deinit { sqlite3_finalize(handle) }
+    /// Back to the connection's idle statements (reset, bindings cleared), or finalized.
+    deinit { database.release(handle, sql: sql) }
 
     public enum Value: Sendable, Equatable {
         case int(Int64)

@@ -24,13 +24,20 @@ public enum Files {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw FileError(path: path, errno: errno) }
         defer { close(fd) }
+        // Not zeroed, and no larger than the file (plus a byte to meet its end): a zeroed 64 KiB
+        // chunk cost every read of a 300-byte policy 16 page faults (BENCHMARKS.md, issue 17). A
+        // file that grows meanwhile, or has no size (a pipe, /proc), is read on chunk by chunk.
+        var st = stat()
+        let size = fstat(fd, &st) == 0 && st.st_mode & S_IFMT == S_IFREG ? Int(st.st_size) : 65535
+        let chunkSize = max(1, min(size, limit, 65535) + 1)
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+        defer { chunk.deallocate() }
         var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            let n = Glibc.read(fd, chunk.baseAddress!, chunk.count)
             if n < 0 { if errno == EINTR { continue }; throw FileError(path: path, errno: errno) }
             if n == 0 { break }
-            out.append(contentsOf: chunk[0..<n])
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
             guard out.count <= limit else { throw FileError(path: path, errno: EFBIG) }
         }
         return out

@@ -17,15 +17,20 @@ public enum KeyFiles {
             throw GateFailure.config("no secret key at \(path)", hint: "pass --key FILE, or create one with 'gate keygen'")
         }
         // A public key passed by mistake gets its own message, not a complaint about its mode.
-        if let head = try? Files.readText(path, limit: 65536), head.hasPrefix("gatepk1:") {
+        func publicKeyPassed(_ text: String?) -> GateFailure? {
+            guard let text, text.hasPrefix("gatepk1:") else { return nil }
             let secret = path.hasSuffix(".pub") ? String(path.dropLast(4)) : "the file keygen wrote without .pub"
-            throw GateFailure.config("\(path) is a public key; pass the secret key file", hint: "--key \(secret)")
+            return GateFailure.config("\(path) is a public key; pass the secret key file", hint: "--key \(secret)")
         }
-        try FileSafety.checkSecretKey(path)
+        do { try FileSafety.checkSecretKey(path) } catch {
+            throw publicKeyPassed(try? Files.readText(path, limit: 65536)) ?? error
+        }
+        // Read once, after the check (the ledger key is read on every run).
         let text: String
         do { text = try Files.readText(path, limit: 65536) } catch let e as FileError {
             throw GateFailure.config("cannot read key file: \(e)")
         }
+        if let wrong = publicKeyPassed(text) { throw wrong }
         do { return try SecretKeyFile(parsing: text) } catch let e as WireError {
             throw GateFailure.config("\(path) is not a valid gate secret key: \(e.description)")
         }

@@ -71,6 +71,7 @@ enum GivenTokens {
         switch check.evaluate(all) {
         case .approved(let approvals):
             launch.approvals = approvals
+            launch.approvedAtCapture = true
             return launch
         case .denied(let d):
             s.options.report.outcome = "denied"

@@ -22,6 +22,10 @@ struct Launch {
     /// Who the command starts as (RunAs): nil in single-user mode, where it is this process's user.
     var runAs: Credentials? = nil
     var approvals: [VerifiedDecision] = []
+    /// The approvals were in hand when this process captured the intent and loaded the policy,
+    /// moments ago (`--token`): nothing waited in between, so, as for an allowed run, re-hashing
+    /// and reloading would prove nothing more. False after any wait (local, remote, a pick-up).
+    var approvedAtCapture = false
     /// A token run's request's reason: the run is that request's, as its approvers saw it.
     var filedReason: String? = nil
     /// The matched rule pins the executable's digest (`digest=`): re-hashed before exec too.

@@ -53,12 +53,14 @@ enum Launcher {
         return status
     }
 
-    /// With approvals, what runs must still be what was approved: re-hash now, and derive the
-    /// environment again. An allowed command was captured microseconds ago; hashing it twice
-    /// would prove nothing more, unless its rule pins the executable's digest.
+    /// With approvals obtained by waiting, what runs must still be what was approved: re-hash
+    /// now, and derive the environment and the policy again. An allowed command, or one whose
+    /// tokens were given, was captured microseconds ago in this process (and runs from the very
+    /// descriptor that was hashed): hashing it twice would prove nothing more, unless its rule
+    /// pins the executable's digest.
     private static func verify(_ launch: Launch, in s: RunSession) throws {
         let intent = launch.intent
-        if !launch.approvals.isEmpty {
+        if !launch.approvals.isEmpty && !launch.approvedAtCapture {
             let now = RunAs.commandEnvironment(policy: launch.policy, options: launch.ruleOptions, runAs: launch.runAs)
             let bound = try ContextCapture.boundEnvironment(now, options: launch.ruleOptions, home: s.environment.home)
             if let change = try IntentCapture.recheck(intent, file: launch.file, environment: bound) {
