@@ -45,8 +45,11 @@ import PackageDescription
 // Release builds link SQLite, libsodium, zlib and libstdc++ from their archives: each shared
 // library costs every `gate` start its mapping, relocations and page faults (BENCHMARKS.md,
 // issue 17). link/ holds one linker script per library, found before the system's .so.
+// --no-export-dynamic undoes the -export-dynamic of the static Swift runtime's link flags: the
+// executable's own symbols need not be in its dynamic symbol table, which the runtime's start-up
+// (dladdr) otherwise walks whole.
 let staticCLibraries: [LinkerSetting] = [
-    .unsafeFlags(["-L\(Context.packageDirectory)/link"], .when(platforms: [.linux], configuration: .release)),
+    .unsafeFlags(["-L\(Context.packageDirectory)/link", "-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux], configuration: .release)),
 ]
 
 let package = Package(

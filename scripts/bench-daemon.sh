@@ -15,7 +15,7 @@ runs=${2:-100}
 swift build -c release --static-swift-stdlib --product gate >/dev/null && swift build -c release --static-swift-stdlib --product gate-commands >/dev/null
 work=$(mktemp -d /tmp/gate-bench-daemon.XXXXXX)
 chmod 755 "$work"
-install -m 0755 .build/release/gate "$work/gate"
+install -m 0755 .build/release/gate .build/release/gate-commands "$work/"
 gate="$work/gate"
 for u in bench-agent bench-deploy; do id "$u" >/dev/null 2>&1 || useradd --create-home --shell /bin/sh "$u"; done
 echo "bench-agent ALL=(bench-deploy) NOPASSWD: /usr/bin/true" > /etc/sudoers.d/gate-bench
