@@ -21,6 +21,6 @@ swift package --allow-writing-to-package-directory generate-manual >/dev/null
 # blank line between paragraphs of a discussion is an "Empty input line" warning in mdoc: make
 # each a paragraph break (.Pp). HelpTextTests checks the pages with groff and man.
 manpage() { sed -e 's/^\.Dd .*/.Dd gate '"$("$bin" --version)"'/' -e 's/^[[:space:]]*$/.Pp/' "$1"; }
-manpage .build/plugins/GenerateManual/outputs/gate/gate.1 > man/gate.1
+manpage .build/plugins/GenerateManual/outputs/gate-commands/gate.1 > man/gate.1   # gate-commands holds the commands
 manpage .build/plugins/GenerateManual/outputs/gate-server/gate-server.1 > man/gate-server.1
 echo "generated completions/gate.{bash,zsh,fish}, man/gate.1 and man/gate-server.1"

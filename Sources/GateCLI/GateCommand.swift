@@ -28,7 +28,8 @@ public struct GateCommand: ParsableCommand {
 
             EXIT STATUS: the command's own status when it ran (128+N if it died of signal N); \
             64 usage; 65 damaged state database or ledger, or a malformed answer from the gate server; 69 \
-            the gate server cannot be reached, or no ledger key yet (audit key); 70 \
+            the gate server cannot be reached, no ledger key yet (audit key), or gate-commands or \
+            gate-server missing beside gate; 70 \
             internal error; 74 input/output error: output could not be written (a full disk during an export), the state database could not be written (a full disk: nothing runs), or a command ran but its end could not be recorded; 75 approval timed \
             out or cancelled, or the request is pending (--no-wait, gate wait); 77 denied or not permitted (policy, approver, failed verification); \
             78 configuration (policy, key file, state directory); 126 not executable; 127 not found.
@@ -62,7 +63,10 @@ public struct GateCommand: ParsableCommand {
             checkpoints (SQLite, WAL); $GATE_HOME/ledger.key signs checkpoints (made on first use, \
             0600); $GATE_HOME/ledger.head is the newest checkpoint, so that a lost state.db-wal or a \
             database restored alone is noticed (gate records nothing on a shorter chain: exit 65). \
-            Formats are specified in SPEC.md.
+            Formats are specified in SPEC.md. The gate executable itself runs gate [run] [OPTIONS] \
+            -- COMMAND, gate hook claude-code and gate --version; every other command line is handed \
+            unchanged to the gate-commands executable installed beside it (exit 69 if it is missing), \
+            as gate serve is to gate-server.
             """,
         version: GateVersion.string,
         subcommands: [RunCommand.self, KeygenCommand.self, ListCommand.self, ShowCommand.self, ApproveCommand.self,
