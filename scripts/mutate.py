@@ -373,6 +373,14 @@ MUTATIONS = [
      [("                        out += byteEscapes(c)\n", "                        out += escape(c)\n")]),
     ("a waiting requester does not see its request withdrawn", "Sources/GateFlows/Run/ApprovalWait.swift",
      [("now.status == .cancelled || now.status == .expired {", "now.status == .cancelled && false {")]),
+    # Issue 17: what the hot path's savings must not give away.
+    ("signature memory answers for another message under the same key and signature", "Sources/GateCrypto/Ed25519.swift",
+     [("let triple = bytes + signature + message", "let triple = bytes + signature")]),
+    ("a kept statement keeps its last bindings", "Sources/GateSQLite/Database.swift",
+     [("        sqlite3_clear_bindings(statement)\n", "")]),
+    ("an approval obtained by waiting skips the re-hash before exec", "Sources/GateFlows/Run/Launch.swift",
+     [("var approvedAtCapture = false", "var approvedAtCapture = true")]),
+
 ]
 
 
