@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # procps, passwd, util-linux: pgrep/pkill, useradd, setpriv (the daemon tests' real unix users);
 # groff-base, man-db: the man pages are checked as man formats them.
-scripts/deps.sh libsodium-dev libsqlite3-dev zlib1g-dev pkg-config sqlite3 tmux python3 curl openssl chromium \
+scripts/deps.sh libsodium-dev libsqlite3-dev zlib1g-dev pkg-config sqlite3 acl tmux python3 curl openssl chromium \
     procps passwd util-linux groff-base man-db
 scripts/python-deps.sh
 scripts/python-tools.sh

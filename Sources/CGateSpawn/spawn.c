@@ -177,3 +177,10 @@ void gate_cloexec_from(int low) {
 
 extern char **environ;
 char **gate_environ(void) { return environ; }
+
+#include <sys/xattr.h>
+
+int gate_has_access_acl(int fd) {
+    if (fgetxattr(fd, "system.posix_acl_access", NULL, 0) >= 0) return 1;
+    return (errno == ENODATA || errno == ENOTSUP) ? 0 : -1;
+}

@@ -114,6 +114,17 @@ enum Migrations {
             CREATE TRIGGER policies_no_delete BEFORE DELETE ON policies
               BEGIN SELECT RAISE(ABORT, 'recorded policies are append-only'); END;
             """),
+        Migration(version: 6, why: "the digests of root-owned interpreters by inode and change time, so that a run does not hash the dynamic loader every time (issue 17)", sql: """
+            CREATE TABLE file_digests(
+              dev INTEGER NOT NULL,
+              ino INTEGER NOT NULL,
+              size INTEGER NOT NULL,
+              mtime_ns INTEGER NOT NULL,
+              ctime_ns INTEGER NOT NULL,
+              digest BLOB NOT NULL,
+              PRIMARY KEY (dev, ino)
+            ) WITHOUT ROWID;
+            """),
     ]
 
     /// The version this gate writes.

@@ -1,6 +1,16 @@
+import CGateSpawn
 import Glibc
+
 /// Refuses configuration and key files that someone else could have changed or read (doas, ssh).
 public enum FileSafety {
+    /// Whether only root can change the open file `fd`: a regular file owned by root with no
+    /// group or other write bit and no access ACL (which could grant a user write).
+    public static func onlyRootWrites(fd: Int32) -> Bool {
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_uid == 0, st.st_mode & 0o022 == 0 else { return false }
+        return gate_has_access_acl(fd) == 0
+    }
+
     /// A policy decides who may run what: no one but root or the invoking user may be able to
     /// change it, nor the directory it is in (a writable directory lets the file be replaced).
     public static func checkPolicy(_ path: String) throws {

@@ -28,7 +28,8 @@ public enum Files {
         // chunk cost every read of a 300-byte policy 16 page faults (BENCHMARKS.md, issue 17). A
         // file that grows meanwhile, or has no size (a pipe, /proc), is read on chunk by chunk.
         var st = stat()
-        let size = fstat(fd, &st) == 0 && st.st_mode & S_IFMT == S_IFREG ? Int(st.st_size) : 65535
+        // (/proc's files are regular and say 0 bytes: a page, then.)
+        let size = fstat(fd, &st) == 0 && st.st_mode & S_IFMT == S_IFREG && st.st_size > 0 ? Int(st.st_size) : 4095
         let chunkSize = max(1, min(size, limit, 65535) + 1)
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
         defer { chunk.deallocate() }

@@ -50,3 +50,7 @@ char **gate_environ(void);
 int gate_die_with_parent(int sig);
 
 #endif
+
+// Whether the open file `fd` carries a POSIX access ACL (which can grant write to users other
+// than its owner): 1 yes, 0 no, -1 cannot tell. fgetxattr is not in Swift's Glibc module.
+int gate_has_access_acl(int fd);

@@ -15,10 +15,13 @@ public enum ContextCapture {
     /// cover the same things.
     /// Also returns the interpreters' paths (bound files too), for `describe` to label them.
     public static func bind(_ captured: Intent, options: Policy.Options, child: [EnvironmentReset.Variable],
-                            file: OpenExecutable? = nil, home: String) throws -> (intent: Intent, interpreters: [String]) {
+                            file: OpenExecutable? = nil, home: String,
+                            interpreterDigest: (Int32, String) throws -> [UInt8] = { try Files.digest(fd: $0, path: $1) }) throws -> (intent: Intent, interpreters: [String]) {
         // Files: hashed now (as the requester, in a daemon's worker), re-hashed before exec
         // (IntentCapture.recheck).
-        let (files, interpreters) = try DaemonWorkerMode.asRequester { try boundFiles(captured, options: options, child: child, file: file) }
+        let (files, interpreters) = try DaemonWorkerMode.asRequester {
+            try boundFiles(captured, options: options, child: child, file: file, interpreterDigest: interpreterDigest)
+        }
         let variables = try boundEnvironment(child, options: options, home: home)
         // Through the initialiser, which puts both lists in their canonical (byte) order.
         let intent = Intent(argv: captured.argv, executable: captured.executable, executableDigest: captured.executableDigest,
@@ -28,7 +31,7 @@ public enum ContextCapture {
     }
 
     private static func boundFiles(_ captured: Intent, options: Policy.Options, child: [EnvironmentReset.Variable],
-                                   file: OpenExecutable?) throws -> ([Intent.BoundFile], [Interpreters.Step]) {
+                                   file: OpenExecutable?, interpreterDigest: (Int32, String) throws -> [UInt8]) throws -> ([Intent.BoundFile], [Interpreters.Step]) {
         var files: [Intent.BoundFile] = []
         for target in options.bindFiles {
             guard let named = target.path(for: captured.argv) else {
@@ -43,7 +46,8 @@ public enum ContextCapture {
             }
         }
         let childPATH = child.first { $0.name == "PATH" }?.value ?? ""
-        let interpreters = try Interpreters.chain(of: captured.executable, fd: file?.fd, cwd: captured.cwd, childPATH: childPATH)
+        let interpreters = try Interpreters.chain(of: captured.executable, fd: file?.fd, cwd: captured.cwd, childPATH: childPATH,
+                                                  digest: interpreterDigest)
         for step in interpreters where !files.contains(where: { $0.path.utf8.elementsEqual(step.path.utf8) }) {
             files.append(Intent.BoundFile(path: step.path, digest: step.digest))
         }

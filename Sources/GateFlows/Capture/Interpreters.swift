@@ -29,7 +29,10 @@ public enum Interpreters {
     /// `childPATH` is the PATH the command will have, for `env NAME`.
     /// `fd`: the executable as opened at capture (OpenExecutable), read instead of the path for
     /// the first step, so that what is bound belongs to the file that runs.
-    public static func chain(of executable: String, fd: Int32? = nil, cwd: String, childPATH: String) throws -> [Step] {
+    /// `digest` hashes an interpreter from its open descriptor: Files.digest, or a run's cache of
+    /// root-owned interpreters (Store.interpreterDigest).
+    public static func chain(of executable: String, fd: Int32? = nil, cwd: String, childPATH: String,
+                             digest: (Int32, String) throws -> [UInt8] = { try Files.digest(fd: $0, path: $1) }) throws -> [Step] {
         var out: [Step] = []
         var current = executable
         var first = fd
@@ -40,12 +43,12 @@ public enum Interpreters {
             case .other:
                 return out
             case .elf(let loader):
-                if let loader { out.append(Step(path: loader, digest: try digest(loader, of: current))) }
+                if let loader { out.append(Step(path: loader, digest: try hash(loader, of: current, digest))) }
                 return out
             case .script(let interpreter, let argument):
                 if out.count >= 4 { throw refusal(executable, "its interpreters nest more than four levels deep") }
                 let path = Paths.absolute(interpreter, cwd: cwd)
-                out.append(Step(path: path, digest: try digest(path, of: current)))
+                out.append(Step(path: path, digest: try hash(path, of: current, digest)))
                 let name = Paths.basename(try realPath(path, of: current))
                 if launchers.contains(name) {
                     throw refusal(current, "its #! line runs \(path), a launcher of other programs; gate does not follow it (name the real interpreter)")
@@ -57,7 +60,7 @@ public enum Interpreters {
                     if launchers.contains(Paths.basename(try realPath(found, of: current))) {
                         throw refusal(current, "its #! line runs \(found), a launcher of other programs; gate does not follow it (name the real interpreter)")
                     }
-                    out.append(Step(path: found, digest: try digest(found, of: current)))
+                    out.append(Step(path: found, digest: try hash(found, of: current, digest)))
                     current = found
                 } else {
                     // An interpreter may run a file its argument names (a copy of env or nohup
@@ -66,7 +69,7 @@ public enum Interpreters {
                     for word in (argument ?? "").split(whereSeparator: { $0 == " " || $0 == "\t" }) {
                         let named = Paths.absolute(String(word), cwd: cwd)
                         guard let info = Files.info(named), info.isRegular, !out.contains(where: { $0.path.utf8.elementsEqual(named.utf8) }) else { continue }
-                        out.append(Step(path: named, digest: try digest(named, of: current)))
+                        out.append(Step(path: named, digest: try hash(named, of: current, digest)))
                     }
                     current = path
                 }
@@ -187,8 +190,11 @@ public enum Interpreters {
         throw refusal(script, "its interpreter '\(name)' is not on the command's PATH (\(path))")
     }
 
-    static func digest(_ path: String, of script: String) throws -> [UInt8] {
-        do { return try Files.digest(path) } catch let e as FileError { throw refusal(script, "cannot hash its interpreter \(path): \(e.message)") }
+    static func hash(_ path: String, of script: String, _ digest: (Int32, String) throws -> [UInt8]) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw refusal(script, "cannot hash its interpreter \(path): \(FileError(path: path, errno: errno).message)") }
+        defer { close(fd) }
+        do { return try digest(fd, path) } catch let e as FileError { throw refusal(script, "cannot hash its interpreter \(path): \(e.message)") }
     }
 
     static func realPath(_ path: String, of script: String) throws -> String {
