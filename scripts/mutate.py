@@ -381,6 +381,11 @@ MUTATIONS = [
     ("an approval obtained by waiting skips the re-hash before exec", "Sources/GateFlows/Run/Launch.swift",
      [("var approvedAtCapture = false", "var approvedAtCapture = true")]),
 
+    ("the interpreter cache ignores the change time", "Sources/GateStore/FileDigests.swift",
+     [("s.int(1) == mtime, s.int(2) == ctime {", "s.int(1) == mtime {")]),
+    ("the interpreter cache takes files others can write", "Sources/GateSystem/FileSafety.swift",
+     [("return gate_has_access_acl(fd) == 0\n", "return true\n"),
+      ("st.st_uid == 0, st.st_mode & 0o022 == 0 else { return false }", "st.st_uid >= 0 else { return false }")]),
 ]
 
 
