@@ -9,7 +9,9 @@ public enum Glob {
     }
 
     public static func matches(_ pattern: String, _ text: String, pathname: Bool = false) -> Bool {
-        if isLiteral(pattern) { return pattern == text }
+        // Bytes, not String ==: that one holds canonically equivalent texts equal ("café" as é or
+        // as e + U+0301, "K" and the Kelvin sign), which name different files and arguments.
+        if isLiteral(pattern) { return pattern.utf8.elementsEqual(text.utf8) }
         enum Token: Equatable { case star, any, char(Unicode.Scalar) }
         var tokens: [Token] = []
         var escape = false

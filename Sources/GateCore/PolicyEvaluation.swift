@@ -157,7 +157,10 @@ extension Policy.Conditions {
         for (name, value) in environment {
             guard let v = c.environment(name), Glob.matches(value, v) else { return false }
         }
-        if !cwdPrefixes.isEmpty && !cwdPrefixes.contains(where: { c.cwd == $0 || $0 == "/" || c.cwd.hasPrefix($0 + "/") }) {
+        // Bytes, as Glob's literals: String == and hasPrefix compare canonically equivalent texts.
+        if !cwdPrefixes.isEmpty && !cwdPrefixes.contains(where: {
+            c.cwd.utf8.elementsEqual($0.utf8) || $0 == "/" || c.cwd.utf8.starts(with: ($0 + "/").utf8)
+        }) {
             return false
         }
         return true

@@ -14,7 +14,7 @@ public enum RunMain {
         exitAfter {
             if let hot = hotPath(arguments) { try hot() }
             let what = arguments.first.map { "gate \($0)" } ?? "gate without arguments"
-            try SiblingExecutable.exec("gate-commands", argv0: "gate", arguments: arguments, what: what)
+            try SiblingExecutable.exec("gate-commands", argv0: "gate", ownArgumentsFrom: 1, what: what)
         }
     }
 
@@ -22,7 +22,7 @@ public enum RunMain {
     /// same in both binaries, so `gate-commands -- CMD` is `gate -- CMD`.
     package static func hotPath(_ arguments: [String]) -> (() throws -> Never)? {
         if arguments.first == "serve" {
-            return { try SiblingExecutable.exec("gate-server", argv0: "gate-server", arguments: Array(arguments.dropFirst()), what: "gate serve") }
+            return { try SiblingExecutable.exec("gate-server", argv0: "gate-server", ownArgumentsFrom: 2, what: "gate serve") }
         }
         if let fast = FastRun.parse(arguments) { return { try fast.execute() } }
         if arguments == ["hook", "claude-code"] { return { try ClaudeCodeHook.run() } }

@@ -7,19 +7,31 @@ import Glibc
 /// 215 KB dynamic loader was a tenth of `gate --token … -- CMD` (BENCHMARKS.md, issue 17).
 ///
 /// Remembered only for a regular file owned by root, writable by nobody else (no group or other
-/// write bit, no ACL), whose change time is at least `settled` seconds old when it is hashed:
-/// every write to a file moves its change time, which nobody but root can set, and a change time
-/// that old cannot be shared by a later write. Used only where the digest is taken from the
-/// file's open descriptor (so the inode described is the one hashed). The approver's own check
-/// before signing, and the runner's before a waited-for run, hash afresh: this cache serves the
-/// capture alone. Best effort: a cache that cannot be read or written is not used.
+/// write bit, no ACL), reached by a path only root controls (every directory and symlink on it
+/// root's, FileSafety.isRootControlled: nobody else can swap what the path names), whose change
+/// time is at least `settled` seconds old when it is hashed: every write to a file moves its
+/// change time, which nobody but root can set, and a change time that old cannot be shared by a
+/// later write. A row someone else wrote into the database (the requester owns it in single-user
+/// mode) can then only make a capture disagree with what the approver hashed, never agree with a
+/// file that changed. The approver's own check before signing hashes afresh. Best effort: a cache
+/// that cannot be read or written is not used.
 extension Store {
     static let settled: Int64 = 2
 
-    /// BLAKE2b-256 of the file open at `fd` (named `path` in errors).
+    /// BLAKE2b-256 of the file at `path`.
+    public func fileDigest(_ path: String) throws -> [UInt8] {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileError(path: path, errno: errno) }
+        defer { close(fd) }
+        return try interpreterDigest(fd: fd, path: path)
+    }
+
+    /// BLAKE2b-256 of the file open at `fd`, which was opened as `path`.
     public func interpreterDigest(fd: Int32, path: String) throws -> [UInt8] {
         var st = stat()
-        guard fstat(fd, &st) == 0, FileSafety.onlyRootWrites(fd: fd) else { return try Files.digest(fd: fd, path: path) }
+        guard fstat(fd, &st) == 0, FileSafety.onlyRootWrites(fd: fd), FileSafety.isRootControlled(path) else {
+            return try Files.digest(fd: fd, path: path)
+        }
         let mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
         let ctime = Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec)
         let key: [Statement.Value] = [.int(Int64(bitPattern: UInt64(st.st_dev))), .int(Int64(bitPattern: UInt64(st.st_ino)))]

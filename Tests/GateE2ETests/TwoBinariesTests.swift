@@ -47,4 +47,18 @@ import Testing
         #expect(r.stdout == "a b|line\nbreak|--|-x|ünï||", "\(r.stdout)")
         #expect(FileManager.default.fileExists(atPath: s.path("status.json")))
     }
+
+    /// Found by the issue 17 attack round: gate handed gate-commands Swift's decoding of its
+    /// arguments, in which a byte that is not UTF-8 had become U+FFFD, so `gate --json-status F
+    /// -- printf $'\\xff'` ran printf with other bytes than typed (gate -- alone refused it).
+    @Test func bytesThatAreNotUTF8ReachGateCommandsAsTyped() throws {
+        let s = try Sandbox()
+        try s.writePolicy("allow -- /usr/bin/printf ...\ndefault deny\n")
+        for options in ["", "--json-status \(s.path("st.json"))", "--no-wait", "--reason x"] {
+            let r = try Spawned.start(["/bin/bash", "-c", "exec \"$0\" run \(options) -- /usr/bin/printf $'a\\xffb'", Sandbox.binary],
+                                      env: s.env, cwd: s.root.path, stdin: nil).finish()
+            #expect(r.status == 64 && r.stderr.contains("is not valid UTF-8"), "'\(options)': \(r)")
+            #expect(r.stdout.isEmpty, "'\(options)': the command ran: \(r.stdout.utf8.map { $0 })")
+        }
+    }
 }

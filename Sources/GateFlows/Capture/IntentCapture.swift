@@ -53,28 +53,39 @@ public enum IntentCapture {
 
     /// Re-captures the intent at exec time from what is there now and says what changed, in a
     /// person's words, if anything did.
-    /// `environment` is the bound form of the child's environment as it would be now.
-    /// `file` is the executable as opened at capture, which is what will run: it is re-hashed.
-    public static func recheck(_ approved: Intent, file: OpenExecutable, environment: [Intent.BoundVariable]) throws -> String? {
-        try DaemonWorkerMode.asRequester { try recheckFiles(approved, file: file, environment: environment) }
+    /// `environment` is the bound form of the child's environment as it would be now; nil when
+    /// this process computed it moments ago from the same inputs (tokens given at capture).
+    /// `file` is the executable as opened at capture, which is what will run (an ELF file, from
+    /// that descriptor): it is re-hashed when `descriptorToo`. What runs by path (a script, its
+    /// interpreters) and the bound files are always read again by path, through `digest`
+    /// (Files.digest, or the run's cache of root-owned files: Store.fileDigest).
+    public static func recheck(_ approved: Intent, file: OpenExecutable, environment: [Intent.BoundVariable]?, descriptorToo: Bool = true,
+                               digest: (String) throws -> [UInt8] = { try Files.digest($0) }) throws -> String? {
+        try DaemonWorkerMode.asRequester {
+            try recheckFiles(approved, file: file, environment: environment, descriptorToo: descriptorToo, digest: digest)
+        }
     }
 
-    private static func recheckFiles(_ approved: Intent, file: OpenExecutable, environment: [Intent.BoundVariable]) throws -> String? {
+    private static func recheckFiles(_ approved: Intent, file: OpenExecutable, environment: [Intent.BoundVariable]?, descriptorToo: Bool,
+                                     digest pathDigest: (String) throws -> [UInt8]) throws -> String? {
         let cwd = try System.currentDirectory()
         if cwd != approved.cwd { return "the working directory changed (\(approved.cwd) → \(cwd))" }
-        let digest: [UInt8]
-        do { digest = try Files.digest(fd: file.fd, path: approved.executable) } catch {
-            return "the executable \(approved.executable) can no longer be read"
+        if descriptorToo || !file.isELF {
+            let digest: [UInt8]
+            do { digest = try Files.digest(fd: file.fd, path: approved.executable) } catch {
+                return "the executable \(approved.executable) can no longer be read"
+            }
+            if digest != approved.executableDigest { return "the executable \(approved.executable) changed since it was approved" }
         }
-        if digest != approved.executableDigest { return "the executable \(approved.executable) changed since it was approved" }
         // A script runs by path (OpenExecutable): what the path names now must be it too.
         if !file.isELF, (try? Files.digest(approved.executable)) != approved.executableDigest {
             return "the executable \(approved.executable) changed since it was approved"
         }
         for f in approved.boundFiles {
-            guard let d = try? Files.digest(f.path) else { return "bound file \(f.path) can no longer be read" }
+            guard let d = try? pathDigest(f.path) else { return "bound file \(f.path) can no longer be read" }
             if d != f.digest { return "bound file \(f.path) changed since it was approved" }
         }
+        guard let environment else { return nil }
         let now = Dictionary(environment.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
         for v in approved.boundEnvironment where now[v.name] != v.value {
             return "variable \(v.name) changed since it was approved"

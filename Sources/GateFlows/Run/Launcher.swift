@@ -37,14 +37,22 @@ enum Launcher {
 
         let began = System.monotonicNanos()
         let outcome: Result<ChildExit, GateFailure>
+        var refusal: RefusalCode?
         do {
+            // The last look, after the start is on record (its write lock may have been waited
+            // for, and its tokens are now spent): what runs by path must still be what was
+            // approved. A change found here ends the run with its start on record, refused.
+            do { try recheckBeforeExec(launch, in: s) } catch let f as GateFailure {
+                refusal = .intentChanged
+                throw f
+            }
             outcome = .success(try Spawner.run(path: launch.file.execPath(launch.intent.executable), argv: launch.intent.argv,
                                                environment: launch.environment.map { $0.name + "=" + $0.value }, previousMask: oldMask,
                                                as: launch.runAs))
         } catch let f as GateFailure {
             outcome = .failure(f)
         }
-        let status = recordEnd(launch, outcome: outcome, durationMs: Int64((System.monotonicNanos() - began) / 1_000_000), in: s)
+        let status = recordEnd(launch, outcome: outcome, refusal: refusal, durationMs: Int64((System.monotonicNanos() - began) / 1_000_000), in: s)
         // With a gate server, the run's checkpoint is copied off the host.
         if s.options.server != nil || System.envNonEmpty("GATE_SERVER") != nil {
             CheckpointCopy.sendAfterRun(store: s.store, server: s.options.server, identity: launch.requesterIdentity)
@@ -60,17 +68,33 @@ enum Launcher {
     /// pins the executable's digest.
     private static func verify(_ launch: Launch, in s: RunSession) throws {
         let intent = launch.intent
-        if !launch.approvals.isEmpty && !launch.approvedAtCapture {
-            let now = RunAs.commandEnvironment(policy: launch.policy, options: launch.ruleOptions, runAs: launch.runAs)
-            let bound = try ContextCapture.boundEnvironment(now, options: launch.ruleOptions, home: s.environment.home)
-            if let change = try IntentCapture.recheck(intent, file: launch.file, environment: bound) {
-                throw s.refuse(.denied("refusing to run: \(change)"), code: .intentChanged, about: launch.refused)
-            }
-            try policyInForce(launch, in: s)
+        if !launch.approvals.isEmpty {
+            // A policy changed while the request waited; tokens given were checked against the
+            // policy this process loaded moments ago.
+            if !launch.approvedAtCapture { try policyInForce(launch, in: s) }
         } else if launch.pinned, (try? Files.digest(fd: launch.file.fd, path: intent.executable)) != intent.executableDigest
                     || (!launch.file.isELF && (try? DaemonWorkerMode.asRequester { try Files.digest(intent.executable) }) != intent.executableDigest) {
             throw s.refuse(.denied("refusing to run: the executable \(intent.executable) changed after it was checked against the rule's digest"),
                            code: .intentChanged, about: launch.refused)
+        }
+    }
+
+    /// With approvals, what runs must still be what was approved: the files re-hashed by path
+    /// now (a script, its interpreters, bound files: root-only ones through the store's cache),
+    /// and, after a wait, the executable's descriptor and the environment derived again. Tokens
+    /// given at capture were checked against a capture of this process moments ago: the ELF
+    /// file runs from the descriptor hashed then, and the environment comes from the same inputs.
+    private static func recheckBeforeExec(_ launch: Launch, in s: RunSession) throws {
+        guard !launch.approvals.isEmpty else { return }
+        var bound: [Intent.BoundVariable]?
+        if !launch.approvedAtCapture {
+            let now = RunAs.commandEnvironment(policy: launch.policy, options: launch.ruleOptions, runAs: launch.runAs)
+            bound = try ContextCapture.boundEnvironment(now, options: launch.ruleOptions, home: s.environment.home)
+        }
+        if let change = try IntentCapture.recheck(launch.intent, file: launch.file, environment: bound, descriptorToo: !launch.approvedAtCapture,
+                                                  digest: s.store.fileDigest) {
+            throw GateFailure.denied("refusing to run: \(change); the start was recorded and its approvals are spent",
+                                     hint: "a new request, approved for what is there now, runs it")
         }
     }
 
@@ -186,13 +210,17 @@ enum Launcher {
 
     /// `finished`, with the child's exit status or signal; returns gate's own exit status. The
     /// command has run by now: a failure to record the end is said, never hidden, and is exit 74.
-    private static func recordEnd(_ launch: Launch, outcome: Result<ChildExit, GateFailure>, durationMs: Int64, in s: RunSession) -> Int32 {
+    private static func recordEnd(_ launch: Launch, outcome: Result<ChildExit, GateFailure>, refusal: RefusalCode? = nil, durationMs: Int64,
+                                  in s: RunSession) -> Int32 {
         var fields: [(String, JSON)] = [("duration_ms", .int(durationMs))]
         let status: Int32
         switch outcome {
         case .success(.exited(let c)): fields += [("exit_code", .int(Int64(c)))]; status = c; s.options.report.exitCode = c
         case .success(.signaled(let sig)): fields += [("signal", .int(Int64(sig)))]; status = 128 + sig; s.options.report.signal = sig
-        case .failure(let f): fields += [("error", .string(f.message))]; status = f.exitCode.rawValue
+        case .failure(let f):
+            // Not run: why (a refusal after the start carries its code, as a `refused` entry does).
+            fields += [("error", .string(f.message))] + (refusal.map { [("code", JSON.string($0.rawValue))] } ?? [])
+            status = f.exitCode.rawValue
         }
         fields.append(("gate_exit", .int(Int64(status))))
         do {
