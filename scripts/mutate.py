@@ -386,6 +386,16 @@ MUTATIONS = [
     ("the interpreter cache takes files others can write", "Sources/GateSystem/FileSafety.swift",
      [("return gate_has_access_acl(fd) == 0\n", "return true\n"),
       ("st.st_uid == 0, st.st_mode & 0o022 == 0 else { return false }", "st.st_uid >= 0 else { return false }")]),
+    # Issue 17's attack round.
+    ("a token run does not look again before exec", "Sources/GateFlows/Run/Launcher.swift",
+     [("        guard !launch.approvals.isEmpty else { return }\n        var bound", "        guard !launch.approvals.isEmpty, !launch.approvedAtCapture else { return }\n        var bound")]),
+    ("the digest cache trusts any path to a root-owned file", "Sources/GateStore/FileDigests.swift",
+     [("FileSafety.onlyRootWrites(fd: fd), FileSafety.isRootControlled(path) else {", "FileSafety.onlyRootWrites(fd: fd) else {")]),
+    ("literal patterns compare canonically equivalent text as equal", "Sources/GateCore/Glob.swift",
+     [("if isLiteral(pattern) { return pattern.utf8.elementsEqual(text.utf8) }", "if isLiteral(pattern) { return pattern == text }")]),
+    ("gate hands gate-commands Swift's repaired arguments", "Sources/GateSystem/SiblingExecutable.swift",
+     [("for i in min(first, Int(CommandLine.argc))..<Int(CommandLine.argc) { argv.append(CommandLine.unsafeArgv[i]) }",
+       "for a in CommandLine.arguments.dropFirst(first) { argv.append(strdup(a)) }")]),
 ]
 
 

@@ -69,6 +69,19 @@ public final class Store {
             return GateFailure(.dataError, "state database \(path) is damaged or not a gate database (\(e.message))",
                                hint: "keep the file for investigation; point GATE_HOME elsewhere to start afresh")
         case .readOnly, .cantOpen:
+            // SQLite names the database whichever of its files it could not open: name the odd one.
+            for suffix in ["-wal", "-shm"] {
+                var st = stat()
+                guard lstat(path + suffix, &st) == 0, st.st_mode & S_IFMT != S_IFREG else { continue }
+                let kind = switch st.st_mode & S_IFMT {
+                case S_IFLNK: "a symbolic link"
+                case S_IFDIR: "a directory"
+                case S_IFIFO: "a FIFO"
+                default: "not a regular file"
+                }
+                return GateFailure.config("state database \(path): \(path + suffix) is \(kind); gate opens only a regular file there, never through a link",
+                                          hint: "move it aside and keep it for investigation: the newest ledger entries live in a WAL gate wrote itself")
+            }
             return GateFailure.config("cannot write state database \(path) (\(e.message))", hint: "check the permissions of GATE_HOME")
         case .busy:
             return GateFailure(.tempFail, "state database \(path) is locked by another process (\(e.message))")
