@@ -48,13 +48,14 @@ approver bench user=bench-approver key=$key
 require 1 -- /bin/true
 POLICY
 chmod 600 "$work/tok-policy"
+# In a state directory of their own (their filed requests would crowd section 3's list).
 # One filed request (--no-wait) and one approval per token: a person approves a request once
 # (a second approval by the same key is refused), and each token is single-use.
 runs=300
 mkdir "$work/toks"
 for i in $(seq $((2 * runs + 80))); do
-    id=$(GATE_POLICY="$work/tok-policy" "$gate" run --no-wait -- /bin/true 2>/dev/null || true)
-    GATE_POLICY="$work/tok-policy" "$gate" approve "$id" --key "$work/bench.key" --print-token > "$work/toks/$(printf %05d "$i")" 2>/dev/null
+    id=$(GATE_HOME="$work/tok-state" GATE_POLICY="$work/tok-policy" "$gate" run --no-wait -- /bin/true 2>/dev/null || true)
+    GATE_HOME="$work/tok-state" GATE_POLICY="$work/tok-policy" "$gate" approve "$id" --key "$work/bench.key" --print-token > "$work/toks/$(printf %05d "$i")" 2>/dev/null
 done
 [ "$(cat "$work"/toks/* | wc -l)" -gt $((2 * runs)) ] || { echo "bench: could not make $((2 * runs)) tokens" >&2; exit 1; }
 # Both commands get the same --prepare (moving the next token into place), so that its cost to
@@ -65,7 +66,7 @@ for f in "$1"/toks/*; do mv "$f" "$1/tok"; exit 0; done
 exit 1
 NEXT
 chmod +x "$work/next-token"
-GATE_POLICY="$work/tok-policy" hyperfine -N --warmup 20 --runs "$runs" --export-json "$out/token.json" \
+GATE_HOME="$work/tok-state" GATE_POLICY="$work/tok-policy" hyperfine -N --warmup 20 --runs "$runs" --export-json "$out/token.json" \
     --prepare "$work/next-token $work" \
     'sudo true' "$gate --token @$work/tok -- /bin/true" 2>&1 | grep -E "Benchmark|Time|±"
 
