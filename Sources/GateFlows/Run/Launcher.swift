@@ -42,15 +42,18 @@ enum Launcher {
             // The last look, after the start is on record (its write lock may have been waited
             // for, and its tokens are now spent): what runs by path must still be what was
             // approved. A change found here ends the run with its start on record, refused.
-            do { try recheckBeforeExec(launch, in: s) } catch let f as GateFailure {
-                refusal = .intentChanged
-                throw f
-            }
+            try recheckBeforeExec(launch, in: s)
             outcome = .success(try Spawner.run(path: launch.file.execPath(launch.intent.executable), argv: launch.intent.argv,
                                                environment: launch.environment.map { $0.name + "=" + $0.value }, previousMask: oldMask,
                                                as: launch.runAs))
+        } catch let changed as ChangedBeforeExec {
+            refusal = .intentChanged
+            outcome = .failure(changed.failure)
         } catch let f as GateFailure {
             outcome = .failure(f)
+        } catch {
+            // Whatever it was, the start is on record: its end must be too.
+            outcome = .failure(GateFailure.internalError("not run: \(error)"))
         }
         let status = recordEnd(launch, outcome: outcome, refusal: refusal, durationMs: Int64((System.monotonicNanos() - began) / 1_000_000), in: s)
         // With a gate server, the run's checkpoint is copied off the host.
@@ -61,11 +64,9 @@ enum Launcher {
         return status
     }
 
-    /// With approvals obtained by waiting, what runs must still be what was approved: re-hash
-    /// now, and derive the environment and the policy again. An allowed command, or one whose
-    /// tokens were given, was captured microseconds ago in this process (and runs from the very
-    /// descriptor that was hashed): hashing it twice would prove nothing more, unless its rule
-    /// pins the executable's digest.
+    /// Before the start is recorded: after a wait, the policy in force now must allow the run
+    /// too; an allowed command whose rule pins the executable's digest is hashed again. (What
+    /// runs is re-hashed after the start is on record: recheckBeforeExec.)
     private static func verify(_ launch: Launch, in s: RunSession) throws {
         let intent = launch.intent
         if !launch.approvals.isEmpty {
@@ -93,10 +94,13 @@ enum Launcher {
         }
         if let change = try IntentCapture.recheck(launch.intent, file: launch.file, environment: bound, descriptorToo: !launch.approvedAtCapture,
                                                   digest: s.store.fileDigest) {
-            throw GateFailure.denied("refusing to run: \(change); the start was recorded and its approvals are spent",
-                                     hint: "a new request, approved for what is there now, runs it")
+            throw ChangedBeforeExec(failure: .denied("refusing to run: \(change); the start was recorded and its approvals are spent",
+                                                     hint: "a new request, approved for what is there now, runs it"))
         }
     }
+
+    /// What recheckBeforeExec found changed: the run ends unrun, `intent-changed`.
+    struct ChangedBeforeExec: Error { var failure: GateFailure }
 
     /// A policy changed while the request waited also has its say: the policy in force now must
     /// allow the run too (a stricter one wins, and the approvals must satisfy both).
