@@ -18,6 +18,14 @@ import Glibc
 extension Store {
     static let settled: Int64 = 2
 
+    /// Whose rows the cache may trust: the daemon's database (no requester writes it), or a
+    /// requester who is root in the initial user namespace (who can change the files anyway).
+    /// A user's own database in single-user mode is theirs to write, and inside a user namespace
+    /// their own files can look root's: there every file is hashed.
+    static var cacheTrusted: Bool {
+        DaemonWorkerMode.active || (System.euid == 0 && System.inInitialUserNamespace() == true)
+    }
+
     /// BLAKE2b-256 of the file at `path`.
     public func fileDigest(_ path: String) throws -> [UInt8] {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
@@ -29,7 +37,7 @@ extension Store {
     /// BLAKE2b-256 of the file open at `fd`, which was opened as `path`.
     public func interpreterDigest(fd: Int32, path: String) throws -> [UInt8] {
         var st = stat()
-        guard fstat(fd, &st) == 0, FileSafety.onlyRootWrites(fd: fd), FileSafety.isRootControlled(path) else {
+        guard Self.cacheTrusted, fstat(fd, &st) == 0, FileSafety.onlyRootWrites(fd: fd), FileSafety.isRootControlled(path) else {
             return try Files.digest(fd: fd, path: path)
         }
         let mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)

@@ -58,8 +58,22 @@ public enum Files {
         return try digest(fd: fd, path: path)
     }
 
-    /// BLAKE2b-256 of an open file's bytes from its start (pread: the offset is not moved).
+    /// BLAKE2b-256 of an open file's bytes from its start (pread: the offset is not moved). A
+    /// file whose size, mtime or change time moved while it was read is refused: its start could
+    /// have been rewritten after it was hashed (a large file takes seconds).
     public static func digest(fd: Int32, path: String) throws -> [UInt8] {
+        var before = stat(), after = stat()
+        guard fstat(fd, &before) == 0 else { throw FileError(path: path, errno: errno) }
+        let digest = try streamDigest(fd: fd, path: path)
+        guard fstat(fd, &after) == 0 else { throw FileError(path: path, errno: errno) }
+        guard before.st_size == after.st_size, before.st_mtim.tv_sec == after.st_mtim.tv_sec, before.st_mtim.tv_nsec == after.st_mtim.tv_nsec,
+              before.st_ctim.tv_sec == after.st_ctim.tv_sec, before.st_ctim.tv_nsec == after.st_ctim.tv_nsec else {
+            throw FileError(path: path, message: "changed while it was being hashed")
+        }
+        return digest
+    }
+
+    private static func streamDigest(fd: Int32, path: String) throws -> [UInt8] {
         let hasher = BLAKE2b.Hasher()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
         defer { buffer.deallocate() }

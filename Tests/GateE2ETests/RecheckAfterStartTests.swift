@@ -75,6 +75,28 @@ import Testing
         #expect(rename(s.path("deploy.new"), s.path("deploy")) == 0)
         _ = hold.finish()
         try Self.expectRefusedAfterStart(s, requester.finish(), "waited script")
+        // The request ended refused, not "finished": it did not run.
+        let status = try s.run(["status", id])
+        #expect(status.stdout.contains("refused") && !status.stdout.contains("finished"), "\(status)")
+    }
+
+    /// The second attack round: an ELF program runs from the descriptor gate hashed, but a file
+    /// its requester can write can be rewritten in place through that very inode; a token run
+    /// did not hash it again.
+    @Test func aTokenRunSeesAnELFProgramRewrittenInPlace() throws {
+        let s = try Self.setUp()
+        #expect(try Spawned.run(["/bin/cp", "/usr/bin/true", s.path("prog")]).status == 0)
+        let bob = try String(contentsOfFile: s.policyPath, encoding: .utf8)
+        try s.writePolicy(bob.replacingOccurrences(of: "version 1\n", with: "") + "require 1 -- \(s.path("prog"))\n")
+        let token = try Self.token(s, [s.path("prog")])
+        let hold = try Self.holdWriteLock(s, seconds: 2)
+        let run = try s.start(["--token", token, "--", s.path("prog")])
+        Thread.sleep(forTimeInterval: 0.8)
+        #expect(try Spawned.run(["/bin/sh", "-c", "cat /usr/bin/id > \(s.path("prog"))"]).status == 0)
+        _ = hold.finish()
+        let r = run.finish()
+        #expect(r.status == 77 && !r.stdout.contains("uid="), "\(r)")
+        #expect(try s.lastEntry().payload["code"] as? String == "intent-changed")
     }
 
     /// The attack round's F3: an interpreter reached through a directory its requester controls

@@ -80,11 +80,10 @@ enum Launcher {
         }
     }
 
-    /// With approvals, what runs must still be what was approved: the files re-hashed by path
-    /// now (a script, its interpreters, bound files: root-only ones through the store's cache),
-    /// and, after a wait, the executable's descriptor and the environment derived again. Tokens
-    /// given at capture were checked against a capture of this process moments ago: the ELF
-    /// file runs from the descriptor hashed then, and the environment comes from the same inputs.
+    /// With approvals, what runs must still be what was approved: the executable's descriptor and
+    /// the files run or read by path re-hashed now (a script, its interpreters, bound files:
+    /// root-only ones through the store's cache), and, after a wait, the environment derived
+    /// again (tokens given at capture: it comes from the same inputs, moments ago).
     private static func recheckBeforeExec(_ launch: Launch, in s: RunSession) throws {
         guard !launch.approvals.isEmpty else { return }
         var bound: [Intent.BoundVariable]?
@@ -92,7 +91,9 @@ enum Launcher {
             let now = RunAs.commandEnvironment(policy: launch.policy, options: launch.ruleOptions, runAs: launch.runAs)
             bound = try ContextCapture.boundEnvironment(now, options: launch.ruleOptions, home: s.environment.home)
         }
-        if let change = try IntentCapture.recheck(launch.intent, file: launch.file, environment: bound, descriptorToo: !launch.approvedAtCapture,
+        // The descriptor too: exec of /proc/self/fd/N runs the inode's bytes as they are then,
+        // and a file its requester can write may have been rewritten in place since the capture.
+        if let change = try IntentCapture.recheck(launch.intent, file: launch.file, environment: bound, descriptorToo: true,
                                                   digest: s.store.fileDigest) {
             throw ChangedBeforeExec(failure: .denied("refusing to run: \(change); the start was recorded and its approvals are spent",
                                                      hint: "a new request, approved for what is there now, runs it"))
@@ -230,7 +231,7 @@ enum Launcher {
         do {
             try s.store.write {
                 try s.store.appendLedger(.finished, request: launch.request, actor: s.identity.actor, payload: .object(fields))
-                if launch.breakGlass == nil, let id = RequestID(launch.request) { try s.store.setStatus(id, .finished) }
+                if launch.breakGlass == nil, let id = RequestID(launch.request) { try s.store.setStatus(id, refusal == nil ? .finished : .refused) }
             }
         } catch {
             // Not the child's status: a caller must not read "recorded and succeeded" from it.
