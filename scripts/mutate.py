@@ -396,6 +396,16 @@ MUTATIONS = [
     ("gate hands gate-commands Swift's repaired arguments", "Sources/GateSystem/SiblingExecutable.swift",
      [("for i in min(first, Int(CommandLine.argc))..<Int(CommandLine.argc) { argv.append(CommandLine.unsafeArgv[i]) }",
        "for a in CommandLine.arguments.dropFirst(first) { argv.append(strdup(a)) }")]),
+    # Issue 17's second attack round.
+    ("a token run does not hash its executable's descriptor again", "Sources/GateFlows/Run/Launcher.swift",
+     [("environment: bound, descriptorToo: true,", "environment: bound, descriptorToo: !launch.approvedAtCapture,")]),
+    ("a file rewritten while it is hashed keeps its digest", "Sources/GateSystem/Files.swift",
+     [("before.st_ctim.tv_sec == after.st_ctim.tv_sec, before.st_ctim.tv_nsec == after.st_ctim.tv_nsec else {",
+       "before.st_ctim.tv_sec == after.st_ctim.tv_sec, before.st_ctim.tv_nsec == after.st_ctim.tv_nsec || true else {"),
+      ("guard before.st_size == after.st_size, before.st_mtim.tv_sec", "guard before.st_size == after.st_size || true, before.st_mtim.tv_sec"),
+      (", before.st_mtim.tv_nsec == after.st_mtim.tv_nsec,", ", before.st_mtim.tv_nsec == after.st_mtim.tv_nsec || true,")]),
+    ("a refused-after-start request ends finished", "Sources/GateFlows/Run/Launcher.swift",
+     [("try s.store.setStatus(id, refusal == nil ? .finished : .refused)", "try s.store.setStatus(id, .finished)")]),
 ]
 
 
