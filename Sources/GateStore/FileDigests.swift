@@ -22,9 +22,10 @@ extension Store {
     /// requester who is root in the initial user namespace (who can change the files anyway).
     /// A user's own database in single-user mode is theirs to write, and inside a user namespace
     /// their own files can look root's: there every file is hashed.
-    static var cacheTrusted: Bool {
-        DaemonWorkerMode.active || (System.euid == 0 && System.inInitialUserNamespace() == true)
-    }
+    static var cacheTrusted: Bool { DaemonWorkerMode.active || rootInInitialNamespace }
+
+    /// Read once a process (/proc/self/uid_map), not once a file.
+    private static let rootInInitialNamespace = System.euid == 0 && System.inInitialUserNamespace() == true
 
     /// BLAKE2b-256 of the file at `path`.
     public func fileDigest(_ path: String) throws -> [UInt8] {
