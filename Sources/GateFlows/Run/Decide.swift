@@ -8,9 +8,17 @@ import GateWire
 /// here, refused and recorded.
 enum Decide {
     static func decide(_ s: RunSession) throws -> Decided {
-        if System.inInitialUserNamespace() == false {
+        switch System.inInitialUserNamespace() {
+        case true?:
+            break
+        case false?:
             throw s.refuse(.denied("gate does not run commands inside a user namespace: there the user it would record and check is whatever the namespace maps",
                                    hint: "run gate outside unshare/rootless containers"), code: .userNamespace)
+        case nil:
+            // Fail closed (found by issue 17's second attack round): a process that hides
+            // /proc/self/uid_map from gate may be in any namespace.
+            throw s.refuse(.denied("gate cannot tell whether it runs in the initial user namespace (/proc/self/uid_map cannot be read), so it cannot trust the user it would record",
+                                   hint: "run gate with /proc mounted"), code: .userNamespace)
         }
         let policy: Policy
         let capture: IntentCapture.Captured
