@@ -24,21 +24,20 @@ extension Store {
     /// their own files can look root's: there every file is hashed.
     static var cacheTrusted: Bool { DaemonWorkerMode.active || rootInInitialNamespace }
 
-    /// Read once a process (/proc/self/uid_map), not once a file.
-    private static let rootInInitialNamespace = System.euid == 0 && System.inInitialUserNamespace() == true
+    private static var rootInInitialNamespace: Bool { System.euid == 0 && System.inInitialUserNamespace() == true }
 
     /// BLAKE2b-256 of the file at `path`.
     public func fileDigest(_ path: String) throws -> [UInt8] {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw FileError(path: path, errno: errno) }
         defer { close(fd) }
-        return try interpreterDigest(fd: fd, path: path)
+        return try fileDigest(fd: fd, path: path)
     }
 
     /// BLAKE2b-256 of the file open at `fd`, which was opened as `path`.
-    public func interpreterDigest(fd: Int32, path: String) throws -> [UInt8] {
+    public func fileDigest(fd: Int32, path: String) throws -> [UInt8] {
         var st = stat()
-        guard Self.cacheTrusted, fstat(fd, &st) == 0, FileSafety.onlyRootWrites(fd: fd), FileSafety.isRootControlled(path) else {
+        guard Self.cacheTrusted, fstat(fd, &st) == 0, FileSafety.onlyRootWrites(st, fd: fd), FileSafety.isRootControlled(path) else {
             return try Files.digest(fd: fd, path: path)
         }
         let mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)

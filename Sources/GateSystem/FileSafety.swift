@@ -3,11 +3,10 @@ import Glibc
 
 /// Refuses configuration and key files that someone else could have changed or read (doas, ssh).
 public enum FileSafety {
-    /// Whether only root can change the open file `fd`: a regular file owned by root with no
-    /// group or other write bit and no access ACL (which could grant a user write).
-    public static func onlyRootWrites(fd: Int32) -> Bool {
-        var st = stat()
-        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_uid == 0, st.st_mode & 0o022 == 0 else { return false }
+    /// Whether only root can change the open file `fd` (`st`, its fstat): a regular file owned by
+    /// root with no group or other write bit and no access ACL (which could grant a user write).
+    public static func onlyRootWrites(_ st: stat, fd: Int32) -> Bool {
+        guard st.st_mode & S_IFMT == S_IFREG, st.st_uid == 0, st.st_mode & 0o022 == 0 else { return false }
         return gate_has_access_acl(fd) == 0
     }
 

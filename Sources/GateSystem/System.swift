@@ -6,8 +6,13 @@ public enum System {
     /// Whether this process is in the initial user namespace. In another one (`unshare -Ur`,
     /// which needs no privilege) getuid() and file owners are whatever its maps say: the
     /// requester could claim to be root or any user, and root's directories look like nobody's.
-    /// nil when it cannot be told (no /proc).
-    public static func inInitialUserNamespace() -> Bool? {
+    /// nil when it cannot be told (no /proc). Read once a process: a run asks twice (Decide, and
+    /// the digest cache), and gate never changes its own namespace.
+    public static func inInitialUserNamespace() -> Bool? { initialUserNamespace }
+
+    private static let initialUserNamespace: Bool? = readUIDMap()
+
+    private static func readUIDMap() -> Bool? {
         let fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }

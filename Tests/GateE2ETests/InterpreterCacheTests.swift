@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Issue 17: the digests of root-owned interpreters are remembered by inode, size, mtime and
-/// change time (Store.interpreterDigest). Whatever changes such a file must still change what a
+/// change time (Store.fileDigest). Whatever changes such a file must still change what a
 /// run binds: a token approved before the change is refused after it, however the change is
 /// made (same size, mtime put back). Files anyone but root could write are never remembered.
 @Suite struct InterpreterCacheTests {

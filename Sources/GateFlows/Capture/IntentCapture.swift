@@ -56,27 +56,23 @@ public enum IntentCapture {
     /// `environment` is the bound form of the child's environment as it would be now; nil when
     /// this process computed it moments ago from the same inputs (tokens given at capture).
     /// `file` is the executable as opened at capture, which is what will run (an ELF file, from
-    /// that descriptor): it is re-hashed when `descriptorToo`. What runs by path (a script, its
-    /// interpreters) and the bound files are always read again by path, through `digest`
-    /// (Files.digest, or the run's cache of root-owned files: Store.fileDigest).
-    public static func recheck(_ approved: Intent, file: OpenExecutable, environment: [Intent.BoundVariable]?, descriptorToo: Bool = true,
+    /// that descriptor, whose bytes exec reads as they are then): it is re-hashed. What runs by
+    /// path (a script, its interpreters) and the bound files are read again by path, through
+    /// `digest` (Files.digest, or the run's cache of root-owned files: Store.fileDigest).
+    public static func recheck(_ approved: Intent, file: OpenExecutable, environment: [Intent.BoundVariable]?,
                                digest: (String) throws -> [UInt8] = { try Files.digest($0) }) throws -> String? {
-        try DaemonWorkerMode.asRequester {
-            try recheckFiles(approved, file: file, environment: environment, descriptorToo: descriptorToo, digest: digest)
-        }
+        try DaemonWorkerMode.asRequester { try recheckFiles(approved, file: file, environment: environment, digest: digest) }
     }
 
-    private static func recheckFiles(_ approved: Intent, file: OpenExecutable, environment: [Intent.BoundVariable]?, descriptorToo: Bool,
+    private static func recheckFiles(_ approved: Intent, file: OpenExecutable, environment: [Intent.BoundVariable]?,
                                      digest pathDigest: (String) throws -> [UInt8]) throws -> String? {
         let cwd = try System.currentDirectory()
         if cwd != approved.cwd { return "the working directory changed (\(approved.cwd) → \(cwd))" }
-        if descriptorToo || !file.isELF {
-            let digest: [UInt8]
-            do { digest = try Files.digest(fd: file.fd, path: approved.executable) } catch {
-                return "the executable \(approved.executable) can no longer be read"
-            }
-            if digest != approved.executableDigest { return "the executable \(approved.executable) changed since it was approved" }
+        let digest: [UInt8]
+        do { digest = try Files.digest(fd: file.fd, path: approved.executable) } catch {
+            return "the executable \(approved.executable) can no longer be read"
         }
+        if digest != approved.executableDigest { return "the executable \(approved.executable) changed since it was approved" }
         // A script runs by path (OpenExecutable): what the path names now must be it too.
         if !file.isELF, (try? Files.digest(approved.executable)) != approved.executableDigest {
             return "the executable \(approved.executable) changed since it was approved"

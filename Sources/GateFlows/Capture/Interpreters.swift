@@ -30,7 +30,7 @@ public enum Interpreters {
     /// `fd`: the executable as opened at capture (OpenExecutable), read instead of the path for
     /// the first step, so that what is bound belongs to the file that runs.
     /// `digest` hashes an interpreter from its open descriptor: Files.digest, or a run's cache of
-    /// root-owned interpreters (Store.interpreterDigest).
+    /// root-owned interpreters (Store.fileDigest).
     public static func chain(of executable: String, fd: Int32? = nil, cwd: String, childPATH: String,
                              digest: (Int32, String) throws -> [UInt8] = { try Files.digest(fd: $0, path: $1) }) throws -> [Step] {
         var out: [Step] = []

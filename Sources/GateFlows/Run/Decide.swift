@@ -87,7 +87,7 @@ enum Decide {
         let bound: (intent: Intent, interpreters: [String])
         do {
             bound = try ContextCapture.bind(capture.intent, options: options, child: launch.environment, file: capture.file,
-                                            home: s.environment.home, interpreterDigest: s.store.interpreterDigest)
+                                            home: s.environment.home, interpreterDigest: s.store.fileDigest)
         } catch let f as GateFailure {
             throw s.refuse(f, code: f.refusalCode ?? .bindFailed, about: launch.refused)
         }

@@ -23,8 +23,9 @@ struct Launch {
     var runAs: Credentials? = nil
     var approvals: [VerifiedDecision] = []
     /// The approvals were in hand when this process captured the intent and loaded the policy,
-    /// moments ago (`--token`): nothing waited in between, so, as for an allowed run, re-hashing
-    /// and reloading would prove nothing more. False after any wait (local, remote, a pick-up).
+    /// moments ago (`--token`): nothing waited in between, so the policy is not loaded again and
+    /// the environment not derived again (what runs is still re-hashed after the start: Launcher).
+    /// False after any wait (local, remote, a pick-up).
     var approvedAtCapture = false
     /// A token run's request's reason: the run is that request's, as its approvers saw it.
     var filedReason: String? = nil

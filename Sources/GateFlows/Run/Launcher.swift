@@ -93,8 +93,7 @@ enum Launcher {
         }
         // The descriptor too: exec of /proc/self/fd/N runs the inode's bytes as they are then,
         // and a file its requester can write may have been rewritten in place since the capture.
-        if let change = try IntentCapture.recheck(launch.intent, file: launch.file, environment: bound, descriptorToo: true,
-                                                  digest: s.store.fileDigest) {
+        if let change = try IntentCapture.recheck(launch.intent, file: launch.file, environment: bound, digest: s.store.fileDigest) {
             throw ChangedBeforeExec(failure: .denied("refusing to run: \(change); the start was recorded and its approvals are spent",
                                                      hint: "a new request, approved for what is there now, runs it"))
         }
