@@ -68,7 +68,7 @@ public enum Files {
         guard fstat(fd, &after) == 0 else { throw FileError(path: path, errno: errno) }
         guard before.st_size == after.st_size, before.st_mtim.tv_sec == after.st_mtim.tv_sec, before.st_mtim.tv_nsec == after.st_mtim.tv_nsec,
               before.st_ctim.tv_sec == after.st_ctim.tv_sec, before.st_ctim.tv_nsec == after.st_ctim.tv_nsec else {
-            throw FileError(path: path, message: "changed while it was being hashed")
+            throw FileError.changedWhileRead(path)
         }
         return digest
     }
@@ -149,6 +149,11 @@ public struct FileError: Error, CustomStringConvertible {
         self.code = code
         self.message = code == EFBIG ? "is too large" : System.errnoString(code)
     }
+
+    /// A file whose size, mtime or change time moved while gate read it (Files.digest).
+    public static func changedWhileRead(_ path: String) -> FileError { FileError(path: path, message: changedWhileReadMessage) }
+    static let changedWhileReadMessage = "changed while it was being hashed"
+    public var changedWhileRead: Bool { code == nil && message == Self.changedWhileReadMessage }
 
     public init(path: String, message: String) {
         self.path = path

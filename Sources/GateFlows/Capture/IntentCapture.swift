@@ -70,7 +70,7 @@ public enum IntentCapture {
         if cwd != approved.cwd { return "the working directory changed (\(approved.cwd) → \(cwd))" }
         let digest: [UInt8]
         do { digest = try Files.digest(fd: file.fd, path: approved.executable) } catch {
-            return "the executable \(approved.executable) can no longer be read"
+            return unreadable("the executable \(approved.executable)", error)
         }
         if digest != approved.executableDigest { return "the executable \(approved.executable) changed since it was approved" }
         // A script runs by path (OpenExecutable): what the path names now must be it too.
@@ -78,7 +78,8 @@ public enum IntentCapture {
             return "the executable \(approved.executable) changed since it was approved"
         }
         for f in approved.boundFiles {
-            guard let d = try? pathDigest(f.path) else { return "bound file \(f.path) can no longer be read" }
+            let d: [UInt8]
+            do { d = try pathDigest(f.path) } catch { return unreadable("bound file \(f.path)", error) }
             if d != f.digest { return "bound file \(f.path) changed since it was approved" }
         }
         guard let environment else { return nil }
@@ -93,19 +94,27 @@ public enum IntentCapture {
         return nil
     }
 
+    /// Why a file could not be hashed, in a person's words: one written to while gate hashed it
+    /// has changed (Files.digest), anything else can no longer be read.
+    static func unreadable(_ what: String, _ error: Error, then more: String = "") -> String {
+        (error as? FileError)?.changedWhileRead == true ? "\(what) changed while gate was hashing it" : "\(what) can no longer be read" + more
+    }
+
     /// What an approver's gate checks before signing: the files the request bound (a plan, a
     /// script's interpreters) and the executable, re-hashed now, so nobody approves a plan that
     /// changed after it was shown; the runner checks again before it runs. In a daemon's worker
     /// the files are read with the file access of the request's requester, who named them.
     public static func approvalRecheck(_ intent: Intent) throws -> String? {
         func check() -> String? {
-            guard let d = try? Files.digest(intent.executable) else {
-                return "the executable \(intent.executable) can no longer be read, so what would run cannot be checked"
+            let d: [UInt8]
+            do { d = try Files.digest(intent.executable) } catch {
+                return unreadable("the executable \(intent.executable)", error, then: ", so what would run cannot be checked")
             }
             if d != intent.executableDigest { return "the executable \(intent.executable) changed since the request" }
             for f in intent.boundFiles {
-                guard let d = try? Files.digest(f.path) else {
-                    return "bound file \(f.path) can no longer be read, so what would run cannot be checked"
+                let d: [UInt8]
+                do { d = try Files.digest(f.path) } catch {
+                    return unreadable("bound file \(f.path)", error, then: ", so what would run cannot be checked")
                 }
                 if d != f.digest { return "the plan changed since the request: bound file \(f.path) is not what was shown" }
             }
