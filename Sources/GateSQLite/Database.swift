@@ -61,16 +61,28 @@ public final class Database {
 
     /// How long a writer waits for another process's lock before SQLITE_BUSY.
     public func setBusyTimeout(milliseconds: Int32) {
+        busyMilliseconds = milliseconds
         sqlite3_busy_timeout(handle, milliseconds)
     }
+    private var busyMilliseconds: Int32 = 0
 
     /// Keeps the WAL and shared-memory files between connections and skips the checkpoint on
     /// close. A short-lived process (every gate invocation) then pays one fsync per commit instead
-    /// of also creating, syncing and deleting the WAL each time; SQLite's automatic checkpoint
-    /// still folds the WAL back into the database as it grows.
-    public func keepWriteAheadLogOpen() {
+    /// of also creating, syncing and deleting the WAL each time. The WAL is folded back into the
+    /// database once a commit leaves `foldAt` pages or more in it, and emptied then (shim.h:
+    /// SQLite's own automatic checkpoint left a log that every next process re-read and folded
+    /// again). Call after setBusyTimeout.
+    public func keepWriteAheadLogOpen(foldAt pages: Int32) {
         _ = csqlite_persist_wal(handle, 1)
         _ = csqlite_no_checkpoint_on_close(handle, 1)
+        csqlite_fold_at(handle, min(max(pages, 1), 0xffff), busyMilliseconds)
+    }
+
+    /// Folds the whole WAL into the database now and empties it, waiting for no one; returns
+    /// false when a writer or reader was in the way (the fold is then partial or left for later).
+    @discardableResult
+    public func foldWriteAheadLog() -> Bool {
+        csqlite_fold(handle, "main", busyMilliseconds) == SQLITE_OK
     }
 
     /// Copies the whole database, as committed now (the WAL's contents included), into a new

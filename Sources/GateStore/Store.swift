@@ -11,10 +11,10 @@ import GateSystem
 public final class Store {
     /// The schema version this gate writes: the last of Migrations.all.
     public static var schemaVersion: Int64 { Migrations.latest }
-    /// The bound on the WAL (4 KiB pages) before it is folded into the database. Small, because
-    /// every gate process is the WAL's first reader and SQLite re-reads each frame of it to
-    /// rebuild its index: at 256 pages that was about 170 page reads per run on average; at 32,
-    /// 35, for one more sync of state.db every few runs (BENCHMARKS.md, issue 17).
+    /// The bound on the WAL (4 KiB pages) before it is folded into the database and emptied.
+    /// Small, because every gate process is the WAL's first reader and SQLite re-reads each frame
+    /// of it to rebuild its index: at 256 pages that was about 170 page reads per run on average;
+    /// at 32, 35, for one more sync of state.db every few runs (BENCHMARKS.md, issue 17).
     public static let walPages = 32
     let db: Database
     public let path: String
@@ -48,10 +48,10 @@ public final class Store {
         do {
             db = try Database(path: path)
             db.setBusyTimeout(milliseconds: 10_000)
-            db.keepWriteAheadLogOpen()
-            // At most walPages pages of history live only in state.db-wal (SQLite's automatic
-            // checkpoint folds them into state.db at a commit that passes the bound).
-            try db.execute("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF; PRAGMA wal_autocheckpoint=\(Self.walPages)")
+            // About walPages pages of history live only in state.db-wal: a commit that passes
+            // the bound folds them into state.db.
+            db.keepWriteAheadLogOpen(foldAt: Int32(Self.walPages))
+            try db.execute("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF")
             let version = try db.scalarInt("PRAGMA user_version") ?? 0
             if version > Self.schemaVersion || version < 0 {
                 throw GateFailure(.config, "state database \(path) has schema version \(version); this gate understands \(Self.schemaVersion)",
@@ -129,7 +129,7 @@ public final class Store {
         if let signed = signedInTransaction { advanceHead(to: signed) }
         if foldAfterCommit {
             foldAfterCommit = false
-            _ = try? db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            db.foldWriteAheadLog()
         }
         return result
     }
