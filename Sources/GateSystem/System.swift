@@ -41,6 +41,7 @@ public enum System {
     public static var euid: UInt32 { geteuid() }
 
     public static func userName(uid: UInt32) -> String? {
+        if let name = PasswdFile.name(uid: uid) { return name }
         var pwd = passwd()
         var result: UnsafeMutablePointer<passwd>?
         var buffer = [CChar](repeating: 0, count: 4096)

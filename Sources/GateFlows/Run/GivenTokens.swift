@@ -26,9 +26,11 @@ enum GivenTokens {
         launch.request = id.compact
         var check = given
         check.requestID = id.compact
+        // Read once: its shown outputs now, its standing after the tokens' own checks.
+        let filed = Result { try s.store.request(id) }
         // The context outputs the approvers were shown are the request's: they cannot be made
         // again, and the rest of the intent, captured now, must still match it exactly.
-        if let filed = try? s.store.request(id), !filed.intent.shown.isEmpty {
+        if case .success(let filed?) = filed, !filed.intent.shown.isEmpty {
             launch.intent.shown = filed.intent.shown
             launch.digest = IntentDigest(launch.intent)
             check.intentDigest = launch.digest
@@ -45,7 +47,7 @@ enum GivenTokens {
         }
         let record: RequestRecord
         var onRecord: [String]
-        do { (record, onRecord) = try standingRequest(id, digest: launch.digest, in: s) } catch let n as RequestNotStanding {
+        do { (record, onRecord) = try standingRequest(id, filed: filed, digest: launch.digest, in: s) } catch let n as RequestNotStanding {
             throw s.refuse(.denied(n.message), code: n.code, about: launch.refused)
         } catch let f as GateFailure {
             throw s.refuse(f, code: f.refusalCode ?? .requestNotStanding, about: launch.refused)
@@ -107,8 +109,9 @@ enum GivenTokens {
     /// The request a token names, as it stands: here, and on the gate server when one is
     /// configured (fail closed: a server that cannot be asked refuses the run); with the
     /// decisions on record for it in both places.
-    private static func standingRequest(_ id: RequestID, digest: IntentDigest, in s: RunSession) throws -> (RequestRecord, [String]) {
-        guard let record = try s.store.request(id) else {
+    private static func standingRequest(_ id: RequestID, filed: Result<RequestRecord?, any Error>, digest: IntentDigest,
+                                        in s: RunSession) throws -> (RequestRecord, [String]) {
+        guard let record = try filed.get() else {
             throw GateFailure.denied("request \(id), which the token names, is not known here",
                                      hint: "a token runs only the request it was issued for, on the host that filed it")
         }
@@ -128,12 +131,16 @@ enum GivenTokens {
 
     /// A request can still be run only while pending (or approved and not yet started).
     static func requireStanding(_ r: RequestRecord, where place: String = "") throws(RequestNotStanding) {
+        try requireStanding(r.id, status: r.status, expiresMicros: r.expiresMicros, where: place)
+    }
+
+    static func requireStanding(_ id: RequestID, status: RequestStatus, expiresMicros: Int64?, where place: String = "") throws(RequestNotStanding) {
         func no(_ why: String, _ code: RefusalCode = .requestNotStanding) -> RequestNotStanding {
-            RequestNotStanding(message: "request \(r.id) \(why)\(place)", code: code)
+            RequestNotStanding(message: "request \(id) \(why)\(place)", code: code)
         }
-        switch r.status {
+        switch status {
         case .pending, .approved:
-            if let e = r.expiresMicros, System.nowMicros() >= e { throw no("expired (the rule's ttl)") }
+            if let e = expiresMicros, System.nowMicros() >= e { throw no("expired (the rule's ttl)") }
         case .denied: throw no("was denied", .denied)
         case .cancelled: throw no("was withdrawn")
         case .expired: throw no("expired")

@@ -175,10 +175,10 @@ enum Launcher {
                     // An approved run moves its request from pending to running, once: a second
                     // token for the same request (or a withdrawal that won the race) finds it gone.
                     if !approvals.isEmpty {
-                        guard let id = RequestID(request), let standing = try store.request(id) else {
+                        guard let id = RequestID(request), let standing = try store.standing(id) else {
                             throw RequestNotStanding(message: "request \(request) is not known here", code: .requestNotStanding)
                         }
-                        try GivenTokens.requireStanding(standing)
+                        try GivenTokens.requireStanding(id, status: standing.status, expiresMicros: standing.expiresMicros)
                     }
                     // The record says when the run started; every approval was valid then
                     // (SPEC.md §5 step 5 at that second), so the record proves it on its own.

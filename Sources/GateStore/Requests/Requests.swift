@@ -150,6 +150,17 @@ extension Store {
         }
     }
 
+    /// A request's status and expiry alone (the start's re-check inside its transaction: the
+    /// intent and context were read and checked before it, and need not be decoded again).
+    public func standing(_ id: RequestID) throws -> (status: RequestStatus, expiresMicros: Int64?)? {
+        try wrap {
+            let s = try db.prepare("SELECT status, expires_us FROM requests WHERE id = ?").bind([.text(id.compact)])
+            guard try s.step() else { return nil }
+            // As record(from:) reads it: a status this gate does not know stands for nothing.
+            return (RequestStatus(rawValue: s.text(0)) ?? .refused, s.isNull(1) ? nil : s.int(1))
+        }
+    }
+
     /// Finds a request by id or by a unique prefix of it, as a person types it.
     public func findRequest(_ typed: String) throws -> RequestRecord {
         guard let prefix = RequestID.normalise(typed) else {
