@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define GATE_MAX_FDS 8
@@ -76,4 +77,24 @@ int gate_accept(int listener) {
     int fd;
     do { fd = accept4(listener, NULL, NULL, SOCK_CLOEXEC); } while (fd < 0 && errno == EINTR);
     return fd;
+}
+
+int gate_memfd_holding(const void *buf, size_t len) {
+    int fd = memfd_create("gate-request", MFD_CLOEXEC);
+    if (fd < 0) return -1;
+    const char *p = buf;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t n = write(fd, p, left);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) { int e = errno; close(fd); errno = n < 0 ? e : EIO; return -1; }
+        p += n;
+        left -= (size_t)n;
+    }
+    if (lseek(fd, 0, SEEK_SET) != 0) { int e = errno; close(fd); errno = e; return -1; }
+    return fd;
+}
+
+int gate_seqpacket_pair(int fds[2]) {
+    return socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds);
 }

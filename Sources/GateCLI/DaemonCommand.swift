@@ -1,6 +1,7 @@
 import ArgumentParser
 import GateClient
 import GateCore
+import GateCrypto
 import GateDaemon
 import GateFlows
 import GateStore
@@ -22,7 +23,8 @@ struct DaemonCommand: ParsableCommand {
             state directory ($GATE_HOME, default /var/lib/gate) must belong to the daemon's user and be \
             writable by no one else; the policy is $GATE_POLICY (default /etc/gate/policy). SIGTERM \
             stops it: it accepts no more clients, passes SIGTERM to the commands it started, records \
-            how they ended and exits.
+            how they ended and exits. GATE_DAEMON_PREPARED=N keeps N workers forked ahead of requests \
+            with the state database open (default 2; 0 forks each at its request).
             """)
 
     @Option(help: ArgumentHelp("The socket to listen on.", valueName: "path")) var socket: String = DaemonWire.defaultSocket
@@ -38,7 +40,18 @@ struct DaemonCommand: ParsableCommand {
         }
         let home = state ?? System.envNonEmpty("GATE_HOME") ?? "/var/lib/gate"
         let environment = GateEnvironment(home: home, policyPath: policy ?? System.envNonEmpty("GATE_POLICY") ?? "/etc/gate/policy")
-        let server = DaemonServer(.init(socketPath: socket, environment: environment), handler: DaemonRequests.serve)
+        // A prepared worker opens the state database before its request arrives (the same for
+        // every request), so a request does not wait for that.
+        var configuration = DaemonServer.Configuration(socketPath: socket, environment: environment)
+        if let n = System.envNonEmpty("GATE_DAEMON_PREPARED").flatMap(Int.init) { configuration.preparedWorkers = max(0, min(n, 16)) }
+        let server = DaemonServer(configuration, prepare: {
+            Store.prepare(environment)
+            // What every request does first, once before it arrives: the runtime's first-use work
+            // (type metadata, libsodium's CPU probe) and the copy-on-write of the pages it
+            // touches. The request loads the policy again; this copy is not used.
+            _ = try? PolicyLoader.load(environment.policyPath)
+            _ = BLAKE2b.hash([])
+        }, handler: DaemonRequests.serve)
         try server.serve {
             System.write(2, "gate: daemon listening on \(socket) (state \(environment.home), policy \(environment.policyPath))\n")
         }

@@ -27,6 +27,10 @@ public final class DaemonServer {
         public var maxBufferedPerUser = 16 << 20
         /// A request must arrive whole within this many seconds of connecting.
         public var requestTimeoutSeconds: UInt64 = 10
+        /// Workers kept forked and prepared ahead of requests (0: fork one for each request when
+        /// it arrives). A request handed to a prepared one starts without waiting for a fork and
+        /// for the state database to open (BENCHMARKS.md, issue 12); each still serves one.
+        public var preparedWorkers = 2
         public init(socketPath: String, environment: GateEnvironment) {
             self.socketPath = socketPath
             self.environment = environment
@@ -47,6 +51,10 @@ public final class DaemonServer {
 
     let configuration: Configuration
     let handler: Handler
+    /// Run in a prepared worker before it waits (opens the state database).
+    let prepare: () -> Void
+    /// Prepared workers waiting for a request: their pid and the daemon's end of their pair.
+    private var idle: [(pid: pid_t, pair: Int32)] = []
     private var listener: Int32 = -1
     private var wake: SignalPipe?
     private var clients: [Int32: Client] = [:]
@@ -54,8 +62,9 @@ public final class DaemonServer {
     private var workers: [pid_t: (fd: Int32, uid: UInt32)] = [:]
     private var stopping = false
 
-    public init(_ configuration: Configuration, handler: @escaping Handler) {
+    public init(_ configuration: Configuration, prepare: @escaping () -> Void = {}, handler: @escaping Handler) {
         self.configuration = configuration
+        self.prepare = prepare
         self.handler = handler
     }
 
@@ -72,6 +81,7 @@ public final class DaemonServer {
         let wake = try SignalPipe([SIGCHLD, SIGTERM, SIGINT, SIGHUP])
         self.wake = wake
         signal(SIGPIPE, SIG_IGN)
+        refill()
         ready()
         while !(stopping && workers.isEmpty) {
             var fds = [pollfd(fd: wake.readFD, events: Int16(POLLIN), revents: 0)]
@@ -87,6 +97,8 @@ public final class DaemonServer {
             reap()
             dropLate()
         }
+        for w in idle { kill(w.pid, SIGKILL); close(w.pair); waitpid(w.pid, nil, 0) }
+        idle = []
     }
 
     private func drainWake(_ wake: SignalPipe) {
@@ -95,6 +107,8 @@ public final class DaemonServer {
                 stopping = true
                 for (fd, c) in clients where c.worker == 0 { drop(fd) }
                 for pid in workers.keys { kill(pid, SIGTERM) }
+                for w in idle { kill(w.pid, SIGKILL); close(w.pair) }
+                idle = []
             }
         }
     }
@@ -164,11 +178,54 @@ public final class DaemonServer {
         }
     }
 
+    /// What a forked worker closes first: the daemon's own descriptors, every other client's
+    /// connection, and the descriptors other clients sent with requests still arriving (a
+    /// worker holding another client's stdout would keep that client's reader from its EOF).
+    private func daemonDescriptors() -> [Int32] {
+        Array(clients.keys) + clients.values.flatMap(\.inbox.heldDescriptors) + idle.map(\.pair)
+            + [listener, wake?.readFD ?? -1, wake?.writeFD ?? -1]
+    }
+
+    /// Forks prepared workers up to the configured number (not while stopping).
+    private func refill() {
+        while !stopping && idle.count < configuration.preparedWorkers {
+            guard let (mine, theirs) = WorkerHandoff.pair() else { return }
+            let others = daemonDescriptors() + [mine]
+            let pid = fork()
+            if pid == 0 {
+                DaemonWorker.waitForRequest(pair: theirs, environment: configuration.environment, closing: others,
+                                            prepare: prepare, handler: handler)
+            }
+            close(theirs)
+            guard pid > 0 else { close(mine); return }
+            idle.append((pid, mine))
+        }
+    }
+
+    /// Hands the request to a prepared worker; its pid, or nil when none took it.
+    private func handOff(_ fd: Int32, request: [UInt8], passed: [Int32], peer: Credentials) -> pid_t? {
+        while let w = idle.popLast() {
+            defer { close(w.pair) }
+            if WorkerHandoff.send(w.pair, peer: peer, body: request, connection: fd, passed: passed) { return w.pid }
+            kill(w.pid, SIGKILL)
+        }
+        return nil
+    }
+
     private func start(_ fd: Int32, request: [UInt8], passed: [Int32]) {
         guard var c = clients[fd] else { return }
+        if let pid = handOff(fd, request: request, passed: passed, peer: c.peer) {
+            for d in passed { close(d) }
+            c.worker = pid
+            clients[fd] = c
+            workers[pid] = (fd, c.peer.uid)
+            relay(c.earlySignals, to: pid)
+            refill()
+            return
+        }
         let pid = fork()
         if pid == 0 {
-            let others = Array(clients.keys.filter { $0 != fd }) + [listener, wake?.readFD ?? -1, wake?.writeFD ?? -1]
+            let others = daemonDescriptors().filter { $0 != fd }
             DaemonWorker.serve(request, passed: passed, connection: fd, peer: c.peer, environment: configuration.environment,
                                closing: others, handler: handler)
         }
@@ -189,6 +246,11 @@ public final class DaemonServer {
         while true {
             let pid = waitpid(-1, &status, WNOHANG)
             guard pid > 0 else { return }
+            if let i = idle.firstIndex(where: { $0.pid == pid }) {
+                // A prepared worker that died waiting (killed): replaced at the next request.
+                close(idle.remove(at: i).pair)
+                continue
+            }
             guard let fd = workers.removeValue(forKey: pid)?.fd else { continue }
             guard fd >= 0, clients[fd] != nil else { continue }
             var answer: [(String, JSON)]

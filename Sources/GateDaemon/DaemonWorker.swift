@@ -10,13 +10,27 @@ import GateWire
 /// state and policy. It dies with the daemon (PR_SET_PDEATHSIG): a daemon killed mid-run leaves
 /// a start with no end, which `gate audit verify` reports as ended with its outcome unknown.
 enum DaemonWorker {
-    static func serve(_ body: [UInt8], passed: [Int32], connection: Int32, peer: Credentials, environment: GateEnvironment,
-                      closing: [Int32], handler: DaemonServer.Handler) -> Never {
+    /// A prepared worker (DaemonServer keeps a few): forked ahead of any request, it opens what
+    /// every request needs (`prepare`: the state database, the same for everyone) and waits for
+    /// the daemon to hand it one client's request (WorkerHandoff). Then it serves that request
+    /// exactly as a worker forked for it would, and exits: one process per request still, and
+    /// nothing of any client in it before its own. A daemon that closes its end ends it.
+    static func waitForRequest(pair: Int32, environment: GateEnvironment, closing: [Int32], prepare: () -> Void,
+                               handler: DaemonServer.Handler) -> Never {
         let daemon = getppid()
+        resetSignals()
         ProcessControl.dieWithParent(SIGKILL)
         if getppid() != daemon { _exit(70) }
-        DaemonWorkerMode.daemonPID = daemon
         for fd in closing where fd >= 0 { close(fd) }
+        prepare()
+        guard let request = WorkerHandoff.receive(pair) else { _exit(0) }
+        close(pair)
+        serve(request.body, passed: request.passed, connection: request.connection, peer: request.peer, environment: environment,
+              closing: [], handler: handler)
+    }
+
+    /// The daemon's handlers and mask are its own: a worker takes the defaults.
+    static func resetSignals() {
         var action = sigaction()
         action.__sigaction_handler.sa_handler = SIG_DFL
         sigemptyset(&action.sa_mask)
@@ -24,6 +38,16 @@ enum DaemonWorker {
         var none = sigset_t()
         sigemptyset(&none)
         pthread_sigmask(SIG_SETMASK, &none, nil)
+    }
+
+    static func serve(_ body: [UInt8], passed: [Int32], connection: Int32, peer: Credentials, environment: GateEnvironment,
+                      closing: [Int32], handler: DaemonServer.Handler) -> Never {
+        let daemon = getppid()
+        ProcessControl.dieWithParent(SIGKILL)
+        if getppid() != daemon { _exit(70) }
+        DaemonWorkerMode.daemonPID = daemon
+        for fd in closing where fd >= 0 { close(fd) }
+        resetSignals()
 
         func fail(_ message: String) -> Never {
             _ = try? DaemonWire.send(connection, .object([("exit", .int(64)), ("error", .string(message))]))

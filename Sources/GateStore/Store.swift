@@ -33,7 +33,30 @@ public final class Store {
     var signedInTransaction: SignedCheckpoint?
     var foldAfterCommit = false
 
+    /// A connection a gate daemon's prepared worker opened before its request arrived, and the
+    /// file it opened (device, inode): `open` takes it once, and only while the path still
+    /// names that file (a state database moved aside and made anew since is opened afresh).
+    nonisolated(unsafe) private static var prepared: (store: Store, device: UInt64, inode: UInt64)?
+
+    /// Opens the state database ahead of a request (DaemonWorker.waitForRequest). A failure is
+    /// left for the request's own open to meet and report.
+    public static func prepare(_ env: GateEnvironment) {
+        // The file is named before it is opened: replaced in between, the two differ and the
+        // connection is not used.
+        var st = stat()
+        guard stat(env.databasePath, &st) == 0, let store = try? open(env) else { return }
+        prepared = (store, UInt64(st.st_dev), UInt64(st.st_ino))
+    }
+
     public static func open(_ env: GateEnvironment) throws -> Store {
+        if let p = prepared {
+            prepared = nil
+            var st = stat()
+            if p.store.path == env.databasePath, stat(env.databasePath, &st) == 0,
+               UInt64(st.st_dev) == p.device, UInt64(st.st_ino) == p.inode {
+                return p.store
+            }
+        }
         do {
             try Files.makeDirectories(env.home, mode: 0o700)
         } catch let e as FileError {
@@ -86,14 +109,27 @@ public final class Store {
         case .busy:
             return GateFailure(.tempFail, "state database \(path) is locked by another process (\(e.message))")
         case .full:
-            return GateFailure(.ioError, "state database \(path): the disk is full (\(e.message))",
-                               hint: "free space on the file system holding GATE_HOME; nothing was recorded, and what is on record is kept")
+            return fullDisk(path, e.message)
         case .ioError:
             return GateFailure(.ioError, "state database \(path): input/output error (\(e.message))",
                                hint: "check the disk holding GATE_HOME; nothing was recorded, and what is on record is kept")
         default:
             return GateFailure(.software, "state database \(path): \(e.message)")
         }
+    }
+
+    static func fullDisk(_ path: String, _ detail: String) -> GateFailure {
+        GateFailure(.ioError, "state database \(path): the disk is full (\(detail))",
+                    hint: "free space on the file system holding GATE_HOME; nothing was recorded, and what is on record is kept")
+    }
+
+    /// A file system with no free block refuses every write, whether or not SQLite would find
+    /// room in blocks the WAL already holds (a fold keeps them: Database.keepWriteAheadLogOpen):
+    /// "a full disk: nothing runs" does not depend on where the last fold left the log.
+    func requireFreeSpace() throws {
+        var fs = statvfs()
+        guard statvfs(home, &fs) == 0 else { return }
+        if (geteuid() == 0 ? fs.f_bfree : fs.f_bavail) == 0 { throw Self.fullDisk(path, "no free block on its file system") }
     }
 
     /// Brings the schema to this gate's version (Migrations), however many gate processes start
@@ -119,6 +155,7 @@ public final class Store {
 
     /// Runs `body` as one write transaction (the write lock is taken first).
     public func write<T>(_ body: () throws -> T) throws -> T {
+        try requireFreeSpace()
         pendingSyslog.removeAll()
         signedInTransaction = nil
         defer { pendingSyslog.removeAll(); signedInTransaction = nil }

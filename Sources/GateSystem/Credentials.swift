@@ -11,6 +11,10 @@ public struct Credentials: Sendable, Equatable {
     public var home: String
     public var shell: String
 
+    public init(user: String, uid: UInt32, gid: UInt32, groups: [UInt32], home: String, shell: String) {
+        (self.user, self.uid, self.gid, self.groups, self.home, self.shell) = (user, uid, gid, groups, home, shell)
+    }
+
     /// How long a lookup is remembered (0: not at all, the default). The gate daemon remembers
     /// them for a few seconds: a lookup with its groups (initgroups, through NSS: files and
     /// systemd's userdb) took more system calls than the rest of a request's start, and the

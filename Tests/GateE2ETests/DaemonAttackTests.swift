@@ -44,6 +44,46 @@ struct DaemonAttackTests {
         #expect(!(try rig.log().contains("\"kind\":\"started\"")))
     }
 
+    /// A worker started for one client kept the descriptors another client had sent with a
+    /// request still arriving: that client's stdout reader saw no end of file until the other
+    /// worker ended (a waiting request: hours). Workers close every other client's descriptors,
+    /// prepared ones (forked ahead of requests) too.
+    @Test func aClientsOutputEndsWithItsCommandWhileAnotherClientsRuns() throws {
+        let rig = try DaemonRig(Self.rules)
+        let client = """
+            import json, os, socket, struct, sys, time
+            def req(cmd):
+                r = json.dumps({"op": "run", "argv": ["/bin/sh", "-c", cmd], "env": ["PATH=/usr/bin:/bin"], "reason": "", "ticket": "",
+                                "timeout": None, "tokens": [], "break_glass": False}).encode()
+                return struct.pack(">I", len(r)) + r
+            d = os.open(".", os.O_PATH | os.O_DIRECTORY)
+            r, w = os.pipe()
+            a = socket.socket(socket.AF_UNIX); a.connect(sys.argv[1])
+            first = req("echo A-DONE")
+            socket.send_fds(a, [first[:6]], [0, w, 2, d])      # A: its descriptors and a few bytes
+            os.close(w)
+            time.sleep(0.3)
+            others = []
+            for i in range(3):                                   # B, C, D: whole, and they run a while
+                b = socket.socket(socket.AF_UNIX); b.connect(sys.argv[1])
+                socket.send_fds(b, [req("sleep 4")], [0, 1, 2, d])
+                others.append(b)
+                time.sleep(0.3)
+            a.sendall(first[6:])                                # A: the rest
+            t0 = time.time(); out = b""
+            while True:
+                chunk = os.read(r, 4096)
+                if not chunk: break
+                out += chunk
+            print(json.dumps({"out": out.decode(), "eof_after": time.time() - t0}))
+            """
+        let r = try Spawned.run(DaemonRig.asUser(DaemonRig.agent, ["/usr/bin/python3", "-c", client, rig.socket]), env: rig.env(DaemonRig.agent), cwd: rig.work)
+        let result = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        #expect(result?["out"] as? String == "A-DONE\n", "\(r)")
+        let eof = result?["eof_after"] as? Double ?? 99
+        #expect(eof < 2.5, "A's output ended \(eof) s after A's request was whole: B's worker held A's stdout")
+    }
+
     /// Workers whose clients hung up were not counted against their user.
     @Test func oneUserCannotHoldMoreWorkersThanTheLimitByHangingUp() throws {
         let rig = try DaemonRig(Self.rules)

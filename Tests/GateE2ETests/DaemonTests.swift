@@ -150,6 +150,25 @@ struct DaemonTests {
     /// A client speaking the protocol directly can pass any descriptor as its directory: an
     /// O_PATH one needs no permission on the directory itself. The daemon enters it only as the
     /// requester could.
+    /// The daemon keeps workers forked with the state database already open (issue 12's
+    /// numbers). A database moved aside after they opened it is not the one they write: a run
+    /// then meets the state directory as it is now (here, a new database beside the old head:
+    /// refused), and the moved ledger gains nothing.
+    @Test func aPreparedWorkerDoesNotWriteAStateDatabaseMovedAside() throws {
+        let rig = try DaemonRig(Self.rules)
+        #expect(try rig.run(as: DaemonRig.agent, ["--", "/bin/sh", "-c", "true"]).status == 0)
+        usleep(300_000)  // the workers prepared after that run have opened the database
+        let before = try rig.log().split(separator: "\n").count
+        let aside = rig.s.path("aside")
+        try FileManager.default.createDirectory(atPath: aside, withIntermediateDirectories: true)
+        for f in ["state.db", "state.db-wal", "state.db-shm"] { rename(rig.s.home + "/" + f, aside + "/" + f) }
+        let r = try rig.run(as: DaemonRig.agent, ["--", "/bin/sh", "-c", "echo RAN"])
+        #expect(r.status != 0 && !r.stdout.contains("RAN"), "\(r)")
+        let moved = try Spawned.run(["python3", "-c", "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from ledger').fetchone()[0])",
+                                     aside + "/state.db"])
+        #expect(Int(moved.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) == before, "\(moved) vs \(before) entries before")
+    }
+
     @Test func aDirectoryTheRequesterCannotEnterIsNotEnteredForThem() throws {
         let rig = try DaemonRig(Self.rules)
         let client = """

@@ -19,4 +19,11 @@ int gate_peer_credentials(int sock, pid_t *pid, uid_t *uid, gid_t *gid);
 /// accept4 with close-on-exec (not exported by Swift's Glibc module).
 int gate_accept(int listener);
 
+/// A sealed-size anonymous file (memfd, close-on-exec) holding `len` bytes, read from its start:
+/// how the daemon hands a request's body to a prepared worker. Returns the fd or -1 with errno.
+int gate_memfd_holding(const void *buf, size_t len);
+
+/// A connected pair of SOCK_SEQPACKET unix sockets, close-on-exec. Returns 0 or -1 with errno.
+int gate_seqpacket_pair(int fds[2]);
+
 #endif
