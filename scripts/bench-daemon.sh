@@ -27,8 +27,12 @@ POLICY
 chmod 644 "$work/policy"
 "$gate" daemon --socket "$work/sock" --state "$work/state" --policy "$work/policy" 2>"$work/daemon.log" &
 daemon=$!
-trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null; rm -rf "$work" /etc/sudoers.d/gate-bench' EXIT
-while [ ! -S "$work/sock" ]; do sleep 0.05; done
+# The same daemon without prepared workers (each request forks its worker when it arrives), for
+# section 1's comparison.
+GATE_DAEMON_PREPARED=0 "$gate" daemon --socket "$work/sock0" --state "$work/state0" --policy "$work/policy" 2>"$work/daemon0.log" &
+daemon0=$!
+trap 'kill $daemon $daemon0 2>/dev/null; wait $daemon $daemon0 2>/dev/null; rm -rf "$work" /etc/sudoers.d/gate-bench' EXIT
+while [ ! -S "$work/sock" ] || [ ! -S "$work/sock0" ]; do sleep 0.05; done
 as_agent() { setpriv --reuid=bench-agent --regid=bench-agent --init-groups -- env -i PATH=/usr/bin:/bin HOME=/home/bench-agent GATE_SOCKET="$work/sock" "$@"; }
 as_agent "$gate" -- /bin/true
 [ "$(as_agent "$gate" -- /usr/bin/id -un 2>/dev/null || true)" = "" ] || true
@@ -38,6 +42,8 @@ echo "disk for the daemon's state: $(df -h "$work" | awk 'NR==2 {print $1, $2}')
 echo
 echo "== 1. as bench-agent: sudo -u bench-deploy true vs gate -- /bin/true through the daemon (as=bench-deploy)"
 as_agent hyperfine -N --warmup 30 --runs 300 'sudo -u bench-deploy true' "$gate -- /bin/true" 2>&1 | grep -E "Benchmark|Time|±|faster"
+echo "-- the same, side by side with a daemon that forks each worker at its request (GATE_DAEMON_PREPARED=0)"
+as_agent hyperfine -N --warmup 30 --runs 300 'sudo -u bench-deploy true' "$gate -- /bin/true" "env GATE_SOCKET=$work/sock0 $gate -- /bin/true" "env GATE_SOCKET=$work/sock $gate -- /bin/true" 2>&1 | grep -E "Benchmark|Time|±"
 
 echo
 echo "== 2. $clients concurrent clients x $runs runs"

@@ -73,7 +73,7 @@ MUTATIONS = [
        "guard let id = RequestID(tokens[0].payload.requestID) else {")]),
     ("a request that no longer stands still runs", "Sources/GateFlows/Run/GivenTokens.swift",
      [("        try requireStanding(record)\n", ""),
-      ("Sources/GateFlows/Run/Launcher.swift", "                        try GivenTokens.requireStanding(standing)\n", "")]),
+      ("Sources/GateFlows/Run/Launcher.swift", "                        try GivenTokens.requireStanding(id, status: standing.status, expiresMicros: standing.expiresMicros)\n", "")]),
     # What runs is what the policy says (issue 11, SPEC §2.2).
     ("patterns see the spelled path, not the canonical one", "Sources/GateFlows/Capture/ExecutableResolver.swift",
      [("        var current = spelled\n", "        if !spelled.isEmpty { return Resolved(path: spelled, trustedAliases: [spelled]) }\n        var current = spelled\n")]),
@@ -409,6 +409,22 @@ MUTATIONS = [
       (", before.st_mtim.tv_nsec == after.st_mtim.tv_nsec,", ", before.st_mtim.tv_nsec == after.st_mtim.tv_nsec || true,")]),
     ("a refused-after-start request ends finished", "Sources/GateFlows/Run/Launcher.swift",
      [("try s.store.setStatus(id, refusal == nil ? .finished : .refused)", "try s.store.setStatus(id, .finished)")]),
+    # Issue 17, this session: a fold empties the WAL for the next process; a full disk still runs nothing.
+    ("a fold cuts the WAL instead of zeroing its header", "Sources/CSQLite/shim.h",
+     [("    if (size == 0 && r->pMethods->xFileSize(r, &have) == SQLITE_OK && have >= 32) {",
+       "    if (size == 0 && r->pMethods->xFileSize(r, &have) == SQLITE_OK && have >= 32 && 0) {")]),
+    ("the fold is SQLite's passive one (the next process folds again)", "Sources/CSQLite/shim.h",
+     [("int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, 0, 0);",
+       "int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, 0, 0);")]),
+    ("a full file system is written to while the WAL has room", "Sources/GateStore/Store.swift",
+     [("        try requireFreeSpace()\n        pendingSyslog.removeAll()", "        pendingSyslog.removeAll()")]),
+    ("the requester's name read from /etc/passwd whatever nsswitch.conf says", "Sources/GateSystem/PasswdFile.swift",
+     [("return words.count > 1 && Array(words[1]) == Array(\"files\".utf8)", "return words.count > 1")]),
+    # Issue 12, this session: prepared daemon workers.
+    ("a prepared worker writes a state database moved aside", "Sources/GateStore/Store.swift",
+     [("UInt64(st.st_dev) == p.device, UInt64(st.st_ino) == p.inode {", "UInt64(st.st_dev) == p.device || UInt64(st.st_ino) == p.inode || true {")]),
+    ("a worker keeps other clients' descriptors", "Sources/GateDaemon/DaemonServer.swift",
+     [("Array(clients.keys) + clients.values.flatMap(\\.inbox.heldDescriptors) + idle.map(\\.pair)", "Array(clients.keys) + idle.map(\\.pair)")]),
 ]
 
 
