@@ -38,11 +38,16 @@ struct DaemonCommand: ParsableCommand {
             setenv("SWIFT_BACKTRACE", "enable=no", 1)
             execv("/proc/self/exe", CommandLine.unsafeArgv)
         }
-        let home = state ?? System.envNonEmpty("GATE_HOME") ?? "/var/lib/gate"
-        let environment = GateEnvironment(home: home, policyPath: policy ?? System.envNonEmpty("GATE_POLICY") ?? "/etc/gate/policy")
+        // Made absolute here, against the daemon's own directory: a worker serves from the
+        // client's working directory, where a relative path would name the client's choice of
+        // policy and ledger (the attack round: `id` ran as root under a policy found through a
+        // link in the requester's directory, and was recorded in a ledger made there).
+        let cwd = try System.currentDirectory()
+        let home = Paths.absolute(state ?? System.envNonEmpty("GATE_HOME") ?? "/var/lib/gate", cwd: cwd)
+        let environment = GateEnvironment(home: home, policyPath: Paths.absolute(policy ?? System.envNonEmpty("GATE_POLICY") ?? "/etc/gate/policy", cwd: cwd))
         // A prepared worker opens the state database before its request arrives (the same for
         // every request), so a request does not wait for that.
-        var configuration = DaemonServer.Configuration(socketPath: socket, environment: environment)
+        var configuration = DaemonServer.Configuration(socketPath: Paths.absolute(socket, cwd: cwd), environment: environment)
         if let n = System.envNonEmpty("GATE_DAEMON_PREPARED").flatMap(Int.init) { configuration.preparedWorkers = max(0, min(n, 16)) }
         let server = DaemonServer(configuration, prepare: {
             Store.prepare(environment)
@@ -53,7 +58,7 @@ struct DaemonCommand: ParsableCommand {
             _ = BLAKE2b.hash([])
         }, handler: DaemonRequests.serve)
         try server.serve {
-            System.write(2, "gate: daemon listening on \(socket) (state \(environment.home), policy \(environment.policyPath))\n")
+            System.write(2, "gate: daemon listening on \(configuration.socketPath) (state \(environment.home), policy \(environment.policyPath))\n")
         }
     }
 }

@@ -21,7 +21,7 @@ public struct Redactor: Sendable {
     /// `*TOKEN*`, `*SECRET*`, `*PASSWORD*`, `*KEY*` and their kin, case-insensitively.
     public static func isSecretName(_ name: String) -> Bool {
         let upper = name.uppercased()
-        return secretWords.contains { upper.contains($0) }
+        return secretWords.contains { TextSearch.contains($0, in: upper) }
     }
 
     public func hashed(_ value: String) -> String {
@@ -38,7 +38,7 @@ public struct Redactor: Sendable {
     /// `scheme://user:password@host…` → `scheme://redacted:KEYID:HEX@host…` (the whole user-info,
     /// which is where tokens go too); nil when there is none.
     func redactingURLCredentials(_ value: String) -> String? {
-        guard let scheme = value.firstRange(of: "://") else { return nil }
+        guard let scheme = TextSearch.firstRange(of: "://", in: value) else { return nil }
         let rest = value[scheme.upperBound...]
         let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         guard let at = authority.lastIndex(of: "@") else { return nil }

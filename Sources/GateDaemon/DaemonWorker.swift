@@ -88,7 +88,7 @@ enum DaemonWorker {
             // (glibc loads a TZ or locale given as a path): such a value is dropped.
             let value = text[text.index(after: eq)...]
             if (name == "TZ" || name == "LANG" || name == "LANGUAGE" || name.hasPrefix("LC_") || name == "LOCPATH")
-                && (value.contains("/") || value.contains("..") || name == "LOCPATH") { continue }
+                && (value.contains { $0 == "/" } || TextSearch.contains("..", in: String(value)) || name == "LOCPATH") { continue }
             setenv(name, String(text[text.index(after: eq)...]), 1)
         }
         DaemonWorkerMode.requester = peer

@@ -84,6 +84,33 @@ struct DaemonAttackTests {
         #expect(eof < 2.5, "A's output ended \(eof) s after A's request was whole: B's worker held A's stdout")
     }
 
+    /// From the attack round: a daemon started with relative --state and --policy resolved them
+    /// in each worker against the client's working directory, so a requester chose the policy
+    /// and the ledger (`id` ran as root through a link in its own directory, recorded nowhere
+    /// the daemon's owner looks). They are made absolute against the daemon's directory at start.
+    @Test func relativeStateAndPolicyPathsAreTheDaemonsNotTheClients() throws {
+        let rig = try DaemonRig(Self.rules)
+        let root = rig.s.root.path
+        let daemon = try Spawned.start([Sandbox.binary, "daemon", "--socket", "rel.sock", "--state", "relhome", "--policy", "etc/policy"],
+                                       env: ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"], cwd: root)
+        defer { daemon.signal(SIGTERM); _ = daemon.finish(timeout: 20) }
+        let socket = root + "/rel.sock"
+        for _ in 0..<400 where !FileManager.default.fileExists(atPath: socket) { usleep(25_000) }
+        // The client's directory holds its own "etc/policy" (allowing anything as root) and an
+        // empty "relhome": neither may be the daemon's.
+        try FileManager.default.createDirectory(atPath: rig.work + "/etc", withIntermediateDirectories: true)
+        try rig.s.write("work/etc/policy", "version 1\nallow as=root -- *\n", mode: 0o644)
+        let asRoot = try Spawned.run(DaemonRig.asUser(DaemonRig.agent, [Sandbox.binary, "--", "/usr/bin/id", "-u"]),
+                                     env: rig.env(DaemonRig.agent, ["GATE_SOCKET": socket]), cwd: rig.work)
+        #expect(asRoot.status != 0 && asRoot.stdout != "0\n", "\(asRoot)")
+        let allowed = try Spawned.run(DaemonRig.asUser(DaemonRig.agent, [Sandbox.binary, "--", "/bin/sh", "-c", "echo RAN"]),
+                                      env: rig.env(DaemonRig.agent, ["GATE_SOCKET": socket]), cwd: rig.work)
+        #expect(allowed.status == 0 && allowed.stdout == "RAN\n", "\(allowed)")
+        #expect(!FileManager.default.fileExists(atPath: rig.work + "/relhome"))
+        let log = try rig.s.run(["log", "--json"], env: ["GATE_HOME": root + "/relhome"]).stdout
+        #expect(log.contains("\"kind\":\"started\""), "\(log)")
+    }
+
     /// Workers whose clients hung up were not counted against their user.
     @Test func oneUserCannotHoldMoreWorkersThanTheLimitByHangingUp() throws {
         let rig = try DaemonRig(Self.rules)

@@ -1,4 +1,5 @@
 import GateCore
+import GateWire
 import Glibc
 import GateSystem
 
@@ -72,7 +73,7 @@ enum RunAs {
     static func crossesUsers(_ v: EnvironmentReset.Variable) -> Bool {
         if ["TMPDIR", "TMP", "TEMP"].contains(v.name) { return true }
         let localeLike = v.name == "TZ" || v.name == "LANG" || v.name == "LANGUAGE" || v.name.hasPrefix("LC_")
-        return localeLike && (v.value.contains("/") || v.value.contains("%") || v.value.contains(".."))
+        return localeLike && (v.value.contains { $0 == "/" || $0 == "%" } || TextSearch.contains("..", in: v.value))
     }
 
     /// Why the requester could change what `path` names between the last check and the moment

@@ -1,0 +1,38 @@
+@testable import GateCore
+import GateWire
+import Testing
+
+/// Issue 17: redaction's substring search no longer goes through _StringProcessing (a million
+/// instructions a run). It must find exactly what String's own search finds, Character by
+/// Character, so nothing that was redacted before is shown now.
+@Suite struct TextSearchTests {
+    static let pieces = ["a", "K", "KEY", "://", "/", ":", "..", ".", "e\u{301}", "\u{E9}", "\u{301}", "K\u{301}", "👩‍💻", "\u{212A}",
+                         "ß", "ſ", " ", "TOKEN", "token", "x", "://\u{301}", "\u{200D}", "\r\n", "\n", "%"]
+
+    @Test func findsWhatStringsOwnSearchFinds() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<3000 {
+            let hay = (0..<Int.random(in: 0...8, using: &generator)).map { _ in Self.pieces.randomElement(using: &generator)! }.joined()
+            let needle = (0..<Int.random(in: 1...3, using: &generator)).map { _ in Self.pieces.randomElement(using: &generator)! }.joined()
+            let ours = TextSearch.firstRange(of: needle, in: hay)
+            let theirs = hay.firstRange(of: needle)
+            #expect(ours == theirs, "\(Array(hay.unicodeScalars)) / \(Array(needle.unicodeScalars))")
+            // (String.contains here would be Foundation's, imported by the test runner: the
+            // production modules import no Foundation, and there it is firstRange's search.)
+            #expect(TextSearch.contains(needle, in: hay) == (hay.firstRange(of: needle) != nil))
+        }
+        #expect(TextSearch.firstRange(of: "", in: "abc") == nil)
+    }
+
+    @Test func secretNamesAndURLCredentialsAreRedactedAsBefore() throws {
+        for name in ["GITHUB_TOKEN", "aws_secret_access_key", "DB_PASSWORD", "Api-Key", "paſſword", "MY_AUTH", "sessionid", "X_COOKIE_JAR"] {
+            #expect(Redactor.isSecretName(name), "\(name)")
+        }
+        for name in ["PATH", "HOME", "LANG", "TERM", "EDITOR"] { #expect(!Redactor.isSecretName(name), "\(name)") }
+        let r = try #require(Redactor(key: Array(repeating: 7, count: 32)))
+        let shown = r.shown(name: "DATABASE_URL", value: "postgres://app:hunter2@db.internal:5432/prod")
+        #expect(shown.redacted && !shown.value.contains("hunter2") && shown.value.hasPrefix("postgres://redacted:"), "\(shown)")
+        #expect(shown.value.hasSuffix("@db.internal:5432/prod"))
+        #expect(r.shown(name: "HOME", value: "/home/x").value == "/home/x")
+    }
+}
