@@ -68,23 +68,22 @@ public struct SignedToken: Equatable, Sendable {
     public let payloadBytes: [UInt8]
     public let payload: TokenPayload
     public let signature: [UInt8]
+    /// The canonical text form, made once (a run compares and records it several times).
+    public let text: String
 
     public init(payloadBytes: [UInt8], signature: [UInt8]) throws {
         guard signature.count == 64 else { throw WireError("signature must be 64 bytes") }
         self.payloadBytes = payloadBytes
         self.payload = try TokenPayload(decoding: payloadBytes)
         self.signature = signature
-    }
-
-    public var text: String {
-        SignedText.encode(prefix: TokenPayload.textPrefix, payload: payloadBytes, signature: signature)
+        self.text = SignedText.encode(prefix: TokenPayload.textPrefix, payload: payloadBytes, signature: signature)
     }
 
     /// Parses the text form. Leading and trailing whitespace (a pasted newline) is tolerated;
     /// anything else that is not the exact canonical form is refused.
     public init(text raw: String) throws {
         let text = raw.trimmingASCIIWhitespace()
-        guard text.count <= 4096 else { throw WireError("token is too long") }
+        guard text.utf8.count <= 4096 || text.count <= 4096 else { throw WireError("token is too long") }
         guard text.hasPrefix(TokenPayload.textPrefix) else {
             if text.hasPrefix("gate") && text.contains(".") { throw WireError("unknown token version") }
             throw WireError("not a gate token (expected it to start with 'gate1.')")
@@ -96,9 +95,11 @@ public struct SignedToken: Equatable, Sendable {
 
 extension String {
     public func trimmingASCIIWhitespace() -> String {
-        let ws: Set<UInt8> = [9, 10, 13, 32]
-        let u = Array(utf8)
-        guard let start = u.firstIndex(where: { !ws.contains($0) }), let end = u.lastIndex(where: { !ws.contains($0) }) else { return "" }
+        // No Set here: its first use seeds and instantiates hashing, for four bytes.
+        func isSpace(_ b: UInt8) -> Bool { b == 9 || b == 10 || b == 13 || b == 32 }
+        let u = utf8
+        guard let start = u.firstIndex(where: { !isSpace($0) }), let end = u.lastIndex(where: { !isSpace($0) }) else { return "" }
+        if start == u.startIndex && u.index(after: end) == u.endIndex { return self }
         return String(decoding: u[start...end], as: UTF8.self)
     }
 }

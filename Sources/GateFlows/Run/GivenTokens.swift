@@ -65,6 +65,8 @@ enum GivenTokens {
         for t in tokens where !onRecord.contains(t.text) { onRecord.append(t.text) }
         var all: [SignedToken] = []
         for text in onRecord {
+            // A token given here was parsed above: not again.
+            if let given = tokens.first(where: { $0.text == text }) { all.append(given); continue }
             do { all.append(try SignedToken(text: text)) } catch let e as WireError {
                 throw s.refuse(.denied("a token on record for request \(id) is malformed: \(e.description)"), code: .malformedToken,
                                about: launch.refused)
