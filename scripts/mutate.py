@@ -478,6 +478,7 @@ def main(argv):
             try:
                 for target, text in texts.items():
                     open(target, "w").write(text)
+                    touch_importers(target)
                 if run(["swift", "build", "--build-tests"], SCRATCH, log) != 0:
                     print(f"NO-BUILD  {name}")
                     broken.append(name)
@@ -489,9 +490,27 @@ def main(argv):
             finally:
                 for target, original in originals.items():
                     open(target, "w").write(original)
+                    touch_importers(target)
     total = len(chosen)
     print(f"{total - len(survived) - len(broken)} killed, {len(survived)} survived, {len(broken)} not applied, of {total}")
     return 1 if survived or broken else 0
+
+
+def touch_importers(target):
+    """SwiftPM does not track a C module's headers: after a header changes, the Swift files that
+    import that module are touched so the build compiles them again (else a mutation of
+    CSQLite/shim.h builds the unmutated code and survives for nothing)."""
+    if not target.endswith(".h"):
+        return
+    parts = os.path.relpath(target, SCRATCH).split(os.sep)
+    if len(parts) < 3 or parts[0] != "Sources":
+        return
+    module = parts[1]
+    for root, _, files in os.walk(os.path.join(SCRATCH, "Sources")):
+        for f in files:
+            path = os.path.join(root, f)
+            if f.endswith(".swift") and f"import {module}\n" in open(path).read():
+                os.utime(path)
 
 
 if __name__ == "__main__":

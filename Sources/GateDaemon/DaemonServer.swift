@@ -202,9 +202,11 @@ public final class DaemonServer {
         }
     }
 
-    /// Hands the request to a prepared worker; its pid, or nil when none took it.
+    /// Hands the request to a prepared worker, the longest prepared first (none waits for ever
+    /// behind newer ones); its pid, or nil when none took it.
     private func handOff(_ fd: Int32, request: [UInt8], passed: [Int32], peer: Credentials) -> pid_t? {
-        while let w = idle.popLast() {
+        while !idle.isEmpty {
+            let w = idle.removeFirst()
             defer { close(w.pair) }
             if WorkerHandoff.send(w.pair, peer: peer, body: request, connection: fd, passed: passed) { return w.pid }
             kill(w.pid, SIGKILL)

@@ -126,9 +126,11 @@ public final class Store {
     /// A file system with no free block refuses every write, whether or not SQLite would find
     /// room in blocks the WAL already holds (a fold keeps them: Database.keepWriteAheadLogOpen):
     /// "a full disk: nothing runs" does not depend on where the last fold left the log.
+    /// (A file system that counts no blocks at all, such as a tmpfs without a size limit, says
+    /// nothing about its room and is left to fail on its own.)
     func requireFreeSpace() throws {
         var fs = statvfs()
-        guard statvfs(home, &fs) == 0 else { return }
+        guard statvfs(home, &fs) == 0, fs.f_blocks > 0 else { return }
         if (geteuid() == 0 ? fs.f_bfree : fs.f_bavail) == 0 { throw Self.fullDisk(path, "no free block on its file system") }
     }
 

@@ -47,6 +47,23 @@ import Testing
         try Self.verifyPasses(s, env: env, entries: 4)
     }
 
+    /// A file system that counts no blocks (a tmpfs without a size limit reports 0 of 0 free) is
+    /// not taken for a full one: gate runs there as anywhere (the free-block check is for file
+    /// systems that say how much room they have).
+    @Test func aStateDirectoryOnAnUnlimitedTmpfsWorks() throws {
+        guard getuid() == 0 else { return }
+        let s = try Sandbox()
+        try s.writePolicy("allow -- true\n")
+        let disk = s.path("unlimited")
+        try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
+        guard try Spawned.run(["mount", "-t", "tmpfs", "-o", "size=0", "tmpfs", disk]).status == 0 else { return }
+        defer { _ = try? Spawned.run(["umount", disk]) }
+        let env = ["GATE_HOME": disk + "/home"]
+        let r = try s.run(["--", "true"], env: env)
+        #expect(r.status == 0, "\(r)")
+        try Self.verifyPasses(s, env: env, entries: 2)
+    }
+
     /// A state directory that turned read-only (a remount after an error): nothing runs (78),
     /// reading still works, and once writable again so does running.
     @Test func aReadOnlyStateDirectoryRunsNothing() throws {
