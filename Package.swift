@@ -89,7 +89,7 @@ let package = Package(
         .target(name: "GateClient", dependencies: ["GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto", "CGateSocket"]),
         .target(name: "GateViews", dependencies: ["GateStore", "GateSystem", "GateCore", "GateWire"]),
         .target(name: "GateFlows", dependencies: ["GateViews", "GateClient", "GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto"]),
-        .target(name: "GateDaemon", dependencies: ["GateClient", "GateSystem", "GateWire"]),
+        .target(name: "GateDaemon", dependencies: ["GateClient", "GateSystem", "GateCore", "GateWire"]),
         .target(name: "GateMCP", dependencies: ["GateWire"]),
         .target(name: "GateRun", dependencies: ["GateFlows", "GateViews", "GateClient", "GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto"]),
         .target(name: "GateCLI", dependencies: [

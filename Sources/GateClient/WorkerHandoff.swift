@@ -57,16 +57,7 @@ public enum WorkerHandoff {
               let home = json["home"]?.stringValue, let shell = json["shell"]?.stringValue,
               let uid32 = UInt32(exactly: uid), let gid32 = UInt32(exactly: gid) else { return fail() }
         let groups = (json["groups"]?.arrayValue ?? []).compactMap { $0.intValue.flatMap { UInt32(exactly: $0) } }
-        var st = stat()
-        guard fstat(got[1], &st) == 0, st.st_size >= 0 else { return fail() }
-        var body = [UInt8](repeating: 0, count: Int(st.st_size))
-        var read = 0
-        while read < body.count {
-            let r = body[read...].withUnsafeMutableBytes { Glibc.read(got[1], $0.baseAddress, $0.count) }
-            if r < 0 && errno == EINTR { continue }
-            guard r > 0 else { return fail() }
-            read += r
-        }
+        guard let body = try? Files.read(fd: got[1], path: "the request's body", limit: DaemonWire.maxMessage) else { return fail() }
         close(got[1])
         let peer = Credentials(user: user, uid: uid32, gid: gid32, groups: groups, home: home, shell: shell)
         return Request(peer: peer, body: body, connection: got[0], passed: Array(got.dropFirst(2)))

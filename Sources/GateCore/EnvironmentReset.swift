@@ -1,3 +1,4 @@
+import GateWire
 /// What reaches the approved command's environment (SPEC.md §2.2), decided without I/O: the
 /// environment is reset as sudo's `env_reset` does. Only variables the policy keeps pass, and
 /// each one that passes is bound into the intent (its name shown, its value — or a keyed hash
@@ -9,6 +10,15 @@
 /// interpreter and tool-injection variables), and PATH, which the child gets from the policy's
 /// `trusted-path` instead.
 public enum EnvironmentReset {
+    /// A time zone or locale variable whose value glibc could take as a file to load (sudo's
+    /// rule: a `/`, a `%` or a `..` in it; LOCPATH is always one). Such a value crosses to no
+    /// other user's command (RunAs) and never reaches the daemon's root worker (DaemonWorker).
+    public static func pointsLocaleAtAFile(name: String, value: Substring) -> Bool {
+        if name == "LOCPATH" { return true }
+        guard name == "TZ" || name == "LANG" || name == "LANGUAGE" || name.hasPrefix("LC_") else { return false }
+        return value.contains { $0 == "/" || $0 == "%" } || TextSearch.contains("..", in: String(value))
+    }
+
     /// One variable. A struct rather than a tuple: arrays of tuples need their type metadata
     /// built at run time, which cost an allowed run ~0.5 M instructions (callgrind).
     public struct Variable: Sendable, Equatable {

@@ -1,5 +1,6 @@
 import Glibc
 import GateClient
+import GateCore
 import GateSystem
 import GateWire
 
@@ -87,9 +88,8 @@ enum DaemonWorker {
             // Nor may the requester point this root process's time zone or locale at a file
             // (glibc loads a TZ or locale given as a path): such a value is dropped.
             let value = text[text.index(after: eq)...]
-            if (name == "TZ" || name == "LANG" || name == "LANGUAGE" || name.hasPrefix("LC_") || name == "LOCPATH")
-                && (value.contains { $0 == "/" } || TextSearch.contains("..", in: String(value)) || name == "LOCPATH") { continue }
-            setenv(name, String(text[text.index(after: eq)...]), 1)
+            if EnvironmentReset.pointsLocaleAtAFile(name: name, value: value) { continue }
+            setenv(name, String(value), 1)
         }
         DaemonWorkerMode.requester = peer
         DaemonWorkerMode.environment = environment

@@ -24,6 +24,11 @@ public enum Files {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw FileError(path: path, errno: errno) }
         defer { close(fd) }
+        return try read(fd: fd, path: path, limit: limit)
+    }
+
+    /// Reads the rest of an open file (`path` names it in errors).
+    public static func read(fd: Int32, path: String, limit: Int = 16 << 20) throws -> [UInt8] {
         // Not zeroed, and no larger than the file (plus a byte to meet its end): a zeroed 64 KiB
         // chunk cost every read of a 300-byte policy 16 page faults (BENCHMARKS.md, issue 17). A
         // file that grows meanwhile, or has no size (a pipe, /proc), is read on chunk by chunk.

@@ -37,7 +37,7 @@ enum PasswdFile {
             guard Array(fields[2]) == wanted else { continue }
             let name = String(decoding: fields[0], as: UTF8.self)
             // A name glibc's files source might not hand back as it is: leave it to getpwuid_r.
-            guard !name.isEmpty, !name.contains("\u{FFFD}"), !["+", "-", "#"].contains(name.first) else { return nil }
+            guard !name.isEmpty, !name.unicodeScalars.contains("\u{FFFD}"), !["+", "-", "#"].contains(name.first) else { return nil }
             return name
         }
         return nil

@@ -36,3 +36,17 @@ import Testing
         #expect(r.shown(name: "HOME", value: "/home/x").value == "/home/x")
     }
 }
+
+/// The one rule for time zone and locale values that could name a file (RunAs and the daemon's
+/// worker both use it; the worker had lost `%`).
+@Suite struct LocaleFileRuleTests {
+    @Test func pathsEscapesAndParentsAreFilesPlainValuesAreNot() {
+        for (name, value) in [("TZ", "/etc/evil"), ("TZ", "Europe/Paris"), ("LANG", "../../x"), ("LC_ALL", "C%s"), ("LANGUAGE", "a..b"),
+                              ("LOCPATH", "anything"), ("LC_TIME", "x/y")] {
+            #expect(EnvironmentReset.pointsLocaleAtAFile(name: name, value: Substring(value)), "\(name)=\(value)")
+        }
+        for (name, value) in [("TZ", "UTC"), ("LANG", "C.UTF-8"), ("LC_ALL", "en_US.UTF-8"), ("PATH", "/usr/bin"), ("HOME", "../x")] {
+            #expect(!EnvironmentReset.pointsLocaleAtAFile(name: name, value: Substring(value)), "\(name)=\(value)")
+        }
+    }
+}

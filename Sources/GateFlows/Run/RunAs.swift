@@ -1,5 +1,4 @@
 import GateCore
-import GateWire
 import Glibc
 import GateSystem
 
@@ -72,8 +71,7 @@ enum RunAs {
     /// the requester's choosing, and a time zone or locale given as a path, which glibc then loads.
     static func crossesUsers(_ v: EnvironmentReset.Variable) -> Bool {
         if ["TMPDIR", "TMP", "TEMP"].contains(v.name) { return true }
-        let localeLike = v.name == "TZ" || v.name == "LANG" || v.name == "LANGUAGE" || v.name.hasPrefix("LC_")
-        return localeLike && (v.value.contains { $0 == "/" || $0 == "%" } || TextSearch.contains("..", in: v.value))
+        return EnvironmentReset.pointsLocaleAtAFile(name: v.name, value: Substring(v.value))
     }
 
     /// Why the requester could change what `path` names between the last check and the moment
