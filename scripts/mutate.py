@@ -426,6 +426,11 @@ MUTATIONS = [
      [("UInt64(st.st_dev) == p.device, UInt64(st.st_ino) == p.inode {", "UInt64(st.st_dev) == p.device || UInt64(st.st_ino) == p.inode || true {")]),
     ("a worker keeps other clients' descriptors", "Sources/GateDaemon/DaemonServer.swift",
      [("Array(clients.keys) + clients.values.flatMap(\\.inbox.heldDescriptors) + idle.map(\\.pair)", "Array(clients.keys) + idle.map(\\.pair)")]),
+    # Issue 17, third session: the ledger key is loaded for signing without deriving its public key.
+    ("a checkpoint is stored without verifying its signature", "Sources/GateCore/CheckpointSigning.swift",
+     [("guard (try? check(checkpoint, ledgerID: body.ledgerID, key: key.publicKey)) != nil,", "guard true,")]),
+    ("a ledger key whose secret is not its public key blocks every run", "Sources/GateStore/Ledger/Checkpoints.swift",
+     [("if Ed25519.SigningKey(seed: key.signingKey.seed)?.publicKey != key.signingKey.publicKey {", "if false {")]),
 ]
 
 

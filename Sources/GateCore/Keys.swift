@@ -96,4 +96,21 @@ extension SigningIdentity {
         }
         self = identity
     }
+
+    /// Opens an unencrypted key file trusting its recorded public key instead of deriving it
+    /// (Ed25519.SigningKey(seed:unverifiedPublicKey:)): only for a signer that verifies every
+    /// signature it makes under that public key, so that a seed edited or damaged apart from its
+    /// public half signs nothing that is kept.
+    public init(unverifiedKeyFile keyFile: SecretKeyFile) throws {
+        guard keyFile.kdf == .none else { throw KeyFileError.passphraseRequired }
+        guard let recorded = Ed25519.PublicKey(bytes: keyFile.publicKey.keyBytes),
+              let key = Ed25519.SigningKey(seed: keyFile.secret, unverifiedPublicKey: recorded) else {
+            throw KeyFileError.malformed("secret has the wrong length")
+        }
+        let identity = SigningIdentity(name: keyFile.name, signingKey: key)
+        guard identity.publicKey.id == keyFile.keyID else {
+            throw KeyFileError.inconsistent("the key id does not match the public key recorded in the file")
+        }
+        self = identity
+    }
 }

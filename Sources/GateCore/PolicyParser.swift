@@ -10,7 +10,10 @@ public enum PolicyParser {
         var policy = Policy()
         policy.digest = BLAKE2b.hash(Array(text.utf8))
         policy.text = text
-        var keyOwners: [KeyID: String] = [:]
+        // Searched in order, not a Dictionary: a policy names a few keys, and the first use of a
+        // [KeyID: String] cost every run a scan of the binary's conformances (issue 17).
+        var keyOwners: [(id: KeyID, owner: String)] = []
+        func owner(of id: KeyID) -> String? { keyOwners.first(where: { $0.id == id })?.owner }
         var sawDefault = false
 
         // Lines are split on bytes: in Swift "\r\n" is one Character, so splitting Characters
@@ -85,12 +88,12 @@ public enum PolicyParser {
                     throw fail("user '\(approver.user)' is approver '\(other.name)' (line \(other.line)) and '\(approver.name)': one person is one approver (list both keys on one line)")
                 }
                 for key in approver.keys {
-                    if let owner = keyOwners[key.id] {
+                    if let owner = owner(of: key.id) {
                         throw fail(owner == approver.name
                             ? "key \(key.id) is listed twice for '\(owner)'"
                             : "key \(key.id) is listed for both '\(owner)' and '\(approver.name)' (a key belongs to one person)")
                     }
-                    keyOwners[key.id] = approver.name
+                    keyOwners.append((key.id, approver.name))
                 }
                 policy.approvers.append(approver)
 
@@ -106,10 +109,10 @@ public enum PolicyParser {
                 }
                 guard !keys.isEmpty else { throw fail("requester '\(name)' needs at least one key=gatepk1:…") }
                 for key in keys {
-                    if let owner = keyOwners[key.id] {
+                    if let owner = owner(of: key.id) {
                         throw fail("key \(key.id) is listed for both '\(owner)' and '\(name)' (a key belongs to one party)")
                     }
-                    keyOwners[key.id] = name
+                    keyOwners.append((key.id, name))
                 }
                 policy.requesters.append(Policy.Requester(name: name, keys: keys, line: n))
 

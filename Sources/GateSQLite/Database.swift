@@ -55,7 +55,7 @@ public final class Database {
     }
 
     deinit {
-        for statement in idle.values { sqlite3_finalize(statement) }
+        for statement in idleHandles { sqlite3_finalize(statement) }
         sqlite3_close_v2(handle)
     }
 
@@ -113,11 +113,19 @@ public final class Database {
     /// Statements prepared on this connection and not in use, by their SQL: a run prepares the
     /// same few statements again and again (the two ledger appends, status changes, meta look-ups),
     /// and each preparation parses and plans anew (BENCHMARKS.md, issue 17). A statement in use
-    /// is taken out, so a nested use of the same SQL prepares its own.
-    private var idle: [String: OpaquePointer] = [:]
+    /// is taken out, so a nested use of the same SQL prepares its own. Two arrays searched in
+    /// order, not a Dictionary: at most `idleLimit` of them, and the first use of a
+    /// [String: OpaquePointer] cost a run a scan of every protocol conformance in the binary
+    /// (~0.14 M instructions, callgrind, issue 17).
+    private var idleSQL: [String] = []
+    private var idleHandles: [OpaquePointer] = []
+    private static let idleLimit = 64
 
     public func prepare(_ sql: String) throws -> Statement {
-        if let cached = idle.removeValue(forKey: sql) { return Statement(database: self, handle: cached, sql: sql) }
+        if let i = idleSQL.firstIndex(of: sql) {
+            idleSQL.remove(at: i)
+            return Statement(database: self, handle: idleHandles.remove(at: i), sql: sql)
+        }
         var stmt: OpaquePointer?
         let rc = sqlite3_prepare_v2(handle, sql, -1, &stmt, nil)
         guard rc == SQLITE_OK, let stmt else { throw lastError(rc) }
@@ -127,7 +135,12 @@ public final class Database {
     func release(_ statement: OpaquePointer, sql: String) {
         sqlite3_reset(statement)
         sqlite3_clear_bindings(statement)
-        if idle[sql] == nil && idle.count < 64 { idle[sql] = statement } else { sqlite3_finalize(statement) }
+        if idleSQL.count < Self.idleLimit && !idleSQL.contains(sql) {
+            idleSQL.append(sql)
+            idleHandles.append(statement)
+        } else {
+            sqlite3_finalize(statement)
+        }
     }
 
     /// Runs `body` inside BEGIN IMMEDIATE ... COMMIT (the write lock is taken up front, so two

@@ -41,6 +41,34 @@ import Testing
         #expect(r.status == 65 && r.stderr.contains("the ledger key cannot sign"), "\(r)")
     }
 
+    /// The ledger key is loaded for signing without deriving its public half from its secret
+    /// (issue 17): a secret replaced beside an intact public line must sign nothing that is kept.
+    /// The run goes ahead (a checkpoint never blocks a run), says why once, stores no checkpoint,
+    /// and `audit verify` fails on the key rather than on a forged-looking checkpoint.
+    @Test func aLedgerKeyWhoseSecretIsNotItsPublicKeySignsNothing() throws {
+        let s = try Sandbox()
+        try s.writePolicy("allow -- true\n")
+        #expect(try s.run(["--", "true"]).status == 0)
+        let db = s.home + "/state.db"
+        let count = { try Spawned.run(["sqlite3", db, "SELECT count(*) FROM checkpoints"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
+        let before = try count()
+        let key = s.home + "/ledger.key"
+        let other = String(repeating: "AQ", count: 21) + "A"   // 32 bytes of base64url, not this key's seed
+        let lines = try String(contentsOfFile: key, encoding: .utf8).split(separator: "\n").map {
+            $0.hasPrefix("secret: ") ? "secret: " + other : String($0)
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: key, atomically: false, encoding: .utf8)
+        let run = try s.run(["--", "true"])
+        #expect(run.status == 0 && run.stderr.contains("no checkpoint signed") && run.stderr.contains("damaged"), "\(run)")
+        let afterRun = try count()
+        #expect(afterRun == before)
+        let again = try s.run(["--", "true"])
+        let afterAgain = try count()
+        #expect(again.status == 0 && afterAgain == before, "\(again)")
+        let verify = try s.run(["audit", "verify"])
+        #expect(verify.status == 65 && verify.stderr.contains("the ledger key cannot sign") && !verify.stderr.contains("does not verify"), "\(verify)")
+    }
+
     /// The newest entries live only in state.db-wal: once it is lost (or state.db is restored
     /// alone) the shorter chain must neither take new entries nor verify; the refusal names the
     /// lost entries and the way out.

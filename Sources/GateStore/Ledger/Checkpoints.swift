@@ -1,4 +1,5 @@
 import GateCore
+import GateCrypto
 internal import GateSQLite
 import GateWire
 import GateSystem
@@ -67,6 +68,14 @@ extension Store {
         let body = CheckpointBody(ledgerID: try ledgerID(), size: size, head: head, timeMicros: System.nowMicros())
         let signed: SignedCheckpoint
         do { signed = try CheckpointSigning.sign(body, with: key) } catch {
+            // The key was loaded without deriving its public half (LedgerKey.load forSigning):
+            // a secret that is not the recorded key's is a damaged key, reported like any other
+            // unusable one (the entry is recorded, unsealed); anything else is gate's fault.
+            if Ed25519.SigningKey(seed: key.signingKey.seed)?.publicKey != key.signingKey.publicKey {
+                ledgerKeyCache = nil
+                reportCheckpointProblem("the ledger key \(LedgerKey.path(home: home)) is damaged: its secret is not the key its public line names; not signing checkpoints")
+                return nil
+            }
             throw GateFailure.internalError("a checkpoint did not verify under the ledger key after signing")
         }
         try db.prepare("INSERT OR IGNORE INTO checkpoints(size, time_us, key_id, text) VALUES (?,?,?,?)").run([
@@ -82,7 +91,7 @@ extension Store {
         if let cached = ledgerKeyCache { return cached }
         if checkpointProblem != nil || ledgerKeyIsOthers { return nil }
         let recorded = try meta("ledger_key")
-        switch LedgerKey.load(home: home, mayCreate: recorded == nil) {
+        switch LedgerKey.load(home: home, mayCreate: recorded == nil, forSigning: true) {
         case .key(let identity):
             if let recorded {
                 guard recorded == identity.publicKey.text else {

@@ -21,7 +21,10 @@ enum LedgerKey {
     static func path(home: String) -> String { Paths.join(home, fileName) }
 
     /// Loads the key, or makes one when there is none and `mayCreate` (no key recorded yet).
-    static func load(home: String, mayCreate: Bool) -> Outcome {
+    /// `forSigning`: the public key the file records is taken as it is, not derived from the
+    /// secret; checkpoints are verified under it after signing (Checkpoints.signCheckpoint), so
+    /// a secret that does not match it is found there, by the first checkpoint it signs.
+    static func load(home: String, mayCreate: Bool, forSigning: Bool = false) -> Outcome {
         let path = path(home: home)
         guard let info = Files.info(path) else {
             guard mayCreate else {
@@ -33,6 +36,7 @@ enum LedgerKey {
         do {
             let file = try KeyFiles.readSecretKeyFile(path)
             guard file.kdf == .none else { return .unusable("the ledger key \(path) is passphrase-protected; it must sign unattended") }
+            if forSigning { return .key(try SigningIdentity(unverifiedKeyFile: file)) }
             return .key(try SigningIdentity(keyFile: file) { throw KeyFileError.passphraseRequired })
         } catch let f as GateFailure {
             return .unusable(f.message)
