@@ -51,15 +51,6 @@ import PackageDescription
 let staticCLibraries: [LinkerSetting] = [
     .unsafeFlags(["-L\(Context.packageDirectory)/link", "-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux], configuration: .release)),
 ]
-// `gate` alone is linked as a position-dependent executable (-no-pie): its image then needs none
-// of the ~22,800 relative relocations a PIE start applies page by page (copy-on-write faults in
-// every process), ~0.5 ms of each run here (BENCHMARKS.md, issue 17). The price is that this
-// one image loads at a fixed address (stack, heap and shared libraries stay randomised). It is
-// the requester's side only: it holds no privilege its caller lacks, and everything privileged
-// or facing a network (gate-commands with `gate daemon`, gate-server) stays PIE.
-let hotPathLinking: [LinkerSetting] = staticCLibraries + [
-    .unsafeFlags(["-Xclang-linker", "-no-pie"], .when(platforms: [.linux], configuration: .release)),
-]
 
 let package = Package(
     name: "gate",
@@ -105,7 +96,7 @@ let package = Package(
             "GateRun", "GateDaemon", "GateMCP", "GateFlows", "GateViews", "GateClient", "GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "gate", dependencies: ["GateRun"], linkerSettings: hotPathLinking),
+        .executableTarget(name: "gate", dependencies: ["GateRun"], linkerSettings: staticCLibraries),
         .executableTarget(name: "gate-commands", dependencies: ["GateCLI"], linkerSettings: staticCLibraries),
         .target(name: "GateServer", dependencies: [
             "GateViews", "GateStore", "GateSystem", "GateCore", "GateWire", "GateCrypto",
