@@ -1,5 +1,6 @@
 import Glibc
 import GateSystem
+import GateWire
 
 /// A small blocking HTTP/1.1 client for talking to a gate server: one connection per call,
 /// `Connection: close`, explicit deadlines, and an interrupt descriptor so that a signal during
@@ -57,7 +58,7 @@ public struct PlainHTTP: Sendable {
             guard let n = UInt16(authority[authority.index(after: colon)...]), n > 0 else { throw GateFailure.config("'\(raw)': bad port") }
             p = n
         }
-        guard !h.isEmpty, !h.contains("@") else { throw GateFailure.config("'\(raw)': no host (credentials in the URL are not supported)") }
+        guard !h.isEmpty, !h.unicodeScalars.contains("@") else { throw GateFailure.config("'\(raw)': no host (credentials in the URL are not supported)") }
         host = String(h)
         port = p
         base = url
@@ -84,7 +85,7 @@ public struct PlainHTTP: Sendable {
             }
         }
         defer { tls = nil }  // close_notify before the socket closes
-        var head = "\(method) \(prefix)\(path) HTTP/1.1\r\nHost: \(host.contains(":") ? "[\(host)]" : host):\(port)\r\nUser-Agent: gate\r\nAccept: application/json\r\nConnection: close\r\n"
+        var head = "\(method) \(prefix)\(path) HTTP/1.1\r\nHost: \(host.unicodeScalars.contains(":") ? "[\(host)]" : host):\(port)\r\nUser-Agent: gate\r\nAccept: application/json\r\nConnection: close\r\n"
         if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
         // Header values are gate's own ASCII (a statement's text): no line breaks to smuggle.
         for h in headers where !h.value.utf8.contains(where: { $0 < 0x20 || $0 > 0x7e }) { head += "\(h.name): \(h.value)\r\n" }
@@ -204,12 +205,26 @@ public struct PlainHTTP: Sendable {
     }
 
     package static func isComplete(_ bytes: [UInt8]) -> Bool {
-        guard let end = bytes.firstRange(of: [13, 10, 13, 10]) else { return false }
+        guard let end = firstRange(of: [13, 10, 13, 10], in: bytes[...]) else { return false }
         let head = String(decoding: bytes[..<end.lowerBound], as: UTF8.self).lowercased()
         guard head.split(separator: "\r\n").contains(where: { $0.hasPrefix("content-length:") }) else { return false }
         // A length that does not parse is complete as it is: `parse` names what is wrong.
         guard case .success(let length?) = Result(catching: { () throws(Failure) in try contentLength(head) }) else { return true }
         return bytes.count - end.upperBound >= length
+    }
+
+    /// Where `needle` first occurs in `bytes` (indices of the underlying array). By hand: the
+    /// generic `firstRange(of:)` is _StringProcessing's, a module this binary need not carry.
+    static func firstRange(of needle: [UInt8], in bytes: ArraySlice<UInt8>) -> Range<Int>? {
+        guard !needle.isEmpty, bytes.count >= needle.count else { return nil }
+        var i = bytes.startIndex
+        while i <= bytes.endIndex - needle.count {
+            var k = 0
+            while k < needle.count && bytes[i + k] == needle[k] { k += 1 }
+            if k == needle.count { return i..<(i + needle.count) }
+            i += 1
+        }
+        return nil
     }
 
     /// The largest body or chunk the client accepts from a server (the server's own limit is 24 MiB).
@@ -219,7 +234,7 @@ public struct PlainHTTP: Sendable {
     /// Whatever a server or proxy sends, the answer is a Response or `.malformed`, never a trap.
     package static func parse(_ bytes: [UInt8]) throws(Failure) -> Response {
         let crlf2: [UInt8] = [13, 10, 13, 10]
-        guard let end = bytes.firstRange(of: crlf2) else { throw .malformed("no end of headers") }
+        guard let end = firstRange(of: crlf2, in: bytes[...]) else { throw .malformed("no end of headers") }
         let head = String(decoding: bytes[..<end.lowerBound], as: UTF8.self)
         let lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
         let statusWords = lines[0].split(separator: " ")
@@ -230,7 +245,7 @@ public struct PlainHTTP: Sendable {
         let length = try contentLength(head)
         let chunked = lines.dropFirst().contains { line in
             guard let colon = line.firstIndex(of: ":") else { return false }
-            return line[..<colon].lowercased() == "transfer-encoding" && line[line.index(after: colon)...].lowercased().contains("chunked")
+            return line[..<colon].lowercased() == "transfer-encoding" && TextSearch.contains("chunked", in: line[line.index(after: colon)...].lowercased())
         }
         var body = Array(bytes[end.upperBound...])
         if chunked {
@@ -262,7 +277,7 @@ public struct PlainHTTP: Sendable {
         var out: [UInt8] = []
         var i = 0
         while true {
-            guard i <= data.count, let lineEnd = data[i...].firstRange(of: [13, 10]) else { throw .malformed("cut chunk") }
+            guard i <= data.count, let lineEnd = firstRange(of: [13, 10], in: data[i...]) else { throw .malformed("cut chunk") }
             let sizeText = (String(decoding: data[i..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";").first ?? "").trimmingCharacters(in: " ")
             guard !sizeText.isEmpty, sizeText.utf8.count <= 8, let size = Int(sizeText, radix: 16), size >= 0,
                   !sizeText.hasPrefix("-"), !sizeText.hasPrefix("+"), out.count + size <= maxBody else {

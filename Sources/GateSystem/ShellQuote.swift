@@ -28,7 +28,9 @@ public enum ShellQuote {
             }
             return out + "'"
         }
-        return "'" + s.replacingAll("'", with: "'\\''") + "'"
+        // By scalars: bash reads bytes, so `'` + U+0301 (one Character) still ends the quote
+        // (Character-wise, the rest of such a word ran as shell: ShellQuoteTests).
+        return "'" + TextSearch.replacingScalar("'", with: "'\\''", in: s) + "'"
     }
 
     /// `\xNN` for an ASCII control, `\uNNNN` above (bash's `$'…'` reads both as the character).
@@ -55,11 +57,5 @@ public enum ShellQuote {
             if isControl(c) { out += escape(c) } else { out.unicodeScalars.append(c) }
         }
         return out
-    }
-}
-
-extension String {
-    func replacingAll(_ target: String, with replacement: String) -> String {
-        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }

@@ -35,7 +35,11 @@ public enum WebhookPayloads {
     /// Slack's incoming-webhook format: `text` (the notification line) and `blocks`. Slack
     /// mrkdwn needs &, < and > escaped; command text goes in code spans.
     public static func mrkdwn(_ s: String) -> String {
-        s.replacingAll("&", "&amp;").replacingAll("<", "&lt;").replacingAll(">", "&gt;").replacingAll("`", "'")
+        // By scalars: Slack reads `<` + U+0301 as a `<` (Character-wise it stayed unescaped).
+        var out = TextSearch.replacingScalar("&", with: "&amp;", in: s)
+        out = TextSearch.replacingScalar("<", with: "&lt;", in: out)
+        out = TextSearch.replacingScalar(">", with: "&gt;", in: out)
+        return TextSearch.replacingScalar("`", with: "'", in: out)
     }
 
     public static func section(_ text: String) -> JSON {
@@ -80,12 +84,5 @@ public enum WebhookPayloads {
             ("blocks", .array([Self.section("\(text)\n`\(Self.mrkdwn(ShellQuote.join(r.intent.argv)))`" + (url.map { "  ·  <\($0)|open the request>" } ?? ""))])),
         ])
         return (generic, slack)
-    }
-}
-
-extension String {
-    fileprivate func replacingAll(_ a: String, _ b: String) -> String {
-        guard contains(a) else { return self }
-        return split(separator: a, omittingEmptySubsequences: false).joined(separator: b)
     }
 }

@@ -27,4 +27,17 @@ public enum TextSearch {
     public static func contains(_ needle: String, in haystack: String) -> Bool {
         firstRange(of: needle, in: haystack) != nil
     }
+
+    /// `text` with every `target` scalar replaced by `replacement`, whatever Character the scalar
+    /// is part of. For escaping text another program reads by bytes or scalars (bash, Slack's
+    /// mrkdwn): to them a quote followed by a combining mark (one Character to Swift: `'` +
+    /// U+0301) is still a quote, and a Character-wise replacement leaves it in place.
+    public static func replacingScalar(_ target: Unicode.Scalar, with replacement: String, in text: String) -> String {
+        guard text.unicodeScalars.contains(target) else { return text }
+        var out = String.UnicodeScalarView()
+        for c in text.unicodeScalars {
+            if c == target { out.append(contentsOf: replacement.unicodeScalars) } else { out.append(c) }
+        }
+        return String(out)
+    }
 }

@@ -43,4 +43,16 @@ import Testing
         #expect(payload["text"]?.stringValue == "gate: &lt;!here&gt; (agent &lt;!channel&gt;) on h&lt;@U123&gt; requests approval for /bin/echo '&lt;!channel&gt;' '&lt;!here&gt;' '&lt;http://evil.example/login|Approve here: https://gate.internal/r/OK&gt;' 'a&amp;b' ''x'' (7K3FQ2XZ)",
                 "\(payload["text"]?.stringValue ?? "")")
     }
+
+    /// Slack reads scalars: `<` followed by a combining mark is one Character to Swift but still a
+    /// `<` to Slack, so escaping is by scalar (a Character-wise replacement left these raw).
+    @Test func escapingIsByScalarNotByCharacter() {
+        for mark in ["\u{301}", "\u{20E3}", "\u{200D}", "\u{FE0F}", "\u{1F3FD}"] {
+            let hostile = "<\(mark)!channel> `\(mark) &\(mark)amp; >\(mark)"
+            let escaped = WebhookPayloads.mrkdwn(hostile)
+            let scalars = escaped.unicodeScalars
+            #expect(!scalars.contains("<") && !scalars.contains(">") && !scalars.contains("`"), "\(escaped.unicodeScalars.map { String($0.value, radix: 16) })")
+            #expect(escaped.unicodeScalars.filter { $0 == "&" }.count == 4 && !escaped.contains("&\(mark)amp;"), "\(escaped)")
+        }
+    }
 }
