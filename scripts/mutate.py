@@ -431,6 +431,24 @@ MUTATIONS = [
      [("guard (try? check(checkpoint, ledgerID: body.ledgerID, key: key.publicKey)) != nil,", "guard true,")]),
     ("a ledger key whose secret is not its public key blocks every run", "Sources/GateStore/Ledger/Checkpoints.swift",
      [("if Ed25519.SigningKey(seed: key.signingKey.seed)?.publicKey != key.signingKey.publicKey {", "if false {")]),
+    # A quote joined to a combining mark is one Character to Swift, still a quote to bash and Slack.
+    ("ShellQuote replaces quotes Character by Character", "Sources/GateSystem/ShellQuote.swift",
+     [(r'''return "'" + TextSearch.replacingScalar("'", with: "'\\''", in: s) + "'"''',
+       r'''return "'" + s.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"''')]),
+    ("Slack's mrkdwn escapes backquotes Character by Character", "Sources/GateViews/WebhookPayloads.swift",
+     [("return TextSearch.replacingScalar(\"`\", with: \"'\", in: out)", "return String(out.map { $0 == \"`\" ? \"'\" : $0 })")]),
+    ("a damaged ledger key's public line recorded as the ledger's key", "Sources/GateStore/Ledger/Checkpoints.swift",
+     [("mayCreate: recorded == nil, forSigning: recorded != nil) {", "mayCreate: recorded == nil, forSigning: true) {")]),
+    # Paths split at `/` bytes, as the kernel splits them, not at Characters.
+    ("a path's parent found at the last '/' Character", "Sources/GateSystem/Files.swift",
+     [("guard let slash = u.lastIndex(of: UInt8(ascii: \"/\")) else { return \".\" }\n        if slash == u.startIndex { return \"/\" }\n        return String(decoding: u[..<slash], as: UTF8.self)",
+       "guard let slash = path.lastIndex(of: \"/\") else { return \".\" }\n        if slash == path.startIndex { return \"/\" }\n        return String(path[..<slash])")]),
+    ("argv[0] with a '/' joined to a mark looked up in PATH", "Sources/GateFlows/Capture/ExecutableResolver.swift",
+     [("if name.utf8.contains(UInt8(ascii: \"/\")) {", "if name.contains(\"/\") {")]),
+    ("a locale value's '/' joined to a mark passes", "Sources/GateCore/EnvironmentReset.swift",
+     [("if b == UInt8(ascii: \"/\") || b == UInt8(ascii: \"%\")", "if (b == UInt8(ascii: \"/\") && !value.unicodeScalars.contains(\"\\u{301}\")) || b == UInt8(ascii: \"%\")")]),
+    ("a malformed answer from the gate server is 'cannot reach' (69)", "Sources/GateClient/RemoteClient.swift",
+     [("return GateFailure(.dataError, \"the gate server at \\(url) sent a malformed answer", "return GateFailure(.unavailable, \"the gate server at \\(url) sent a malformed answer")]),
 ]
 
 

@@ -205,26 +205,12 @@ public struct PlainHTTP: Sendable {
     }
 
     package static func isComplete(_ bytes: [UInt8]) -> Bool {
-        guard let end = firstRange(of: [13, 10, 13, 10], in: bytes[...]) else { return false }
+        guard let end = TextSearch.firstRange(ofBytes: [13, 10, 13, 10], in: bytes[...]) else { return false }
         let head = String(decoding: bytes[..<end.lowerBound], as: UTF8.self).lowercased()
         guard head.split(separator: "\r\n").contains(where: { $0.hasPrefix("content-length:") }) else { return false }
         // A length that does not parse is complete as it is: `parse` names what is wrong.
         guard case .success(let length?) = Result(catching: { () throws(Failure) in try contentLength(head) }) else { return true }
         return bytes.count - end.upperBound >= length
-    }
-
-    /// Where `needle` first occurs in `bytes` (indices of the underlying array). By hand: the
-    /// generic `firstRange(of:)` is _StringProcessing's, a module this binary need not carry.
-    static func firstRange(of needle: [UInt8], in bytes: ArraySlice<UInt8>) -> Range<Int>? {
-        guard !needle.isEmpty, bytes.count >= needle.count else { return nil }
-        var i = bytes.startIndex
-        while i <= bytes.endIndex - needle.count {
-            var k = 0
-            while k < needle.count && bytes[i + k] == needle[k] { k += 1 }
-            if k == needle.count { return i..<(i + needle.count) }
-            i += 1
-        }
-        return nil
     }
 
     /// The largest body or chunk the client accepts from a server (the server's own limit is 24 MiB).
@@ -234,7 +220,7 @@ public struct PlainHTTP: Sendable {
     /// Whatever a server or proxy sends, the answer is a Response or `.malformed`, never a trap.
     package static func parse(_ bytes: [UInt8]) throws(Failure) -> Response {
         let crlf2: [UInt8] = [13, 10, 13, 10]
-        guard let end = firstRange(of: crlf2, in: bytes[...]) else { throw .malformed("no end of headers") }
+        guard let end = TextSearch.firstRange(ofBytes: crlf2, in: bytes[...]) else { throw .malformed("no end of headers") }
         let head = String(decoding: bytes[..<end.lowerBound], as: UTF8.self)
         let lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
         let statusWords = lines[0].split(separator: " ")
@@ -277,7 +263,7 @@ public struct PlainHTTP: Sendable {
         var out: [UInt8] = []
         var i = 0
         while true {
-            guard i <= data.count, let lineEnd = firstRange(of: [13, 10], in: data[i...]) else { throw .malformed("cut chunk") }
+            guard i <= data.count, let lineEnd = TextSearch.firstRange(ofBytes: [13, 10], in: data[i...]) else { throw .malformed("cut chunk") }
             let sizeText = (String(decoding: data[i..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";").first ?? "").trimmingCharacters(in: " ")
             guard !sizeText.isEmpty, sizeText.utf8.count <= 8, let size = Int(sizeText, radix: 16), size >= 0,
                   !sizeText.hasPrefix("-"), !sizeText.hasPrefix("+"), out.count + size <= maxBody else {

@@ -49,7 +49,7 @@ public struct RemoteClient: Sendable {
             }
             throw GateFailure(code, "the gate server refused: \(ShellQuote.inert(message))")
         }
-        guard let json else { throw GateFailure(.unavailable, "the gate server at \(url) sent something that is not JSON") }
+        guard let json else { throw GateFailure(.dataError, "the gate server at \(url) sent something that is not JSON") }
         return json
     }
 
@@ -57,6 +57,11 @@ public struct RemoteClient: Sendable {
         switch e {
         case .interrupted(let s): return GateFailure(.tempFail, "interrupted by signal \(s)")
         case .timedOut: return GateFailure(.unavailable, "the gate server at \(url) did not answer in time")
+        case .malformed(let m):
+            // An answer came, and it is not HTTP gate can read: the server (or what stands in
+            // front of it) is at fault, not the network (exit 65, as `gate --help` documents).
+            return GateFailure(.dataError, "the gate server at \(url) sent a malformed answer: \(ShellQuote.inert(m))",
+                               hint: "check what answers at that address (a proxy, another service, a gate-server of another version)")
         default:
             let tls = "\(e)".hasPrefix("TLS")
             return GateFailure(.unavailable, "cannot reach the gate server at \(url): \(e)",

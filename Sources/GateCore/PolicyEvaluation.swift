@@ -98,14 +98,17 @@ extension Policy {
         }
     }
 
+    /// By bytes, at the last `/` byte, whatever Character it is part of (Paths in GateSystem).
     static func directory(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "" }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
+        let u = path.utf8
+        guard let slash = u.lastIndex(of: UInt8(ascii: "/")) else { return "" }
+        return slash == u.startIndex ? "/" : String(decoding: u[..<slash], as: UTF8.self)
     }
 
     static func fileName(of path: String) -> Substring {
-        guard let slash = path.lastIndex(of: "/") else { return path[...] }
-        return path[path.index(after: slash)...]
+        let u = path.utf8
+        guard let slash = u.lastIndex(of: UInt8(ascii: "/")) else { return path[...] }
+        return String(decoding: u[u.index(after: slash)...], as: UTF8.self)[...]
     }
 }
 
@@ -124,7 +127,7 @@ extension Policy.Rule {
         let called: Substring? = action == .allow ? Policy.fileName(of: argv.first ?? "") : nil
         // Bytes: the program compares its argv[0] byte for byte, not as Unicode text.
         func named(_ p: String) -> Bool { called.map { Policy.fileName(of: p).utf8.elementsEqual($0.utf8) } ?? true }
-        if self.executable.hasPrefix("/") {
+        if self.executable.utf8.first == UInt8(ascii: "/") {
             guard (named(path) && Glob.matches(self.executable, path, pathname: true))
                 || aliases.contains(where: { named($0) && Glob.matches(self.executable, $0, pathname: true) }) else { return false }
         } else {

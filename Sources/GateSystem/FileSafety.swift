@@ -38,7 +38,7 @@ public enum FileSafety {
     /// can rename the root-owned entry below it. The directory itself is never sticky-excused.
     /// Used for the trusted path and for the directories policy patterns are resolved through.
     public static func isRootControlled(_ dir: String) -> Bool {
-        guard dir.hasPrefix("/"), let canonical = Paths.real(dir) else { return false }
+        guard dir.utf8.first == UInt8(ascii: "/"), let canonical = Paths.real(dir) else { return false }
         // Written as two calls, not a loop over an array of tuples: this runs on every command.
         return rootControlledComponents(dir, follow: false) && rootControlledComponents(canonical, follow: true)
     }

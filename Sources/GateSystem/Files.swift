@@ -178,19 +178,31 @@ public enum Paths {
         return String(cString: p)
     }
 
+    // Paths are bytes, split at every `/` byte as the kernel splits them, not at Swift's
+    // Characters: `/` followed by a combining mark (U+0301) is one Character, and "\u{600}/"
+    // (a prepended mark) another, yet both hold a separator (this session's attack round).
+
     public static func parent(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        if slash == path.startIndex { return "/" }
-        return String(path[..<slash])
+        let u = path.utf8
+        guard let slash = u.lastIndex(of: UInt8(ascii: "/")) else { return "." }
+        if slash == u.startIndex { return "/" }
+        return String(decoding: u[..<slash], as: UTF8.self)
     }
 
+    /// The last component, trailing `/`s ignored; `path` itself when it has none ("/", "").
     public static func basename(_ path: String) -> String {
-        path.split(separator: "/").last.map(String.init) ?? path
+        let u = Array(path.utf8), slash = UInt8(ascii: "/")
+        var end = u.count
+        while end > 0 && u[end - 1] == slash { end -= 1 }
+        guard end > 0 else { return path }
+        var start = end
+        while start > 0 && u[start - 1] != slash { start -= 1 }
+        return String(decoding: u[start..<end], as: UTF8.self)
     }
 
     public static func join(_ a: String, _ b: String) -> String {
-        if b.hasPrefix("/") { return b }
-        return a.hasSuffix("/") ? a + b : a + "/" + b
+        if b.utf8.first == UInt8(ascii: "/") { return b }
+        return a.utf8.last == UInt8(ascii: "/") ? a + b : a + "/" + b
     }
 
     public static func absolute(_ path: String, cwd: String) -> String { join(cwd, path) }

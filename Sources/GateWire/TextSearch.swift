@@ -40,4 +40,19 @@ public enum TextSearch {
         }
         return String(out)
     }
+
+    /// Where `needle` first occurs in `bytes` (indices of the underlying array); nil when absent
+    /// or empty. By hand: the generic `firstRange(of:)` is _StringProcessing's, a module `gate`
+    /// no longer links (its relocations cost every start, issue 17).
+    public static func firstRange(ofBytes needle: [UInt8], in bytes: ArraySlice<UInt8>) -> Range<Int>? {
+        guard !needle.isEmpty, bytes.count >= needle.count else { return nil }
+        var i = bytes.startIndex
+        while i <= bytes.endIndex - needle.count {
+            var k = 0
+            while k < needle.count && bytes[i + k] == needle[k] { k += 1 }
+            if k == needle.count { return i..<(i + needle.count) }
+            i += 1
+        }
+        return nil
+    }
 }

@@ -6,6 +6,23 @@ import Testing
 /// instructions a run). It must find exactly what String's own search finds, Character by
 /// Character, so nothing that was redacted before is shown now.
 @Suite struct TextSearchTests {
+    /// The byte search the HTTP client finds header ends and chunk lines with agrees with a
+    /// naive search on random arrays and slices (offsets included), and never reads outside.
+    @Test func byteSearchAgreesWithANaiveOne() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<3000 {
+            let hay = (0..<Int.random(in: 0...40, using: &rng)).map { _ in [10, 13, 65][Int.random(in: 0...2, using: &rng)] as UInt8 }
+            let needle = (0..<Int.random(in: 0...4, using: &rng)).map { _ in [10, 13, 65][Int.random(in: 0...2, using: &rng)] as UInt8 }
+            let from = hay.isEmpty ? 0 : Int.random(in: 0...hay.count, using: &rng)
+            let slice = hay[from...]
+            var expected: Range<Int>?
+            if !needle.isEmpty && slice.count >= needle.count {
+                for i in from...(hay.count - needle.count) where Array(hay[i..<(i + needle.count)]) == needle { expected = i..<(i + needle.count); break }
+            }
+            #expect(TextSearch.firstRange(ofBytes: needle, in: slice) == expected, "\(hay) \(from) \(needle)")
+        }
+    }
+
     static let pieces = ["a", "K", "KEY", "://", "/", ":", "..", ".", "e\u{301}", "\u{E9}", "\u{301}", "K\u{301}", "👩‍💻", "\u{212A}",
                          "ß", "ſ", " ", "TOKEN", "token", "x", "://\u{301}", "\u{200D}", "\r\n", "\n", "%"]
 

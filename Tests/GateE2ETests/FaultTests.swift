@@ -67,6 +67,17 @@ import Testing
         #expect(again.status == 0 && afterAgain == before, "\(again)")
         let verify = try s.run(["audit", "verify"])
         #expect(verify.status == 65 && verify.stderr.contains("the ledger key cannot sign") && !verify.stderr.contains("does not verify"), "\(verify)")
+
+        // The same key in a state directory whose ledger has no key yet: nothing is recorded as
+        // the ledger's key (auditors pin what is), and still the run goes ahead.
+        let fresh = try Sandbox()
+        try fresh.writePolicy("allow -- true\n")
+        try FileManager.default.createDirectory(atPath: fresh.home, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.copyItem(atPath: key, toPath: fresh.home + "/ledger.key")
+        let first = try fresh.run(["--", "true"])
+        #expect(first.status == 0 && first.stderr.contains("no checkpoint signed"), "\(first)")
+        let recorded = try Spawned.run(["sqlite3", fresh.home + "/state.db", "SELECT count(*) FROM meta WHERE name = 'ledger_key'"])
+        #expect(recorded.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(recorded)")
     }
 
     /// The newest entries live only in state.db-wal: once it is lost (or state.db is restored

@@ -14,6 +14,22 @@ import Testing
         return s
     }
 
+    /// A `/` byte makes argv[0] a path, as for the shell and execve, even when a combining mark
+    /// follows it (one Character to Swift): gate runs the file that path names, never a
+    /// same-looking name found through PATH (this session's attack round, F3).
+    @Test func aSlashJoinedToACombiningMarkStillMakesAPath() throws {
+        let s = try Sandbox()
+        let dir = s.path("x")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let name = "\u{301}true"
+        try FileManager.default.copyItem(atPath: "/bin/echo", toPath: dir + "/" + name)
+        try s.writePolicy("allow -- \(dir)/* ...\n")
+        let r = try s.run(["--", "x/" + name, "ran", "the", "path"], cwd: s.root.path)
+        #expect(r.status == 0 && r.stdout == "ran the path\n", "\(r)")
+        let missing = try s.run(["--", "y/" + name], cwd: s.root.path)
+        #expect(missing.status != 0 && missing.stderr.contains("no such file") && !missing.stderr.contains("command not found"), "\(missing)")
+    }
+
     @Test func twoOfThreeSREs() throws {
         let s = try Self.sre("require 2 of sre -- sh ...\n")
         let r = try s.start(["--", "sh", "-c", "echo applied"])

@@ -6,6 +6,34 @@ import Testing
 /// Remote approvals through a real gate-server on 127.0.0.1, with the requester and the
 /// approvers as separate processes with separate GATE_HOMEs (issue 5).
 @Suite(.timeLimit(.minutes(3))) struct RemoteTests {
+    /// A server (or whatever answers at its address) that sends what is not HTTP gate can read:
+    /// one `gate: error:` line and exit 65, as `gate --help` documents for a malformed answer,
+    /// not 69 "cannot reach" (this session's attack round, F2).
+    @Test func aMalformedAnswerIsExit65() throws {
+        let s = try Sandbox()
+        let portFile = s.path("port")
+        let server = """
+            import socket, sys
+            l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(8)
+            open(sys.argv[1] + ".tmp", "w").write(str(l.getsockname()[1]))
+            import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+            for answer in sys.argv[2:]:
+                c, _ = l.accept(); c.recv(65536); c.sendall(answer.encode()); c.close()
+            """
+        let answers = ["HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nshort", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nno", "NOT HTTP AT ALL\r\n\r\n"]
+        let py = try Spawned.start(["python3", "-c", server, portFile] + answers)
+        defer { py.signal(SIGKILL); _ = py.finish(timeout: 5) }
+        var port = ""
+        for _ in 0..<500 where port.isEmpty {
+            port = (try? String(contentsOfFile: portFile, encoding: .utf8)) ?? ""
+            usleep(10_000)
+        }
+        for _ in answers {
+            let r = try s.run(["list"], env: ["GATE_SERVER": "http://127.0.0.1:\(port)"])
+            #expect(r.status == 65 && r.stderr.hasPrefix("gate: error: the gate server at http://127.0.0.1:\(port)") && !r.stderr.contains("cannot reach"), "\(r)")
+        }
+    }
+
     @Test func approvedThroughTheServerRunsAndBothLedgersSayWhat() throws {
         let rig = try RemoteRig()
         let requester = try rig.request(["/bin/echo", "remote", "ok"])

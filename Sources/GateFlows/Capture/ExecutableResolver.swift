@@ -20,7 +20,9 @@ public enum ExecutableResolver {
     /// Where the requester's PATH (or a path typed with `/`) leads, as an absolute spelling.
     public static func resolve(_ name: String, cwd: String, searchPath: String? = System.env("PATH")) throws -> String {
         guard !name.isEmpty else { throw GateFailure(.notFound, "empty command name") }
-        if name.contains("/") {
+        // A `/` byte makes it a path, as for execve and the shell, whatever Character it is part
+        // of (`x/` + U+0301 + `true` is one to the kernel, not a name to look up in PATH).
+        if name.utf8.contains(UInt8(ascii: "/")) {
             let path = Paths.absolute(name, cwd: cwd)
             try checkRunnable(path, name: name)
             return path
@@ -54,7 +56,7 @@ public enum ExecutableResolver {
         for _ in 0..<40 {
             let dir = try realDirectory(Paths.parent(of: current), for: spelled)
             let base = Paths.basename(current)
-            guard base != "." && base != ".." && !current.hasSuffix("/") else {
+            guard base != "." && base != ".." && current.utf8.last != UInt8(ascii: "/") else {
                 throw GateFailure(.notExecutable, "\(spelled): not a regular file")
             }
             let here = Paths.join(dir, base)

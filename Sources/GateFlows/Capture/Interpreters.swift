@@ -56,7 +56,7 @@ public enum Interpreters {
                 if name == "env" {
                     guard let argument else { return out }  // env alone prints the environment
                     let command = try envCommand(argument, script: current)
-                    let found = command.contains("/") ? Paths.absolute(command, cwd: cwd) : try lookUp(command, in: childPATH, cwd: cwd, script: current)
+                    let found = command.utf8.contains(UInt8(ascii: "/")) ? Paths.absolute(command, cwd: cwd) : try lookUp(command, in: childPATH, cwd: cwd, script: current)
                     if launchers.contains(Paths.basename(try realPath(found, of: current))) {
                         throw refusal(current, "its #! line runs \(found), a launcher of other programs; gate does not follow it (name the real interpreter)")
                     }
@@ -174,7 +174,7 @@ public enum Interpreters {
             var name = [UInt8](repeating: 0, count: size)
             guard pread(fd, &name, size, off_t(offset)) == size else { throw refusal(path, "its ELF loader name cannot be read") }
             let bytes = name.prefix { $0 != 0 }
-            guard let text = String(validating: bytes, as: UTF8.self), text.hasPrefix("/") else {
+            guard let text = String(validating: bytes, as: UTF8.self), text.utf8.first == UInt8(ascii: "/") else {
                 throw refusal(path, "its ELF loader name is not an absolute path gate can name")
             }
             return text

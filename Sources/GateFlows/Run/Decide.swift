@@ -121,7 +121,7 @@ enum Decide {
 
     /// Why argv[0] points the program at a directory that is neither its own nor root's, if it does.
     static func strayDirectory(_ argv0: String, canonical: String, cwd: String) -> String? {
-        guard argv0.contains("/") else { return nil }
+        guard argv0.utf8.contains(UInt8(ascii: "/")) else { return nil }
         let spelledDir = Paths.parent(of: Paths.absolute(argv0, cwd: cwd))
         guard let dir = Paths.real(spelledDir) else { return nil }
         if dir == Paths.parent(of: canonical) || FileSafety.isRootControlled(dir) { return nil }

@@ -87,7 +87,8 @@ enum RunAs {
 
     private static func walk(_ path: String, requester: Credentials, followed: Bool) -> String? {
         var prefix = ""
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        // Components split at `/` bytes, as the kernel walks them.
+        let parts = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true).map { String(decoding: $0, as: UTF8.self) }
         for (i, part) in parts.enumerated() {
             prefix += "/" + part
             var st = stat()

@@ -91,7 +91,9 @@ extension Store {
         if let cached = ledgerKeyCache { return cached }
         if checkpointProblem != nil || ledgerKeyIsOthers { return nil }
         let recorded = try meta("ledger_key")
-        switch LedgerKey.load(home: home, mayCreate: recorded == nil, forSigning: true) {
+        // A key not yet recorded as the ledger's is checked whole first (its public half derived
+        // from its secret): what is recorded here is what auditors pin.
+        switch LedgerKey.load(home: home, mayCreate: recorded == nil, forSigning: recorded != nil) {
         case .key(let identity):
             if let recorded {
                 guard recorded == identity.publicKey.text else {
