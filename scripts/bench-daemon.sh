@@ -52,7 +52,8 @@ start=$(date +%s.%N)
 for c in $(seq "$clients"); do
     ( for r in $(seq "$runs"); do as_agent "$gate" -- /bin/true || echo "FAILED run $c.$r" >&2; done ) &
 done
-wait_for=$(jobs -p | grep -v "^$daemon$" || true)
+# The clients alone: both daemons are jobs of this shell too, and never end on their own.
+wait_for=$(jobs -p | grep -v -e "^$daemon$" -e "^$daemon0$" || true)
 for p in $wait_for; do wait "$p"; done
 end=$(date +%s.%N)
 after=$(GATE_HOME="$work/state" "$gate" log --json | grep -c '"kind":"finished"')
