@@ -108,7 +108,10 @@ extension Policy {
     static func fileName(of path: String) -> Substring {
         let u = path.utf8
         guard let slash = u.lastIndex(of: UInt8(ascii: "/")) else { return path[...] }
-        return String(decoding: u[u.index(after: slash)...], as: UTF8.self)[...]
+        // The index after a `/` byte is a scalar boundary, so the slice holds exactly the bytes
+        // after it (a String slice rounds only to scalars), without copying: this runs for
+        // every rule and alias.
+        return path[u.index(after: slash)...]
     }
 }
 
