@@ -49,7 +49,11 @@ public struct RemoteClient: Sendable {
             }
             throw GateFailure(code, "the gate server refused: \(ShellQuote.inert(message))")
         }
-        guard let json else { throw GateFailure(.dataError, "the gate server at \(url) sent something that is not JSON") }
+        guard let json else {
+            var f = GateFailure(.dataError, "the gate server at \(url) sent something that is not JSON")
+            f.refusal = .serverUnavailable
+            throw f
+        }
         return json
     }
 
@@ -60,8 +64,10 @@ public struct RemoteClient: Sendable {
         case .malformed(let m):
             // An answer came, and it is not HTTP gate can read: the server (or what stands in
             // front of it) is at fault, not the network (exit 65, as `gate --help` documents).
-            return GateFailure(.dataError, "the gate server at \(url) sent a malformed answer: \(ShellQuote.inert(m))",
-                               hint: "check what answers at that address (a proxy, another service, a gate-server of another version)")
+            var f = GateFailure(.dataError, "the gate server at \(url) sent a malformed answer: \(ShellQuote.inert(m))",
+                                hint: "check what answers at that address (a proxy, another service, a gate-server of another version)")
+            f.refusal = .serverUnavailable
+            return f
         default:
             let tls = "\(e)".hasPrefix("TLS")
             return GateFailure(.unavailable, "cannot reach the gate server at \(url): \(e)",

@@ -22,6 +22,8 @@ public struct GateFailure: Error, CustomStringConvertible, Sendable {
     public var exitCode: ExitCode
     public var message: String
     public var hint: String?
+    /// The refusal code when it is not the one the exit code implies (`refusalCode`).
+    public var refusal: RefusalCode?
 
     public init(_ exitCode: ExitCode, _ message: String, hint: String? = nil) {
         self.exitCode = exitCode
@@ -42,7 +44,8 @@ extension GateFailure {
     /// file is `config`, a gate server that cannot be reached is `server-unavailable`. nil: the
     /// refusing step's own code applies (`f.refusalCode ?? .bindFailed`).
     public var refusalCode: RefusalCode? {
-        switch exitCode {
+        if let refusal { return refusal }
+        return switch exitCode {
         case .config: .config
         case .unavailable: .serverUnavailable
         default: nil

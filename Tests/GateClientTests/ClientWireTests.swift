@@ -8,6 +8,15 @@ import Testing
 
 /// The transfer form of a request, and the pure parts of the client's HTTP parsing.
 @Suite struct ClientWireTests {
+    /// A malformed answer is exit 65 (gate --help) and, on a refused run, still the refusal code
+    /// `server-unavailable` (SPEC's table): the code word a reader filters on did not change.
+    @Test func aMalformedAnswerIsDataErrorRecordedAsServerUnavailable() {
+        let f = RemoteClient.failure(.malformed("no end of headers"), url: "http://h:1")
+        #expect(f.exitCode == .dataError && f.refusalCode == .serverUnavailable && f.message.contains("malformed answer"))
+        let down = RemoteClient.failure(.unreachable("connection refused"), url: "http://h:1")
+        #expect(down.exitCode == .unavailable && down.refusalCode == .serverUnavailable)
+    }
+
     @Test func requestsTravelIntactAndBlobsMustMatchTheirDigests() throws {
         let intent = Intent(argv: ["/bin/echo", "a b", "<x>"], executable: "/bin/echo", executableDigest: Array(repeating: 1, count: 32),
                             cwd: "/srv", user: "ci", uid: 1000, agent: "bot", host: "runner-1",
