@@ -39,7 +39,7 @@ MUTATIONS = [
     ("expired token accepted for a day", "Sources/GateCore/ApprovalCheck.swift",
      [("guard now < p.expiresAt else", "guard now < p.expiresAt + 86400 else")]),
     ("self-approval accepted", "Sources/GateCore/ApprovalCheck.swift",
-     [("guard approver.user != requesterUser else", "guard approver.user != requesterUser || true else")]),
+     [("guard !TextSearch.sameBytes(approver.user, requesterUser) else", "guard !TextSearch.sameBytes(approver.user, requesterUser) || true else")]),
     ("approval-ttl not enforced", "Sources/GateCore/ApprovalCheck.swift",
      [("if let max = approvalTTL, p.expiresAt > p.issuedAt,", "if let max = approvalTTL, false, p.expiresAt > p.issuedAt,")]),
     ("a denial does not deny", "Sources/GateCore/ApprovalCheck.swift",
@@ -123,7 +123,9 @@ MUTATIONS = [
      [("        case false?:\n            throw s.refuse(.denied(\"gate does not run commands inside a user namespace", "        case false?:\n            if false { throw s.refuse(.denied(\"gate does not run commands inside a user namespace"),
       ("hint: \"run gate outside unshare/rootless containers\"), code: .userNamespace)\n", "hint: \"run gate outside unshare/rootless containers\"), code: .userNamespace) }\n")]),
     ("an allowed program may be called from the requester's directory", "Sources/GateFlows/Run/Decide.swift",
-     [("if dir == Paths.parent(of: canonical) || FileSafety.isRootControlled(dir) { return nil }", "return nil")]),
+     [("if dir.utf8.elementsEqual(Paths.parent(of: canonical).utf8) || FileSafety.isRootControlled(dir) { return nil }", "return nil")]),
+    ("the program's own directory compared as Swift Strings", "Sources/GateFlows/Run/Decide.swift",
+     [("if dir.utf8.elementsEqual(Paths.parent(of: canonical).utf8) ||", "if dir == Paths.parent(of: canonical) ||")]),
     ("files a #! argument names are not bound", "Sources/GateFlows/Capture/Interpreters.swift",
      [("guard let info = Files.info(named), info.isRegular, !out.contains(where: { $0.path.utf8.elementsEqual(named.utf8) }) else { continue }",
        "guard let info = Files.info(named), info.isRegular, !out.contains(where: { $0.path.utf8.elementsEqual(named.utf8) }), false else { continue }")]),
@@ -448,7 +450,9 @@ MUTATIONS = [
     ("a locale value's '/' joined to a mark passes", "Sources/GateCore/EnvironmentReset.swift",
      [("if b == UInt8(ascii: \"/\") || b == UInt8(ascii: \"%\")", "if (b == UInt8(ascii: \"/\") && !value.unicodeScalars.contains(\"\\u{301}\")) || b == UInt8(ascii: \"%\")")]),
     ("a malformed answer from the gate server is 'cannot reach' (69)", "Sources/GateClient/RemoteClient.swift",
-     [("return GateFailure(.dataError, \"the gate server at \\(url) sent a malformed answer", "return GateFailure(.unavailable, \"the gate server at \\(url) sent a malformed answer")]),
+     [("var f = GateFailure(.dataError, \"the gate server at \\(url) sent a malformed answer", "var f = GateFailure(.unavailable, \"the gate server at \\(url) sent a malformed answer")]),
+    ("an account whose name is canonically equivalent to an approver's is that approver", "Sources/GateCLI/DaemonCommand.swift",
+     [("return policy.approvers.contains { TextSearch.sameBytes($0.user, peer.user) }", "return policy.approvers.contains { $0.user == peer.user }")]),
 ]
 
 

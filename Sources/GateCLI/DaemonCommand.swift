@@ -148,7 +148,7 @@ enum DaemonRequests {
         guard let peer = DaemonWorkerMode.requester else { return false }
         if peer.uid == 0 { return true }
         let policy = try PolicyLoader.load(try GateEnvironment.current().policyPath)
-        return policy.approvers.contains { $0.user == peer.user }
+        return policy.approvers.contains { TextSearch.sameBytes($0.user, peer.user) }
     }
 
     private static func get(_ request: JSON, reply: (JSON) -> Void) throws {

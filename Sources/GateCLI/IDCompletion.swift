@@ -41,7 +41,7 @@ enum IDCompletion {
                 let env = try GateEnvironment.current()
                 guard access(env.databasePath, R_OK) == 0 else { return }
                 var requests = try Store.open(env).requests(status: [.pending, .review])
-                if let own = DaemonWorkerMode.onlyRequestsOf { requests = requests.filter { $0.intent.user == own } }
+                if let own = DaemonWorkerMode.onlyRequestsOf { requests = requests.filter { TextSearch.sameBytes($0.intent.user, own) } }
                 ids = requests.map(\.id)
             }
             System.write(1, ids.map { "\($0)\n" }.joined())

@@ -67,7 +67,7 @@ struct ListCommand: ParsableCommand {
         var requests = try store.requests(status: all ? [] : [.pending, .review], newestFirst: true)
         var notes = ""
         if let own = DaemonWorkerMode.onlyRequestsOf {
-            requests = requests.filter { $0.intent.user == own }
+            requests = requests.filter { TextSearch.sameBytes($0.intent.user, own) }
         } else {
             notes += Self.cutNote(shown: requests.count, total: try store.requestCount(status: all ? [] : [.pending, .review]))
         }

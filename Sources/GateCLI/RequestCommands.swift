@@ -62,7 +62,7 @@ enum VisibleRequest {
     static func find(_ typed: String, in store: Store) throws -> RequestRecord {
         guard let own = DaemonWorkerMode.onlyRequestsOf else { return try store.findRequest(typed) }
         guard let full = RequestID.normalise(typed), full.count == RequestID.length, let found = try? store.findRequest(full),
-              found.intent.user == own else {
+              TextSearch.sameBytes(found.intent.user, own) else {
             throw GateFailure.denied("no request \(ShellQuote.inert(typed)) of yours: through the gate daemon, a requester sees their own requests, by their whole id")
         }
         return found

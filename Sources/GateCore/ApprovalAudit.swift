@@ -77,7 +77,7 @@ public struct ApprovalAudit: Sendable {
             guard p.decision == .approve, p.intentDigest == intent, p.requestID == request else {
                 throw Problem(seq: seq, message: "the approval by key \(p.keyID) is for another request or intent")
             }
-            guard approver.user != requester else {
+            guard !TextSearch.sameBytes(approver.user, requester) else {
                 throw Problem(seq: seq, message: "\(approver.name) approved their own request")
             }
             if let recorded = a["approver"]?.stringValue, recorded != approver.name {

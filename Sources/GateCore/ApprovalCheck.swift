@@ -92,7 +92,7 @@ public struct ApprovalCheck: Sendable {
         }
         guard now < p.expiresAt else { return .failure(.expired(at: p.expiresAt)) }
         guard p.issuedAt <= now + Self.allowedSkew else { return .failure(.issuedInFuture(at: p.issuedAt)) }
-        guard approver.user != requesterUser else { return .failure(.selfApproval(approver: approver.name, user: requesterUser)) }
+        guard !TextSearch.sameBytes(approver.user, requesterUser) else { return .failure(.selfApproval(approver: approver.name, user: requesterUser)) }
         if let max = approvalTTL, p.expiresAt > p.issuedAt, p.expiresAt - p.issuedAt > max {
             return .failure(.lifetimeTooLong(seconds: p.expiresAt - p.issuedAt, allowed: max))
         }

@@ -93,8 +93,9 @@ extension Policy {
             guard let slash = bytes[..<literalEnd].lastIndex(of: UInt8(ascii: "/")), slash > 0 else { continue }
             let dir = String(decoding: bytes[..<slash], as: UTF8.self)
             let real: String
-            if let hit = cache.first(where: { $0.dir == dir }) { real = hit.real } else { real = resolve(dir) ?? dir; cache.append((dir, real)) }
-            if real != dir { rules[i].executable = (real == "/" ? "" : real) + String(decoding: bytes[slash...], as: UTF8.self) }
+            // Compared as bytes: String's == holds canonically equivalent spellings equal.
+            if let hit = cache.first(where: { $0.dir.utf8.elementsEqual(dir.utf8) }) { real = hit.real } else { real = resolve(dir) ?? dir; cache.append((dir, real)) }
+            if !real.utf8.elementsEqual(dir.utf8) { rules[i].executable = (real == "/" ? "" : real) + String(decoding: bytes[slash...], as: UTF8.self) }
         }
     }
 

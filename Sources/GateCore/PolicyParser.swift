@@ -84,7 +84,7 @@ public enum PolicyParser {
                 let approver = try parseApprover(rest, line: n)
                 guard policy.approver(named: approver.name) == nil else { throw fail("approver '\(approver.name)' is defined twice") }
                 // One person is one approver: two names for one user would let them count twice.
-                if let other = policy.approvers.first(where: { $0.user == approver.user }) {
+                if let other = policy.approvers.first(where: { TextSearch.sameBytes($0.user, approver.user) }) {
                     throw fail("user '\(approver.user)' is approver '\(other.name)' (line \(other.line)) and '\(approver.name)': one person is one approver (list both keys on one line)")
                 }
                 for key in approver.keys {

@@ -209,8 +209,8 @@ public enum Paths {
 
     /// `~/x` → `$HOME/x`, for paths people type in options.
     public static func expandTilde(_ path: String) -> String {
-        guard path == "~" || path.hasPrefix("~/"), let home = System.homeDirectory() else { return path }
-        return home + path.dropFirst()
+        guard path.utf8.elementsEqual("~".utf8) || path.utf8.starts(with: "~/".utf8), let home = System.homeDirectory() else { return path }
+        return home + String(decoding: path.utf8.dropFirst(), as: UTF8.self)
     }
 }
 

@@ -55,4 +55,9 @@ public enum TextSearch {
         }
         return nil
     }
+
+    /// Whether two names (users, paths) are the same bytes. String's `==` holds canonically
+    /// equivalent texts equal ("é" and "e" + U+0301), which unix keeps apart as two accounts or
+    /// two files.
+    public static func sameBytes(_ a: String, _ b: String) -> Bool { a.utf8.elementsEqual(b.utf8) }
 }

@@ -189,6 +189,32 @@ struct DaemonAttackTests {
         _ = waiting.finish()
     }
 
+    /// Who is an approver through the daemon is decided by the user name's bytes: String's ==
+    /// holds "gtjosé" and "gtjose" + U+0301 equal, yet unix keeps them as two accounts, and the
+    /// second must not see what the policy shows the first.
+    @Test func anAccountWhoseNameIsCanonicallyEquivalentToAnApproversIsNotThatApprover() throws {
+        let rig = try DaemonRig(Self.rules)
+        let nfc = "gtjos\u{E9}", nfd = "gtjose\u{301}"
+        if try Spawned.run(["id", nfd]).status != 0 {
+            let made = try Spawned.run(["useradd", "--badname", "--create-home", "--shell", "/bin/sh", nfd])
+            let exists = try Spawned.run(["id", nfd]).status == 0
+            #expect(made.status == 0 || exists, "\(made)")
+        }
+        let key = try rig.s.run(["keygen", "--name", "jose", "--user", nfc, "--out", rig.s.path("jose.key"), "--no-passphrase"])
+        #expect(key.status == 0, "\(key)")
+        let policy = try String(contentsOfFile: rig.s.policyPath, encoding: .utf8)
+        try rig.s.writePolicy(String(policy.dropFirst("version 1\n".count))
+                              + "approver jose user=\(nfc) key=\(key.stdout.trimmingCharacters(in: .whitespacesAndNewlines))\n")
+        let waiting = try rig.start(as: DaemonRig.deploy, ["--timeout", "20s", "--", "/bin/cat", "/etc/hostname"])
+        _ = try rig.pendingID()
+        let list = try rig.run(as: nfd, ["list", "--json"])
+        #expect(list.status == 0 && Self.ids(list.stdout).isEmpty, "\(list)")
+        let log = try rig.run(as: nfd, ["log"])
+        #expect(log.status == 77 && log.stdout.isEmpty, "\(log)")
+        waiting.signal(SIGINT)
+        _ = waiting.finish()
+    }
+
     static func ids(_ json: String) -> [String] {
         ((try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
     }

@@ -124,7 +124,9 @@ enum Decide {
         guard argv0.utf8.contains(UInt8(ascii: "/")) else { return nil }
         let spelledDir = Paths.parent(of: Paths.absolute(argv0, cwd: cwd))
         guard let dir = Paths.real(spelledDir) else { return nil }
-        if dir == Paths.parent(of: canonical) || FileSafety.isRootControlled(dir) { return nil }
+        // Bytes: String's == holds canonically equivalent spellings equal ("é" and "e" + U+0301),
+        // which the file system keeps apart as two directories.
+        if dir.utf8.elementsEqual(Paths.parent(of: canonical).utf8) || FileSafety.isRootControlled(dir) { return nil }
         return "'\(argv0)' is \(canonical) called from \(dir), a directory that is neither its own nor root's: an allowed program does not run from there"
     }
 }
