@@ -229,7 +229,7 @@ public final class DaemonServer {
         if pid == 0 {
             let others = daemonDescriptors().filter { $0 != fd }
             DaemonWorker.serve(request, passed: passed, connection: fd, peer: c.peer, environment: configuration.environment,
-                               closing: others, handler: handler)
+                               daemon: DaemonWorker.detach(closing: others), handler: handler)
         }
         for d in passed { close(d) }
         guard pid > 0 else {

@@ -18,20 +18,20 @@ enum DaemonWorker {
     /// nothing of any client in it before its own. A daemon that closes its end ends it.
     static func waitForRequest(pair: Int32, environment: GateEnvironment, closing: [Int32], prepare: () -> Void,
                                handler: DaemonServer.Handler) -> Never {
-        let daemon = getppid()
-        resetSignals()
-        ProcessControl.dieWithParent(SIGKILL)
-        if getppid() != daemon { _exit(70) }
-        for fd in closing where fd >= 0 { close(fd) }
+        let daemon = detach(closing: closing)
         prepare()
         guard let request = WorkerHandoff.receive(pair) else { _exit(0) }
         close(pair)
         serve(request.body, passed: request.passed, connection: request.connection, peer: request.peer, environment: environment,
-              closing: [], handler: handler)
+              daemon: daemon, handler: handler)
     }
 
-    /// The daemon's handlers and mask are its own: a worker takes the defaults.
-    static func resetSignals() {
+    /// What a worker does first, prepared or forked at its request: it takes the default signal
+    /// handlers and mask (the daemon's write to the daemon's wake pipe, so first), dies with the
+    /// daemon (and exits if the daemon is already gone), and closes what is the daemon's or
+    /// other clients'. Returns the daemon's pid.
+    static func detach(closing: [Int32]) -> pid_t {
+        let daemon = getppid()
         var action = sigaction()
         action.__sigaction_handler.sa_handler = SIG_DFL
         sigemptyset(&action.sa_mask)
@@ -39,16 +39,16 @@ enum DaemonWorker {
         var none = sigset_t()
         sigemptyset(&none)
         pthread_sigmask(SIG_SETMASK, &none, nil)
-    }
-
-    static func serve(_ body: [UInt8], passed: [Int32], connection: Int32, peer: Credentials, environment: GateEnvironment,
-                      closing: [Int32], handler: DaemonServer.Handler) -> Never {
-        let daemon = getppid()
         ProcessControl.dieWithParent(SIGKILL)
         if getppid() != daemon { _exit(70) }
-        DaemonWorkerMode.daemonPID = daemon
         for fd in closing where fd >= 0 { close(fd) }
-        resetSignals()
+        return daemon
+    }
+
+    /// Serves one request in a detached worker (`detach` done), then exits.
+    static func serve(_ body: [UInt8], passed: [Int32], connection: Int32, peer: Credentials, environment: GateEnvironment,
+                      daemon: pid_t, handler: DaemonServer.Handler) -> Never {
+        DaemonWorkerMode.daemonPID = daemon
 
         func fail(_ message: String) -> Never {
             _ = try? DaemonWire.send(connection, .object([("exit", .int(64)), ("error", .string(message))]))

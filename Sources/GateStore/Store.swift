@@ -52,7 +52,7 @@ public final class Store {
         if let p = prepared {
             prepared = nil
             var st = stat()
-            if p.store.path == env.databasePath, stat(env.databasePath, &st) == 0,
+            if TextSearch.sameBytes(p.store.path, env.databasePath), stat(env.databasePath, &st) == 0,
                UInt64(st.st_dev) == p.device, UInt64(st.st_ino) == p.inode {
                 return p.store
             }
